@@ -1,0 +1,2 @@
+/** See the module's README section. */
+package io.netns.examples;
