@@ -1,0 +1,448 @@
+package io.netns;
+
+import io.netns.internal.Names;
+import io.netns.internal.posix.Native;
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A handle to one Linux network namespace: an open file descriptor on its {@code nsfs} inode.
+ *
+ * <p>It interoperates with iproute2: {@link #create(String)} persists the namespace at
+ * {@code /run/netns/<name>}, exactly where {@code ip netns add} puts it, so {@code ip netns list} and
+ * {@code ip -n <name> ...} see it, and {@link #open(String)} opens one that {@code ip} made.
+ *
+ * <pre>{@code
+ * try (NetNamespace ns = NetNamespace.create("web1")) {
+ *     int port = ns.call(() -> {
+ *         try (ServerSocket s = new ServerSocket(0)) {   // bound inside web1, stays there
+ *             return s.getLocalPort();
+ *         }
+ *     });
+ *     ns.delete();
+ * }
+ * }</pre>
+ *
+ * <h2>Threads</h2>
+ * A namespace belongs to a thread, not to the process. {@link #call} and {@link #run} switch the
+ * <em>calling platform thread</em> in with {@code setns(2)}, run the work and switch it back in
+ * {@code finally}, also when the work throws; when the thread already is in this namespace they switch
+ * nothing and make no system call. Calls nest. If the way back fails the thread is <em>poisoned</em>:
+ * every later {@code call}/{@code run} on it throws, so it can never run work believing it is home.
+ * Virtual threads are refused, because their carrier would take the namespace to other virtual threads.
+ *
+ * <p>Sockets and child processes made inside stay inside after the switch back. Threads started inside a
+ * call are born inside and stay there, <em>including</em> pool workers that happen to be spawned there
+ * ({@link java.util.concurrent.ForkJoinPool#commonPool()}, a lazily started {@code Executors} pool):
+ * start pools outside, or use {@link #executor()}, whose threads live inside on purpose.
+ *
+ * <p>Equality is the namespace's identity, {@code (st_dev, st_ino)}, not the descriptor: two handles on
+ * one namespace are equal. {@link #close()} closes this handle only; {@link #delete()} removes the
+ * persisted name (the kernel frees the namespace when nothing else holds it).
+ */
+public final class NetNamespace implements AutoCloseable {
+    /** Where iproute2 persists named namespaces, and where {@link #create(String)} does. */
+    public static final Path NETNS_DIR = Path.of("/run/netns");
+
+    private static final Object MOUNT_LOCK = new Object();
+    private static volatile boolean netnsDirShared;
+
+    private final int fd;
+    private final long dev;
+    private final long ino;
+    private final String name;
+    private final Path path;
+    /** 1 for the handle itself, +1 for every call inside it and every executor thread living in it. */
+    private final AtomicInteger refs = new AtomicInteger(1);
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile NamespaceExecutor executor;
+
+    private NetNamespace(int fd, long dev, long ino, String name, Path path) {
+        this.fd = fd;
+        this.dev = dev;
+        this.ino = ino;
+        this.name = name;
+        this.path = path;
+    }
+
+    /**
+     * Creates a new, empty network namespace persisted at {@code /run/netns/<name>}, like
+     * {@code ip netns add <name>}. The namespace is made on a short-lived helper thread, never on the
+     * caller's, and holds only a {@code lo} that is down.
+     *
+     * @param name 1 to 64 characters from {@code [A-Za-z0-9_.-]}, starting with a letter or digit
+     * @return a handle to it, which the caller closes; {@link #delete()} removes it
+     * @throws IllegalArgumentException if the name breaks that rule
+     * @throws NetnsException if a namespace of that name exists, or the kernel refuses (EPERM without
+     *     CAP_SYS_ADMIN); nothing is left behind
+     */
+    public static NetNamespace create(String name) throws NetnsException {
+        Names.check("namespace name", name);
+        Netns.ensureAvailability();
+        ensureNetnsDir();
+        Path file = NETNS_DIR.resolve(name);
+        try {
+            Files.createFile(file);
+        } catch (FileAlreadyExistsException e) {
+            throw NetnsException.failure("create namespace",
+                    "a namespace named '" + name + "' already exists at " + file
+                            + " (see `ip netns list`; remove it with `ip netns delete " + name + "`)");
+        } catch (IOException e) {
+            throw NetnsException.wrap("create " + file, e);
+        }
+        try {
+            unshareAndMount(file.toString());
+            return openPath(file, name);
+        } catch (NetnsException | RuntimeException e) {
+            Native.umount2(file.toString(), Native.MNT_DETACH);
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Opens a namespace persisted at {@code /run/netns/<name>}, made by {@link #create(String)} or by
+     * {@code ip netns add}.
+     *
+     * @param name the name {@code ip netns list} shows
+     * @return a handle, which the caller closes
+     * @throws IllegalArgumentException if the name is not a valid namespace name
+     * @throws NamespaceNotFoundException if there is no such namespace
+     * @throws NetnsException if it cannot be opened
+     */
+    public static NetNamespace open(String name) throws NetnsException {
+        Names.check("namespace name", name);
+        return openPath(NETNS_DIR.resolve(name), name);
+    }
+
+    /**
+     * Opens the namespace at a path: a persisted name, {@code /proc/<pid>/ns/net}, or any bind mount of
+     * one (Docker keeps its own under {@code /var/run/docker/netns}).
+     *
+     * @param path the namespace file
+     * @return a handle, which the caller closes; its {@link #name()} is the file name when the path is
+     *     under {@link #NETNS_DIR}, else null
+     * @throws NamespaceNotFoundException if the path does not exist
+     * @throws NetnsException if it is not a network namespace or cannot be opened
+     */
+    public static NetNamespace open(Path path) throws NetnsException {
+        Objects.requireNonNull(path, "path");
+        Path abs = path.toAbsolutePath().normalize();
+        String name = NETNS_DIR.equals(abs.getParent()) ? abs.getFileName().toString() : null;
+        return openPath(abs, name);
+    }
+
+    /**
+     * Opens the namespace a process is in, like {@code ip netns identify <pid>} would find it.
+     *
+     * @param pid the process id
+     * @return a handle, which the caller closes; it keeps the namespace alive after the process ends
+     * @throws IllegalArgumentException if pid is not positive
+     * @throws NamespaceNotFoundException if there is no such process
+     * @throws NetnsException if it cannot be opened
+     */
+    public static NetNamespace ofPid(long pid) throws NetnsException {
+        if (pid <= 0) {
+            throw new IllegalArgumentException("pid must be positive: " + pid);
+        }
+        return openPath(Path.of("/proc", Long.toString(pid), "ns", "net"), null);
+    }
+
+    /**
+     * Opens the namespace the calling thread is in now.
+     *
+     * @return a handle, which the caller closes
+     * @throws NetnsException if it cannot be opened
+     */
+    public static NetNamespace current() throws NetnsException {
+        return openPath(Path.of("/proc/thread-self/ns/net"), null);
+    }
+
+    /**
+     * Opens the namespace of the JVM's initial thread: the stack the process started in, whatever the
+     * calling thread has entered.
+     *
+     * @return a handle, which the caller closes
+     * @throws NetnsException if it cannot be opened
+     */
+    public static NetNamespace initial() throws NetnsException {
+        return openPath(Path.of("/proc/self/ns/net"), null);
+    }
+
+    static NetNamespace openPath(Path path, String name) throws NetnsException {
+        int fd = Native.open(path.toString(), Native.O_RDONLY, 0);
+        try {
+            Path link = Path.of("/proc/self/fd/" + fd);
+            String target = Files.readSymbolicLink(link).toString();
+            if (!target.startsWith("net:[")) {
+                throw NetnsException.failure("open namespace", path + " is not a network namespace (it is "
+                        + target + "); expected a file under " + NETNS_DIR + " or /proc/<pid>/ns/net");
+            }
+            long dev = ((Number) Files.getAttribute(link, "unix:dev")).longValue();
+            long ino = ((Number) Files.getAttribute(link, "unix:ino")).longValue();
+            return new NetNamespace(fd, dev, ino, name, path);
+        } catch (IOException e) {
+            Native.close(fd);
+            throw NetnsException.wrap("stat " + path, e);
+        } catch (RuntimeException e) {
+            Native.close(fd);
+            throw e;
+        }
+    }
+
+    /** Makes {@code /run/netns} exist and be a shared mount point, the way iproute2 does. */
+    private static void ensureNetnsDir() throws NetnsException {
+        if (netnsDirShared) {
+            return;
+        }
+        synchronized (MOUNT_LOCK) {
+            if (netnsDirShared) {
+                return;
+            }
+            String dir = NETNS_DIR.toString();
+            try {
+                Files.createDirectories(NETNS_DIR);
+            } catch (IOException e) {
+                throw NetnsException.wrap("mkdir " + dir, e);
+            }
+            // Like iproute2's netns_add: try to make it shared; EINVAL means it is not a mount point yet,
+            // so bind it onto itself first and try again.
+            int errno = Native.tryMount("", dir, Native.MS_SHARED | Native.MS_REC);
+            if (errno == 22) {
+                Native.mount(dir, dir, "none", Native.MS_BIND | Native.MS_REC);
+                Native.mount("", dir, "none", Native.MS_SHARED | Native.MS_REC);
+            } else if (errno != 0) {
+                throw NetnsException.of("mount(" + dir + ", MS_SHARED|MS_REC)", errno, "needs CAP_SYS_ADMIN");
+            }
+            netnsDirShared = true;
+        }
+    }
+
+    /** unshare on a helper thread, then bind its namespace onto the file; the thread then ends. */
+    private static void unshareAndMount(String file) throws NetnsException {
+        NetnsException[] failure = new NetnsException[1];
+        Thread helper = new Thread(() -> {
+            try {
+                Native.unshareNet();
+                Native.mount("/proc/thread-self/ns/net", file, "none", Native.MS_BIND);
+            } catch (NetnsException e) {
+                failure[0] = e;
+            }
+        }, "netns-create");
+        helper.setDaemon(true);
+        helper.start();
+        boolean interrupted = false;
+        while (true) {
+            try {
+                helper.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (failure[0] != null) {
+            throw failure[0];
+        }
+    }
+
+    /**
+     * Runs work with the calling platform thread switched into this namespace, and switches it back.
+     * Makes no system call when the thread already is here.
+     *
+     * @param work what to run inside
+     * @param <T> its result type
+     * @param <X> what it throws
+     * @return what the work returned
+     * @throws X what the work threw (the thread is back home first)
+     * @throws NetnsException if the switch in fails (the work did not run), or the switch back failed
+     *     (the thread is now poisoned)
+     * @throws IllegalStateException on a virtual thread, a poisoned thread, or a closed handle
+     */
+    public <T, X extends Exception> T call(NetnsCallable<T, X> work) throws X, NetnsException {
+        return ThreadNs.get().call(this, work);
+    }
+
+    /**
+     * Like {@link #call} for work without a result.
+     *
+     * @param work what to run inside
+     * @param <X> what it throws
+     * @throws X what the work threw
+     * @throws NetnsException if a switch fails
+     */
+    public <X extends Exception> void run(NetnsRunnable<X> work) throws X, NetnsException {
+        ThreadNs.get().call(this, () -> {
+            work.run();
+            return null;
+        });
+    }
+
+    /**
+     * Threads that live inside this namespace: each switches in once when it starts, so work handed to
+     * it runs with no switch at all. A task runs only where the thread really is inside; if the thread
+     * could not switch, the task fails with the reason instead. One executor per handle, made on first
+     * use, of daemon threads that end after 30 s idle; {@link #close()} shuts it down.
+     *
+     * @return the executor
+     * @throws IllegalStateException if this handle is closed
+     */
+    public ExecutorService executor() {
+        NamespaceExecutor e = executor;
+        if (e == null) {
+            synchronized (this) {
+                if (closed.get()) {
+                    throw new IllegalStateException(this + " is closed");
+                }
+                e = executor;
+                if (e == null) {
+                    executor = e = new NamespaceExecutor(this);
+                }
+            }
+        }
+        return e;
+    }
+
+    /** @return the namespace's inode number, as {@code ls -i /run/netns} or {@code lsns} show it */
+    public long inode() {
+        return ino;
+    }
+
+    /** @return the device of the {@code nsfs} file system, the other half of the identity */
+    public long device() {
+        return dev;
+    }
+
+    /**
+     * @return the name under {@code /run/netns} this handle was created or opened by, or null when it was
+     *     opened another way ({@link #ofPid}, {@link #current()}, a path elsewhere)
+     */
+    public String name() {
+        return name;
+    }
+
+    /** @return the path this handle was opened from */
+    public Path path() {
+        return path;
+    }
+
+    /** @return true when {@link #close()} was called */
+    public boolean isClosed() {
+        return closed.get();
+    }
+
+    /**
+     * Removes the persisted name: a detached unmount and unlink of {@code /run/netns/<name>}, like
+     * {@code ip netns delete}, retried briefly while the kernel reports EBUSY. The namespace itself lives
+     * on while anything holds it (this handle, a process, a socket); close the handle too.
+     *
+     * @throws IllegalStateException if this handle has no name
+     * @throws NetnsException if the name cannot be removed
+     */
+    public void delete() throws NetnsException {
+        if (name == null) {
+            throw new IllegalStateException(this + " has no name under " + NETNS_DIR + " to delete");
+        }
+        deleteNamed(name);
+    }
+
+    static void deleteNamed(String name) throws NetnsException {
+        Path file = NETNS_DIR.resolve(Names.check("namespace name", name));
+        String f = file.toString();
+        int errno = 0;
+        for (int attempt = 0; attempt < 50; attempt++) {
+            errno = Native.umount2(f, Native.MNT_DETACH);
+            if (errno != 16) { // EBUSY
+                break;
+            }
+            Thread.onSpinWait();
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (errno != 0 && errno != 22 && errno != 2) { // EINVAL: not mounted; ENOENT: gone already
+            throw NetnsException.of("umount2(" + f + ", MNT_DETACH)", errno, null);
+        }
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            throw NetnsException.wrap("unlink " + f, e);
+        }
+    }
+
+    /**
+     * Closes this handle: shuts its {@link #executor()} down and releases the descriptor once the last call
+     * inside it has returned. Idempotent. The namespace lives on while it is persisted or held elsewhere.
+     */
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            NamespaceExecutor e;
+            synchronized (this) {
+                e = executor;
+            }
+            if (e != null) {
+                e.shutdown();
+            }
+            release();
+        }
+    }
+
+    int fd() {
+        return fd;
+    }
+
+    /** Takes a reference for a call or a thread inside; fails once the handle is closed. */
+    void acquire() {
+        while (true) {
+            int r = refs.get();
+            if (r <= 0 || closed.get()) {
+                throw new IllegalStateException(this + " is closed");
+            }
+            if (refs.compareAndSet(r, r + 1)) {
+                return;
+            }
+        }
+    }
+
+    void release() {
+        if (refs.decrementAndGet() == 0) {
+            Native.close(fd);
+        }
+    }
+
+    boolean sameAs(long otherDev, long otherIno) {
+        return ino == otherIno && dev == otherDev;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof NetNamespace && ((NetNamespace) o).sameAs(dev, ino);
+    }
+
+    @Override
+    public int hashCode() {
+        return Long.hashCode(ino) * 31 + Long.hashCode(dev);
+    }
+
+    /** @return {@code NS(name, fd: dev, inode)}, e.g. {@code NS(web1, 12: 4, 4026532281)} */
+    @Override
+    public String toString() {
+        return "NS(" + (name == null ? "" : name + ", ") + fd + ": " + dev + ", " + ino + ")";
+    }
+}

@@ -1,0 +1,153 @@
+package io.netns;
+
+import io.netns.internal.posix.Native;
+import java.io.IOException;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Where one platform thread is: its home namespace, the namespace it was switched into, and whether it
+ * is poisoned. Kept in a thread-local, so the re-entry check on the hot path is a field comparison.
+ */
+final class ThreadNs {
+    private static final ThreadLocal<ThreadNs> STATE = ThreadLocal.withInitial(ThreadNs::new);
+    private static final MethodHandle IS_VIRTUAL = isVirtualHandle();
+    private static final Path THREAD_SELF_NS = Path.of("/proc/thread-self/ns/net");
+
+    private final boolean virtual;
+    /** Home identity; valid once {@code homeKnown}. */
+    private boolean homeKnown;
+    private long homeDev;
+    private long homeIno;
+    /** A handle on home held for the thread's life (executor threads, threads of the initial stack). */
+    private NetNamespace homeHandle;
+    /** The namespace the thread was switched into by {@link #call}, or null when it is home. */
+    private NetNamespace current;
+    private String poisoned;
+
+    private ThreadNs() {
+        this.virtual = isVirtual(Thread.currentThread());
+    }
+
+    static ThreadNs get() {
+        return STATE.get();
+    }
+
+    /** Marks the calling thread as living in {@code ns} (an executor thread that has switched in). */
+    static void adoptHome(NetNamespace ns) {
+        ThreadNs t = get();
+        t.homeKnown = true;
+        t.homeDev = ns.device();
+        t.homeIno = ns.inode();
+        t.homeHandle = ns;
+    }
+
+    /** @return whether the calling thread is, by netns' account, inside {@code ns} */
+    static boolean isInside(NetNamespace ns) throws NetnsException {
+        ThreadNs t = get();
+        return t.current != null ? t.current.equals(ns) : t.isHome(ns);
+    }
+
+    <T, X extends Exception> T call(NetNamespace target, NetnsCallable<T, X> work) throws X, NetnsException {
+        if (virtual) {
+            throw new IllegalStateException("netns cannot switch a virtual thread: its carrier thread would take "
+                    + "the namespace to other virtual threads. Use a platform thread, or " + target
+                    + ".executor() whose threads live inside");
+        }
+        if (poisoned != null) {
+            throw new IllegalStateException("thread " + Thread.currentThread().getName()
+                    + " is poisoned and may be in the wrong namespace: " + poisoned);
+        }
+        NetNamespace from = current;
+        if (from == null ? isHome(target) : from.equals(target)) {
+            return work.call();
+        }
+        target.acquire();
+        NetNamespace back = from != null ? from : homeHandle;
+        boolean ownBack = false;
+        try {
+            if (back == null) {
+                back = NetNamespace.openPath(THREAD_SELF_NS, null);
+                ownBack = true;
+            }
+            Native.setns(target.fd());
+        } catch (NetnsException | RuntimeException e) {
+            target.release();
+            if (ownBack) {
+                back.close();
+            }
+            throw e;
+        }
+        current = target;
+        Throwable primary = null;
+        try {
+            return work.call();
+        } catch (Throwable t) {
+            primary = t;
+            throw t;
+        } finally {
+            try {
+                Native.setns(back.fd());
+                current = from;
+            } catch (NetnsException e) {
+                poisoned = "switching back to " + back + " from " + target + " failed: " + e.getMessage();
+                NetnsException poison = NetnsException.failure("setns back",
+                        "thread " + Thread.currentThread().getName() + " is now poisoned: " + poisoned);
+                poison.initCause(e);
+                if (primary != null) {
+                    poison.addSuppressed(primary);
+                }
+                throw poison;
+            } finally {
+                target.release();
+                if (ownBack) {
+                    back.close();
+                }
+            }
+        }
+    }
+
+    private boolean isHome(NetNamespace ns) throws NetnsException {
+        if (!homeKnown) {
+            learnHome();
+        }
+        return ns.sameAs(homeDev, homeIno);
+    }
+
+    /** First call on this thread: learn where home is, and keep the shared handle when it is the initial stack. */
+    private void learnHome() throws NetnsException {
+        try {
+            homeDev = ((Number) Files.getAttribute(THREAD_SELF_NS, "unix:dev")).longValue();
+            homeIno = ((Number) Files.getAttribute(THREAD_SELF_NS, "unix:ino")).longValue();
+        } catch (IOException e) {
+            throw NetnsException.wrap("stat " + THREAD_SELF_NS, e);
+        }
+        homeKnown = true;
+        NetNamespace initial = Netns.initialNamespace();
+        if (initial != null && initial.sameAs(homeDev, homeIno)) {
+            homeHandle = initial;
+        }
+    }
+
+    private static MethodHandle isVirtualHandle() {
+        try {
+            return MethodHandles.publicLookup().findVirtual(Thread.class, "isVirtual", MethodType.methodType(boolean.class));
+        } catch (ReflectiveOperationException e) {
+            return null; // Java 17-20: there are no virtual threads
+        }
+    }
+
+    private static boolean isVirtual(Thread t) {
+        if (IS_VIRTUAL == null) {
+            return false;
+        }
+        try {
+            return (boolean) IS_VIRTUAL.invokeExact(t);
+        } catch (Throwable e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,311 @@
+package io.netns.internal.posix;
+
+import io.netns.NetnsException;
+import java.nio.ByteBuffer;
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Runtime;
+import jnr.ffi.annotations.In;
+import jnr.ffi.annotations.Out;
+import jnr.ffi.byref.IntByReference;
+import jnr.ffi.types.size_t;
+import jnr.ffi.types.ssize_t;
+
+/**
+ * Internal use only: the system calls netns makes, through jnr-ffi, each checked.
+ *
+ * <p>Every wrapper calls, checks {@code rc < 0}, reads errno at once and throws a
+ * {@link NetnsException} naming the call, its arguments and the errno; no raw return code leaves this
+ * class. Every descriptor is opened close-on-exec. Nothing else in netns touches jnr.
+ */
+public final class Native {
+    /** {@code CLONE_NEWNET} from {@code <sched.h>}. */
+    public static final int CLONE_NEWNET = 0x40000000;
+    /** {@code MS_BIND}. */
+    public static final long MS_BIND = 4096;
+    /** {@code MS_REC}. */
+    public static final long MS_REC = 16384;
+    /** {@code MS_SHARED}. */
+    public static final long MS_SHARED = 1 << 20;
+    /** {@code MNT_DETACH}. */
+    public static final int MNT_DETACH = 2;
+    /** {@code O_RDONLY}. */
+    public static final int O_RDONLY = 0;
+    /** {@code O_WRONLY}. */
+    public static final int O_WRONLY = 1;
+    /** {@code O_CREAT}. */
+    public static final int O_CREAT = 0100;
+    /** {@code O_EXCL}. */
+    public static final int O_EXCL = 0200;
+    /** {@code O_CLOEXEC}. */
+    public static final int O_CLOEXEC = 02000000;
+    /** {@code AF_NETLINK}. */
+    public static final int AF_NETLINK = 16;
+    /** {@code SOCK_RAW}. */
+    public static final int SOCK_RAW = 3;
+    /** {@code SOCK_CLOEXEC}. */
+    public static final int SOCK_CLOEXEC = 02000000;
+    /** {@code SOL_SOCKET}. */
+    public static final int SOL_SOCKET = 1;
+    /** {@code SO_SNDBUF}. */
+    public static final int SO_SNDBUF = 7;
+    /** {@code SO_RCVBUF}. */
+    public static final int SO_RCVBUF = 8;
+    /** {@code SOL_NETLINK}. */
+    public static final int SOL_NETLINK = 270;
+    /** {@code MSG_PEEK}. */
+    public static final int MSG_PEEK = 2;
+    /** {@code MSG_TRUNC}. */
+    public static final int MSG_TRUNC = 0x20;
+
+    private static final int EINTR = 4;
+
+    /** The C library calls netns uses, and no others. */
+    public interface LibC {
+        int setns(int fd, int nstype);
+
+        int unshare(int flags);
+
+        int mount(String source, String target, String fstype, long mountflags, String data);
+
+        int umount2(String target, int flags);
+
+        int open(String path, int flags, int mode);
+
+        int close(int fd);
+
+        int socket(int domain, int type, int protocol);
+
+        int bind(int fd, @In ByteBuffer addr, int addrlen);
+
+        int setsockopt(int fd, int level, int optname, @In IntByReference optval, int optlen);
+
+        int getsockname(int fd, @Out ByteBuffer addr, @In @Out IntByReference addrlen);
+
+        @ssize_t long sendto(int fd, @In ByteBuffer buf, @size_t long len, int flags, @In ByteBuffer addr, int addrlen);
+
+        @ssize_t long recvfrom(int fd, @Out ByteBuffer buf, @size_t long len, int flags, ByteBuffer addr, IntByReference addrlen);
+    }
+
+    private static final class Holder {
+        static final LibC LIBC = LibraryLoader.create(LibC.class).failImmediately().load("c");
+        static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
+    }
+
+    private Native() {
+    }
+
+    private static LibC libc() {
+        return Holder.LIBC;
+    }
+
+    private static int lastErrno() {
+        return Holder.RUNTIME.getLastError();
+    }
+
+    /**
+     * Loads the C library, so that a machine without it fails here with {@link UnsatisfiedLinkError}.
+     */
+    public static void load() {
+        libc();
+    }
+
+    /**
+     * {@code setns(fd, CLONE_NEWNET)}: moves the calling thread into the namespace of {@code fd}.
+     *
+     * @param fd an open namespace file
+     * @throws NetnsException if the kernel refuses
+     */
+    public static void setns(int fd) throws NetnsException {
+        if (libc().setns(fd, CLONE_NEWNET) < 0) {
+            throw NetnsException.of("setns(fd=" + fd + ", CLONE_NEWNET)", lastErrno(), "needs CAP_SYS_ADMIN");
+        }
+    }
+
+    /**
+     * {@code unshare(CLONE_NEWNET)}: moves the calling thread into a new, empty network namespace.
+     *
+     * @throws NetnsException if the kernel refuses
+     */
+    public static void unshareNet() throws NetnsException {
+        if (libc().unshare(CLONE_NEWNET) < 0) {
+            throw NetnsException.of("unshare(CLONE_NEWNET)", lastErrno(), "needs CAP_SYS_ADMIN");
+        }
+    }
+
+    /**
+     * {@code mount(2)}.
+     *
+     * @param source the source path, or null
+     * @param target the mount point
+     * @param fstype the file system type, e.g. {@code none}
+     * @param flags the {@code MS_*} flags
+     * @throws NetnsException if the kernel refuses
+     */
+    public static void mount(String source, String target, String fstype, long flags) throws NetnsException {
+        if (libc().mount(source, target, fstype, flags, null) < 0) {
+            throw NetnsException.of("mount(" + source + ", " + target + ", " + fstype + ", flags=0x"
+                    + Long.toHexString(flags) + ")", lastErrno(), "needs CAP_SYS_ADMIN");
+        }
+    }
+
+    /**
+     * {@code mount(2)} that reports failure by errno instead of throwing, for the calls whose failure is
+     * an expected answer (iproute2's "is /run/netns a mount point yet" probe).
+     *
+     * @param source the source path, or null
+     * @param target the mount point
+     * @param flags the {@code MS_*} flags
+     * @return 0 on success, else the errno
+     */
+    public static int tryMount(String source, String target, long flags) {
+        return libc().mount(source, target, "none", flags, null) < 0 ? lastErrno() : 0;
+    }
+
+    /**
+     * {@code umount2(target, flags)}, reporting failure by errno.
+     *
+     * @param target the mount point
+     * @param flags {@code MNT_*} flags
+     * @return 0 on success, else the errno
+     */
+    public static int umount2(String target, int flags) {
+        return libc().umount2(target, flags) < 0 ? lastErrno() : 0;
+    }
+
+    /**
+     * {@code open(path, flags | O_CLOEXEC, mode)}.
+     *
+     * @param path the file
+     * @param flags {@code O_*} flags; {@code O_CLOEXEC} is always added
+     * @param mode the mode for {@code O_CREAT}
+     * @return the new descriptor
+     * @throws NetnsException if the call fails
+     */
+    public static int open(String path, int flags, int mode) throws NetnsException {
+        int fd = libc().open(path, flags | O_CLOEXEC, mode);
+        if (fd < 0) {
+            throw NetnsException.of("open(" + path + ")", lastErrno(), null);
+        }
+        return fd;
+    }
+
+    /**
+     * {@code close(fd)}, never retried: on EINTR the descriptor is already released (close(2) NOTES).
+     *
+     * @param fd the descriptor
+     */
+    public static void close(int fd) {
+        libc().close(fd);
+    }
+
+    /**
+     * {@code socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol)} in the calling thread's namespace.
+     *
+     * @param protocol the netlink family, e.g. 0 for {@code NETLINK_ROUTE}
+     * @return the socket
+     * @throws NetnsException if the call fails
+     */
+    public static int netlinkSocket(int protocol) throws NetnsException {
+        int fd = libc().socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
+        if (fd < 0) {
+            throw NetnsException.of("socket(AF_NETLINK, SOCK_RAW, " + protocol + ")", lastErrno(), null);
+        }
+        return fd;
+    }
+
+    /**
+     * {@code bind(fd, addr, len)}.
+     *
+     * @param fd the socket
+     * @param addr the address, from position to limit
+     * @throws NetnsException if the call fails
+     */
+    public static void bind(int fd, ByteBuffer addr) throws NetnsException {
+        if (libc().bind(fd, addr, addr.remaining()) < 0) {
+            throw NetnsException.of("bind(fd=" + fd + ")", lastErrno(), null);
+        }
+    }
+
+    /**
+     * {@code setsockopt(fd, level, name, &value, sizeof(int))}.
+     *
+     * @param fd the socket
+     * @param level e.g. {@link #SOL_NETLINK}
+     * @param name the option
+     * @param value the int value
+     * @throws NetnsException if the call fails
+     */
+    public static void setsockopt(int fd, int level, int name, int value) throws NetnsException {
+        if (libc().setsockopt(fd, level, name, new IntByReference(value), 4) < 0) {
+            throw NetnsException.of("setsockopt(fd=" + fd + ", " + level + ", " + name + ", " + value + ")",
+                    lastErrno(), null);
+        }
+    }
+
+    /**
+     * {@code getsockname(fd, addr, &len)}; the address is written from position, which advances.
+     *
+     * @param fd the socket
+     * @param addr where the address goes
+     * @throws NetnsException if the call fails
+     */
+    public static void getsockname(int fd, ByteBuffer addr) throws NetnsException {
+        IntByReference len = new IntByReference(addr.remaining());
+        if (libc().getsockname(fd, addr, len) < 0) {
+            throw NetnsException.of("getsockname(fd=" + fd + ")", lastErrno(), null);
+        }
+        addr.position(addr.position() + Math.min(len.intValue(), addr.remaining()));
+    }
+
+    /**
+     * {@code sendto(fd, buf, len, 0, addr, addrlen)}, retried on EINTR; sends position..limit of a direct
+     * buffer without copying and advances the position by what was sent.
+     *
+     * @param fd the socket
+     * @param buf the message
+     * @param addr the destination address, position..limit
+     * @return the number of bytes sent
+     * @throws NetnsException if the call fails
+     */
+    public static int sendto(int fd, ByteBuffer buf, ByteBuffer addr) throws NetnsException {
+        while (true) {
+            long n = libc().sendto(fd, buf, buf.remaining(), 0, addr, addr.remaining());
+            if (n >= 0) {
+                buf.position(buf.position() + (int) n);
+                return (int) n;
+            }
+            int errno = lastErrno();
+            if (errno != EINTR) {
+                throw NetnsException.of("sendto(fd=" + fd + ", len=" + buf.remaining() + ")", errno, null);
+            }
+        }
+    }
+
+    /**
+     * {@code recvfrom(fd, buf, len, flags, NULL, NULL)}, retried on EINTR, into position..limit of a
+     * direct buffer. With {@link #MSG_TRUNC} the kernel returns the datagram's real length even when it
+     * is longer than the room given, so a caller can tell a truncated read; the position advances by at
+     * most the room.
+     *
+     * @param fd the socket
+     * @param buf where the datagram goes
+     * @param flags {@code MSG_*} flags
+     * @return the datagram's length as the kernel reports it
+     * @throws NetnsException if the call fails
+     */
+    public static int recv(int fd, ByteBuffer buf, int flags) throws NetnsException {
+        while (true) {
+            long n = libc().recvfrom(fd, buf, buf.remaining(), flags, null, null);
+            if (n >= 0) {
+                if ((flags & MSG_PEEK) == 0) {
+                    buf.position(buf.position() + (int) Math.min(n, buf.remaining()));
+                }
+                return (int) n;
+            }
+            int errno = lastErrno();
+            if (errno != EINTR) {
+                throw NetnsException.of("recvfrom(fd=" + fd + ")", errno, null);
+            }
+        }
+    }
+}
