@@ -1,0 +1,225 @@
+package io.netns;
+
+import io.netns.internal.Inet;
+import io.netns.internal.Inet.Cidr;
+import io.netns.internal.Names;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * {@code bridge}: the sandbox gets its own namespace, a veth pair whose host side joins the host's bridge
+ * network and whose peer is {@code eth0} inside, an address from the network's subnet, {@code lo} up and a
+ * default route via the gateway (the first address of the subnet, on the bridge). Published ports are
+ * DNAT rules made through {@code netns-iptables}. See {@link NetworkMode#bridge()}.
+ *
+ * <p>A bridge network is made once per {@link Host} and name, at first use, with the subnet of that
+ * first use; a later mode naming the same network with another subnet is refused.
+ */
+public final class BridgeMode implements NetworkMode {
+    /** The default network (and bridge interface) name. */
+    public static final String DEFAULT_NAME = "netns0";
+    /** The default subnet; chosen not to clash with Docker's 172.17.0.0/16 or Podman's 10.88.0.0/16. */
+    public static final String DEFAULT_SUBNET = "10.89.0.0/24";
+    /** The default MTU. */
+    public static final int DEFAULT_MTU = 1500;
+
+    static final BridgeMode DEFAULT = new BridgeMode(DEFAULT_NAME, null, null, DEFAULT_MTU, List.of());
+
+    private final String name;
+    private final Cidr subnet;
+    private final InetAddress ip;
+    private final int mtu;
+    private final List<PublishedPort> published;
+
+    private BridgeMode(String name, Cidr subnet, InetAddress ip, int mtu, List<PublishedPort> published) {
+        this.name = name;
+        this.subnet = subnet;
+        this.ip = ip;
+        this.mtu = mtu;
+        this.published = List.copyOf(published);
+    }
+
+    /**
+     * The bridge network, which is also the bridge interface's name in the host. Default {@value #DEFAULT_NAME}.
+     *
+     * @param name 1 to 15 characters from {@code [A-Za-z0-9_.-]} (an interface name)
+     * @return a new mode
+     */
+    public BridgeMode name(String name) {
+        Names.check("bridge name", name);
+        if (name.length() > 15) {
+            throw new IllegalArgumentException("bridge name must be at most 15 characters (an interface name): \"" + name + "\"");
+        }
+        return new BridgeMode(name, subnet, ip, mtu, published);
+    }
+
+    /**
+     * The network's IPv4 subnet, fixed when the network is first made. Default {@value #DEFAULT_SUBNET}
+     * for a new network, or the subnet an existing network of this name has.
+     *
+     * @param cidr an IPv4 CIDR with a prefix of at most 30, host bits zero, e.g. {@code 10.89.9.0/28}
+     * @return a new mode
+     */
+    public BridgeMode subnet(String cidr) {
+        Cidr c = Cidr.parse("bridge subnet", cidr);
+        if (c.isIpv6()) {
+            throw new IllegalArgumentException("bridge subnet must be IPv4 (IPv6 bridge networks are not supported yet): " + cidr);
+        }
+        if (c.prefix() > 30) {
+            throw new IllegalArgumentException("bridge subnet prefix must be at most /30, to hold the gateway and "
+                    + "one sandbox: " + cidr);
+        }
+        if (ip != null && !c.contains(ip)) {
+            throw new IllegalArgumentException("bridge ip " + Inet.toText(ip) + " is not in subnet " + c);
+        }
+        return new BridgeMode(name, c, ip, mtu, published);
+    }
+
+    /**
+     * The sandbox's own address. Default: the lowest free address of the subnet after the gateway.
+     *
+     * @param address an IPv4 literal inside the subnet, neither the network, gateway nor broadcast address
+     * @return a new mode
+     */
+    public BridgeMode ip(String address) {
+        InetAddress a = Inet.parse("bridge ip", address);
+        if (!(a instanceof Inet4Address)) {
+            throw new IllegalArgumentException("bridge ip must be IPv4: " + address);
+        }
+        if (subnet != null && !subnet.contains(a)) {
+            throw new IllegalArgumentException("bridge ip " + address + " is not in subnet " + subnet);
+        }
+        return new BridgeMode(name, subnet, a, mtu, published);
+    }
+
+    /**
+     * The MTU of the sandbox's {@code eth0} and its veth peer. Default {@value #DEFAULT_MTU}.
+     *
+     * @param mtu 68..65535
+     * @return a new mode
+     */
+    public BridgeMode mtu(int mtu) {
+        if (mtu < 68 || mtu > 65535) {
+            throw new IllegalArgumentException("mtu must be 68..65535: " + mtu);
+        }
+        return new BridgeMode(name, subnet, ip, mtu, published);
+    }
+
+    /**
+     * Publishes a TCP port on every host address, like {@code docker run -p 8080:80}. Default: nothing
+     * published.
+     *
+     * @param hostPort 1..65535
+     * @param containerPort 1..65535
+     * @return a new mode
+     */
+    public BridgeMode publish(int hostPort, int containerPort) {
+        return publish(Protocol.TCP, null, hostPort, containerPort);
+    }
+
+    /**
+     * Publishes a TCP port on one host address, like {@code docker run -p 10.20.30.100:8080:80}.
+     *
+     * @param hostIp an IP literal of the host
+     * @param hostPort 1..65535
+     * @param containerPort 1..65535
+     * @return a new mode
+     */
+    public BridgeMode publish(String hostIp, int hostPort, int containerPort) {
+        return publish(Protocol.TCP, hostIp, hostPort, containerPort);
+    }
+
+    /**
+     * Publishes a port of {@code protocol} on every host address, like {@code -p 5353:53/udp}.
+     *
+     * @param protocol TCP or UDP
+     * @param hostPort 1..65535
+     * @param containerPort 1..65535
+     * @return a new mode
+     */
+    public BridgeMode publish(Protocol protocol, int hostPort, int containerPort) {
+        return publish(protocol, null, hostPort, containerPort);
+    }
+
+    /**
+     * Publishes a port of {@code protocol} on one host address, or every one when {@code hostIp} is null.
+     *
+     * @param protocol TCP or UDP
+     * @param hostIp an IP literal of the host, or null
+     * @param hostPort 1..65535
+     * @param containerPort 1..65535
+     * @return a new mode
+     */
+    public BridgeMode publish(Protocol protocol, String hostIp, int hostPort, int containerPort) {
+        InetAddress addr = hostIp == null ? null : Inet.parse("publish host ip", hostIp);
+        PublishedPort p = new PublishedPort(protocol, addr, hostPort, containerPort);
+        for (PublishedPort q : published) {
+            if (q.protocol() == p.protocol() && q.hostPort() == p.hostPort()
+                    && (q.hostIp() == null || p.hostIp() == null || q.hostIp().equals(p.hostIp()))) {
+                throw new IllegalArgumentException("host port " + p.protocol().id() + " " + hostPort
+                        + " is published twice: " + q + " and " + p);
+            }
+        }
+        List<PublishedPort> all = new ArrayList<>(published);
+        all.add(p);
+        return new BridgeMode(name, subnet, ip, mtu, all);
+    }
+
+    /** @return the network name */
+    public String name() {
+        return name;
+    }
+
+    /** @return the subnet asked for, or null to take the network's (or the default for a new network) */
+    public String subnet() {
+        return subnet == null ? null : subnet.toString();
+    }
+
+    Cidr subnetCidr() {
+        return subnet;
+    }
+
+    /** @return the address asked for, or null to let IPAM choose */
+    public InetAddress ip() {
+        return ip;
+    }
+
+    /** @return the MTU */
+    public int mtu() {
+        return mtu;
+    }
+
+    /** @return the published ports, in the order given */
+    public List<PublishedPort> published() {
+        return published;
+    }
+
+    @Override
+    public String kind() {
+        return "bridge";
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof BridgeMode)) {
+            return false;
+        }
+        BridgeMode b = (BridgeMode) o;
+        return name.equals(b.name) && Objects.equals(subnet, b.subnet) && Objects.equals(ip, b.ip) && mtu == b.mtu
+                && published.equals(b.published);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(name, subnet, ip, mtu, published);
+    }
+
+    @Override
+    public String toString() {
+        return "bridge " + name + (subnet == null ? "" : " " + subnet) + (ip == null ? "" : " ip " + Inet.toText(ip))
+                + (mtu == DEFAULT_MTU ? "" : " mtu " + mtu) + (published.isEmpty() ? "" : " publish " + published);
+    }
+}

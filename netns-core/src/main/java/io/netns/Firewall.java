@@ -1,0 +1,136 @@
+package io.netns;
+
+import java.net.InetAddress;
+import java.util.Iterator;
+import java.util.List;
+import java.util.ServiceLoader;
+import java.util.Set;
+
+/**
+ * The service provider interface bridge mode and host-mode openings call to change the host's firewall.
+ * {@code io.netns:netns-iptables} implements it; it is found with {@link ServiceLoader}.
+ *
+ * <p>Implementations keep their rules in chains of their own, jumped to once from the built-in chains,
+ * tag every rule with its {@link Owner}, apply each change atomically, never change a built-in policy and
+ * never touch a rule they did not tag. Every method acts in the stack of {@code host}, a namespace
+ * handle: the real host's, or a lab host's.
+ */
+public interface Firewall {
+    /** The Maven coordinates of the implementation netns ships. */
+    String ARTIFACT = "io.netns:netns-iptables";
+
+    /**
+     * Who a rule belongs to: a sandbox, or a bridge network shared by sandboxes, on one host.
+     *
+     * @param host the {@link Host#id()} of the host
+     * @param kind {@code sandbox} or {@code network}
+     * @param name the sandbox or network name
+     */
+    record Owner(String host, String kind, String name) {
+        /**
+         * @param host the host id
+         * @param sandbox the sandbox name
+         * @return the owner of a sandbox's rules
+         */
+        public static Owner sandbox(String host, String sandbox) {
+            return new Owner(host, "sandbox", sandbox);
+        }
+
+        /**
+         * @param host the host id
+         * @param network the bridge network name
+         * @return the owner of a bridge network's shared rules
+         */
+        public static Owner network(String host, String network) {
+            return new Owner(host, "network", network);
+        }
+
+        /** @return the tag written into every rule's comment: {@code netns:host/kind/name} */
+        public String tag() {
+            return "netns:" + host + "/" + kind + "/" + name;
+        }
+
+        /**
+         * @param tag a tag as {@link #tag()} writes it
+         * @return the owner, or null when the text is not a netns tag
+         */
+        public static Owner parse(String tag) {
+            if (tag == null || !tag.startsWith("netns:")) {
+                return null;
+            }
+            String[] p = tag.substring(6).split("/", -1);
+            return p.length == 3 ? new Owner(p[0], p[1], p[2]) : null;
+        }
+    }
+
+    /**
+     * Lets a bridge network's sandboxes reach out and be forwarded: MASQUERADE for traffic from
+     * {@code subnet} leaving it, and ACCEPT for forwarded traffic of the bridge even when the FORWARD
+     * policy is DROP. Idempotent: made once per network.
+     *
+     * @param host the host's namespace
+     * @param owner the network's owner
+     * @param bridge the bridge interface
+     * @param subnet the network's subnet, e.g. {@code 10.89.0.0/24}
+     * @throws NetnsException if the change cannot be applied; nothing of it is left
+     */
+    void addNetwork(NetNamespace host, Owner owner, String bridge, String subnet) throws NetnsException;
+
+    /**
+     * Publishes ports of a bridge sandbox: DNAT from the host's addresses (and from 127.0.0.1 on the
+     * host), and hairpin traffic from the sandboxes of the same bridge, in one atomic change.
+     *
+     * @param host the host's namespace
+     * @param owner the sandbox
+     * @param bridge its bridge interface
+     * @param sandboxIp its address
+     * @param ports the ports
+     * @throws NetnsException if a host port is already published or the change fails; nothing is left
+     */
+    void publish(NetNamespace host, Owner owner, String bridge, InetAddress sandboxIp, List<PublishedPort> ports)
+            throws NetnsException;
+
+    /**
+     * Opens host-mode ports in the host's INPUT, exactly these (protocol, address, port).
+     *
+     * @param host the host's namespace
+     * @param owner the sandbox
+     * @param openings the openings
+     * @throws NetnsException if the change fails; nothing is left
+     */
+    void expose(NetNamespace host, Owner owner, List<Exposure> openings) throws NetnsException;
+
+    /**
+     * Removes every rule tagged with {@code owner}, in one atomic change; rules of others stay.
+     *
+     * @param host the host's namespace
+     * @param owner the owner
+     * @throws NetnsException if the change fails
+     */
+    void remove(NetNamespace host, Owner owner) throws NetnsException;
+
+    /**
+     * @param host the host's namespace
+     * @return every owner that has a tagged rule there
+     * @throws NetnsException if the rules cannot be read
+     */
+    Set<Owner> owners(NetNamespace host) throws NetnsException;
+
+    /**
+     * Finds the implementation on the class path.
+     *
+     * @return it
+     * @throws NetnsException naming {@value #ARTIFACT} when there is none
+     */
+    static Firewall load() throws NetnsException {
+        Iterator<Firewall> it = ServiceLoader.load(Firewall.class, Firewall.class.getClassLoader()).iterator();
+        if (!it.hasNext()) {
+            it = ServiceLoader.load(Firewall.class).iterator();
+        }
+        if (!it.hasNext()) {
+            throw NetnsException.failure("firewall", "publishing ports and host-mode openings need a Firewall "
+                    + "implementation: add " + ARTIFACT + " to the class path");
+        }
+        return it.next();
+    }
+}

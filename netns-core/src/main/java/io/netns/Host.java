@@ -1,0 +1,249 @@
+package io.netns;
+
+import io.netns.internal.Names;
+import io.netns.internal.OwnerRecord;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A network stack that plays the role of "the Docker host": sandboxes are made in relation to it (bridge
+ * networks live in it, published ports and host-mode openings are its firewall rules, host-mode
+ * sandboxes share it).
+ *
+ * <p>{@link #current()} is the JVM's own stack. {@link #of(NetNamespace)} makes any namespace a host, and
+ * {@link #createLab(String)} makes a fresh one: tests and demos use such <em>lab hosts</em>, so they never
+ * touch the real machine's interfaces or firewall.
+ *
+ * <pre>{@code
+ * try (Host lab = Host.createLab("lab1")) {
+ *     Sandbox iso = lab.create("iso", NetworkMode.none());
+ *     Process p = iso.start(new ProcessBuilder("ip", "-o", "link"));   // sees only lo
+ * }   // closes every sandbox, then deletes the lab namespace
+ * }</pre>
+ *
+ * <p>Thread-safe. Sandbox names are unique on the machine: a sandbox's namespace is persisted as
+ * {@code /run/netns/<name>}, where {@code ip netns list} shows it.
+ */
+public final class Host implements AutoCloseable {
+    private static Host current;
+
+    private final NetNamespace namespace;
+    private final String id;
+    private final boolean deleteOnClose;
+    private final Map<String, Sandbox> sandboxes = new LinkedHashMap<>();
+    private boolean closed;
+
+    private Host(NetNamespace namespace, String id, boolean deleteOnClose) {
+        this.namespace = namespace;
+        this.id = id;
+        this.deleteOnClose = deleteOnClose;
+    }
+
+    /**
+     * The JVM's own stack: the namespace of its initial thread. One instance per JVM; closing it closes its
+     * sandboxes and nothing else.
+     *
+     * @return the host
+     * @throws NetnsException if namespaces are unavailable here
+     */
+    public static synchronized Host current() throws NetnsException {
+        if (current == null || current.isClosed()) {
+            Netns.ensureAvailability();
+            current = new Host(NetNamespace.initial(), "host", false);
+        }
+        return current;
+    }
+
+    /**
+     * Makes a namespace a host. The host takes the handle: {@link #close()} closes it (and does not delete
+     * the namespace).
+     *
+     * @param namespace the host's stack
+     * @return the host; its {@link #id()} is the namespace's name, or {@code ns<inode>} for an unnamed one
+     */
+    public static Host of(NetNamespace namespace) {
+        Objects.requireNonNull(namespace, "namespace");
+        String id = namespace.name() != null ? namespace.name() : "ns" + namespace.inode();
+        return new Host(namespace, id, false);
+    }
+
+    /**
+     * Makes a lab host: a new namespace {@code /run/netns/<name>} with {@code lo} up, deleted again by
+     * {@link #close()} together with everything in it.
+     *
+     * @param name the lab namespace's name
+     * @return the host
+     * @throws NetnsException if the namespace cannot be made; nothing is left
+     */
+    public static Host createLab(String name) throws NetnsException {
+        NetNamespace ns = NetNamespace.create(name);
+        try {
+            Links.up(ns, "lo");
+        } catch (NetnsException | RuntimeException e) {
+            ns.close();
+            try {
+                ns.delete();
+            } catch (NetnsException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        return new Host(ns, ns.name(), true);
+    }
+
+    /**
+     * Makes a sandbox.
+     *
+     * <ul>
+     *   <li>{@link NetworkMode#none()}: a new namespace with {@code lo} up;</li>
+     *   <li>{@link NetworkMode#host()}: this host's own stack, plus its firewall openings;</li>
+     *   <li>{@link NetworkMode#container(String)}: the stack of another sandbox, a process or a file;</li>
+     *   <li>{@link NetworkMode#bridge()}: a new namespace wired into a bridge network of this host.</li>
+     * </ul>
+     *
+     * @param name the sandbox's name, also its namespace's under {@code /run/netns} when it makes one
+     * @param mode how it is networked
+     * @return the sandbox, which owns everything its mode made
+     * @throws IllegalArgumentException if the name is invalid, or names an unknown container sandbox
+     * @throws NetnsException if the name is taken or setup fails; nothing of it is left behind
+     */
+    public Sandbox create(String name, NetworkMode mode) throws NetnsException {
+        Names.check("sandbox name", name);
+        Objects.requireNonNull(mode, "mode");
+        synchronized (this) {
+            ensureOpen();
+            if (sandboxes.containsKey(name)) {
+                throw NetnsException.failure("create sandbox", "a sandbox named '" + name + "' already exists on "
+                        + this + " (" + sandboxes.get(name).mode() + ")");
+            }
+        }
+        Sandbox s = SandboxSetup.create(this, name, mode);
+        synchronized (this) {
+            if (!closed && !sandboxes.containsKey(name)) {
+                sandboxes.put(name, s);
+                return s;
+            }
+        }
+        s.close();
+        throw NetnsException.failure("create sandbox", closed ? this + " was closed while '" + name + "' was made"
+                : "a sandbox named '" + name + "' was made concurrently on " + this);
+    }
+
+    /**
+     * @param name a sandbox name
+     * @return the live sandbox of that name made by this host, if any
+     */
+    public synchronized Optional<Sandbox> sandbox(String name) {
+        return Optional.ofNullable(sandboxes.get(name));
+    }
+
+    /** @return the live sandboxes made by this host, in the order made */
+    public synchronized List<Sandbox> sandboxes() {
+        return List.copyOf(sandboxes.values());
+    }
+
+    /** @return the host's stack */
+    public NetNamespace namespace() {
+        return namespace;
+    }
+
+    /**
+     * @return the host's identity in owner tags and records: {@code host} for {@link #current()}, else the
+     *     namespace's name
+     */
+    public String id() {
+        return id;
+    }
+
+    /**
+     * Removes what a dead process of ours left on this host: sandbox namespaces, veths, IP leases and
+     * tagged firewall rules whose owning process is gone, and nothing else. Live sandboxes, of this JVM or
+     * another, and everything netns did not make, stay.
+     *
+     * @return the names of the sandboxes reclaimed
+     * @throws NetnsException if something left cannot be removed
+     */
+    public List<String> reclaim() throws NetnsException {
+        return SandboxSetup.reclaim(this);
+    }
+
+    synchronized void forget(Sandbox s) {
+        sandboxes.remove(s.name(), s);
+    }
+
+    synchronized boolean isClosed() {
+        return closed;
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException(this + " is closed");
+        }
+    }
+
+    /**
+     * Closes every sandbox this host made that is still open (joiners first), then what the host itself
+     * made: for a {@linkplain #createLab lab host}, its namespace. Idempotent.
+     *
+     * @throws NetnsException if something could not be removed; everything else still is
+     */
+    @Override
+    public void close() throws NetnsException {
+        List<Sandbox> open;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            open = new ArrayList<>(sandboxes.values());
+        }
+        NetnsException failure = null;
+        for (int i = open.size() - 1; i >= 0; i--) {
+            try {
+                open.get(i).close();
+            } catch (NetnsException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        try {
+            SandboxSetup.closeHost(this);
+        } catch (NetnsException e) {
+            if (failure == null) {
+                failure = e;
+            } else {
+                failure.addSuppressed(e);
+            }
+        }
+        if (this != current) {
+            namespace.close();
+        }
+        if (deleteOnClose) {
+            try {
+                namespace.delete();
+            } catch (NetnsException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /** @return {@code Host(lab1)} */
+    @Override
+    public String toString() {
+        return "Host(" + id + ")";
+    }
+}

@@ -1,0 +1,35 @@
+package io.netns;
+
+import io.netns.internal.Inet;
+import java.net.InetAddress;
+import java.util.Objects;
+
+/**
+ * A port of a bridge sandbox published on the host, like Docker's {@code -p [hostIp:]hostPort:containerPort}.
+ *
+ * @param protocol TCP or UDP
+ * @param hostIp the host address it is published on, or null for every host address
+ * @param hostPort 1..65535
+ * @param containerPort 1..65535
+ */
+public record PublishedPort(Protocol protocol, InetAddress hostIp, int hostPort, int containerPort) {
+    /** Checks the values. */
+    public PublishedPort {
+        Objects.requireNonNull(protocol, "protocol");
+        checkPort("hostPort", hostPort);
+        checkPort("containerPort", containerPort);
+    }
+
+    static int checkPort(String what, int port) {
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException(what + " must be 1..65535: " + port);
+        }
+        return port;
+    }
+
+    /** @return {@code tcp 10.20.30.100:8080->80}, or {@code tcp *:8080->80} for every host address */
+    @Override
+    public String toString() {
+        return protocol.id() + " " + (hostIp == null ? "*" : Inet.toText(hostIp)) + ":" + hostPort + "->" + containerPort;
+    }
+}

@@ -1,0 +1,254 @@
+package io.netns;
+
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A workload's place on the network, made by {@link Host#create(String, NetworkMode)}. It owns what its
+ * mode made (namespace, veth, address lease, firewall rules) and the processes it {@linkplain #start
+ * started}; {@link #close()} stops those processes (destroy, then destroy forcibly after a grace period)
+ * and removes the rest, idempotently.
+ *
+ * <pre>{@code
+ * try (Sandbox web = host.create("web1", NetworkMode.bridge().publish(8080, 80))) {
+ *     Process httpd = web.start(new ProcessBuilder("httpd", "-DFOREGROUND"));   // starts inside
+ *     int port = web.call(() -> new ServerSocket(0).getLocalPort());            // a socket inside
+ * }
+ * }</pre>
+ *
+ * <p><b>Container mode and lifetimes.</b> A stack's lifetime is its owner's: closing a sandbox first
+ * closes the sandboxes of the same host that joined it with {@link NetworkMode#container(String)} (their
+ * processes are stopped too). Closing a joiner never affects the stack it joined.
+ */
+public final class Sandbox implements AutoCloseable {
+    /** How long {@link #close()} waits for started processes to exit after SIGTERM before SIGKILL. */
+    public static final long STOP_GRACE_MILLIS = 2000;
+
+    private final Host host;
+    private final String name;
+    private final NetworkMode mode;
+    private final NetNamespace namespace;
+    private final List<InetAddress> assigned;
+    private final Cleanup cleanup;
+    private final Sandbox joined;
+    private final List<Sandbox> joiners = new CopyOnWriteArrayList<>();
+    private final List<Process> processes = new CopyOnWriteArrayList<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    Sandbox(Host host, String name, NetworkMode mode, NetNamespace namespace, List<InetAddress> assigned,
+            Cleanup cleanup, Sandbox joined) {
+        this.host = host;
+        this.name = name;
+        this.mode = mode;
+        this.namespace = namespace;
+        this.assigned = List.copyOf(assigned);
+        this.cleanup = cleanup;
+        this.joined = joined;
+        if (joined != null) {
+            joined.joiners.add(this);
+        }
+    }
+
+    /** @return the sandbox's name */
+    public String name() {
+        return name;
+    }
+
+    /** @return the mode it was made with */
+    public NetworkMode mode() {
+        return mode;
+    }
+
+    /** @return the host it belongs to */
+    public Host host() {
+        return host;
+    }
+
+    /**
+     * @return its stack: for {@code none} and {@code bridge} a namespace persisted as
+     *     {@code /run/netns/<name>}, for {@code host} the host's, for {@code container} the one it joined
+     */
+    public NetNamespace namespace() {
+        return namespace;
+    }
+
+    /**
+     * The addresses of its stack other than loopback and link-local: for bridge mode the address IPAM gave
+     * it, e.g. {@code [10.89.0.2]}; for the other modes what the stack has now.
+     *
+     * @return the addresses
+     * @throws NetnsException if the stack cannot be read
+     */
+    public List<InetAddress> addresses() throws NetnsException {
+        if (!assigned.isEmpty()) {
+            return assigned;
+        }
+        return namespace.call(() -> {
+            List<InetAddress> out = new ArrayList<>();
+            try {
+                for (NetworkInterface nif : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                    for (InetAddress a : Collections.list(nif.getInetAddresses())) {
+                        if (!a.isLoopbackAddress() && !a.isLinkLocalAddress()) {
+                            out.add(a);
+                        }
+                    }
+                }
+            } catch (SocketException e) {
+                throw NetnsException.wrap("list addresses in " + namespace, e);
+            }
+            return out;
+        });
+    }
+
+    /**
+     * Runs work on the calling platform thread switched into the sandbox's stack; see
+     * {@link NetNamespace#call}.
+     *
+     * @param work what to run
+     * @param <T> its result
+     * @param <X> what it throws
+     * @return its result
+     * @throws X what the work threw
+     * @throws NetnsException if a switch fails
+     */
+    public <T, X extends Exception> T call(NetnsCallable<T, X> work) throws X, NetnsException {
+        ensureOpen();
+        return namespace.call(work);
+    }
+
+    /**
+     * Like {@link #call} without a result.
+     *
+     * @param work what to run
+     * @param <X> what it throws
+     * @throws X what the work threw
+     * @throws NetnsException if a switch fails
+     */
+    public <X extends Exception> void run(NetnsRunnable<X> work) throws X, NetnsException {
+        ensureOpen();
+        namespace.run(work);
+    }
+
+    /**
+     * @return threads that live inside the sandbox's stack; see {@link NetNamespace#executor()}. Shut down
+     *     by {@link #close()}.
+     */
+    public ExecutorService executor() {
+        ensureOpen();
+        return namespace.executor();
+    }
+
+    /**
+     * Starts a process inside the sandbox's stack: the JDK forks from the calling thread, which is
+     * switched in for the duration of {@link ProcessBuilder#start()}. The sandbox stops it on close.
+     * Descriptors of netns are close-on-exec and never reach the child.
+     *
+     * @param builder the command, as an argument list (no shell)
+     * @return the running process
+     * @throws NetnsException if the switch or the start fails
+     */
+    public Process start(ProcessBuilder builder) throws NetnsException {
+        ensureOpen();
+        Process p = namespace.call(() -> {
+            try {
+                return builder.start();
+            } catch (java.io.IOException e) {
+                throw NetnsException.wrap("start " + builder.command() + " in " + this, e);
+            }
+        });
+        processes.add(p);
+        processes.removeIf(q -> !q.isAlive() && q != p);
+        return p;
+    }
+
+    /** @return the processes it started that are still running */
+    public List<Process> processes() {
+        List<Process> alive = new ArrayList<>();
+        for (Process p : processes) {
+            if (p.isAlive()) {
+                alive.add(p);
+            }
+        }
+        return alive;
+    }
+
+    /** @return true once {@link #close()} was called */
+    public boolean isClosed() {
+        return closed.get();
+    }
+
+    private void ensureOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException(this + " is closed");
+        }
+    }
+
+    /**
+     * Closes sandboxes that joined this one, stops the processes it started, then removes everything its
+     * mode made, in reverse order of making. Idempotent; every step runs even when one fails.
+     *
+     * @throws NetnsException if something could not be removed (the first failure, with the others
+     *     suppressed)
+     */
+    @Override
+    public void close() throws NetnsException {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        NetnsException failure = null;
+        for (Sandbox j : joiners) {
+            try {
+                j.close();
+            } catch (NetnsException e) {
+                failure = e;
+            }
+        }
+        stopProcesses();
+        NetnsException e = cleanup.runAll();
+        if (joined != null) {
+            joined.joiners.remove(this);
+        }
+        host.forget(this);
+        if (failure != null && e != null) {
+            e.addSuppressed(failure);
+        }
+        if (e != null || failure != null) {
+            throw e != null ? e : failure;
+        }
+    }
+
+    private void stopProcesses() {
+        for (Process p : processes) {
+            p.descendants().forEach(ProcessHandle::destroy);
+            p.destroy();
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_GRACE_MILLIS);
+        for (Process p : processes) {
+            try {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || !p.waitFor(left, TimeUnit.NANOSECONDS)) {
+                    p.descendants().forEach(ProcessHandle::destroyForcibly);
+                    p.destroyForcibly().waitFor(STOP_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                p.destroyForcibly();
+            }
+        }
+        processes.clear();
+    }
+
+    /** @return {@code Sandbox(web1, bridge netns0, NS(web1, 12: 4, 4026532281))} */
+    @Override
+    public String toString() {
+        return "Sandbox(" + name + ", " + mode + ")";
+    }
+}

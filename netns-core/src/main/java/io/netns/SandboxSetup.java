@@ -1,0 +1,130 @@
+package io.netns;
+
+import io.netns.internal.OwnerRecord;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Makes sandboxes, mode by mode, as a {@link Cleanup} of undo steps: each thing made pushes the step that
+ * removes it, so a failure half-way and {@link Sandbox#close()} share one way of undoing. Also
+ * {@link Host#reclaim()}, which undoes from the {@link OwnerRecord} what a dead process left.
+ */
+final class SandboxSetup {
+    private SandboxSetup() {
+    }
+
+    static Sandbox create(Host host, String name, NetworkMode mode) throws NetnsException {
+        Cleanup cleanup = new Cleanup();
+        try {
+            OwnerRecord record = OwnerRecord.claim(name, host.id(), mode.kind());
+            cleanup.push("owner record " + name, record::remove);
+            if (mode instanceof NoneMode) {
+                NetNamespace ns = newNamespace(name, record, cleanup);
+                Links.up(ns, "lo");
+                return new Sandbox(host, name, mode, ns, List.of(), cleanup, null);
+            }
+            if (mode instanceof HostMode) {
+                HostMode h = (HostMode) mode;
+                NetNamespace ns = NetNamespace.open(host.namespace().path());
+                cleanup.push("handle " + ns, ns::close);
+                if (!h.exposures().isEmpty()) {
+                    Firewall fw = Firewall.load();
+                    Firewall.Owner owner = Firewall.Owner.sandbox(host.id(), name);
+                    cleanup.push("firewall openings of " + name, () -> fw.remove(host.namespace(), owner));
+                    record.put("firewall", "1");
+                    fw.expose(host.namespace(), owner, h.exposures());
+                }
+                return new Sandbox(host, name, mode, ns, List.of(), cleanup, null);
+            }
+            if (mode instanceof ContainerMode) {
+                ContainerMode c = (ContainerMode) mode;
+                NetNamespace ns = c.open(host);
+                cleanup.push("handle " + ns, ns::close);
+                return new Sandbox(host, name, mode, ns, List.of(), cleanup, c.joinedSandbox(host));
+            }
+            BridgeMode b = (BridgeMode) mode;
+            NetNamespace ns = newNamespace(name, record, cleanup);
+            List<InetAddress> addrs = BridgeSetup.attach(host, name, b, ns, record, cleanup);
+            return new Sandbox(host, name, mode, ns, addrs, cleanup, null);
+        } catch (NetnsException | RuntimeException | Error e) {
+            cleanup.undoAfter(e);
+            throw e;
+        }
+    }
+
+    private static NetNamespace newNamespace(String name, OwnerRecord record, Cleanup cleanup) throws NetnsException {
+        NetNamespace ns = NetNamespace.create(name);
+        cleanup.push("namespace " + name, () -> {
+            ns.close();
+            ns.delete();
+        });
+        record.put("netns", name);
+        return ns;
+    }
+
+    /** What the host itself made (bridge networks), removed when it closes. */
+    static void closeHost(Host host) throws NetnsException {
+        BridgeSetup.closeNetworks(host);
+    }
+
+    static List<String> reclaim(Host host) throws NetnsException {
+        List<String> reclaimed = new ArrayList<>();
+        NetnsException failure = null;
+        for (OwnerRecord r : OwnerRecord.all()) {
+            if (!host.id().equals(r.get("host")) || r.ownerAlive()) {
+                continue;
+            }
+            try {
+                if (r.get("netns") != null && Files.exists(NetNamespace.NETNS_DIR.resolve(r.get("netns")))) {
+                    NetNamespace.deleteNamed(r.get("netns"));
+                }
+                BridgeSetup.reclaim(host, r);
+                if (r.get("firewall") != null) {
+                    Firewall.load().remove(host.namespace(), Firewall.Owner.sandbox(host.id(), r.name()));
+                }
+                r.remove();
+                reclaimed.add(r.name());
+            } catch (NetnsException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        try {
+            reclaimRules(host);
+        } catch (NetnsException e) {
+            if (failure == null) {
+                failure = e;
+            } else {
+                failure.addSuppressed(e);
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        return reclaimed;
+    }
+
+    /** Tagged rules of sandboxes of this host that no live record owns (a record lost, a crash mid-setup). */
+    private static void reclaimRules(Host host) throws NetnsException {
+        Firewall fw;
+        try {
+            fw = Firewall.load();
+        } catch (NetnsException absent) {
+            return;
+        }
+        for (Firewall.Owner o : fw.owners(host.namespace())) {
+            if (!o.host().equals(host.id()) || !o.kind().equals("sandbox")) {
+                continue;
+            }
+            OwnerRecord r = OwnerRecord.read(o.name());
+            if (r == null || !r.ownerAlive()) {
+                fw.remove(host.namespace(), o);
+            }
+        }
+    }
+}
