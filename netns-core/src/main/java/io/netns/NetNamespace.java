@@ -52,6 +52,7 @@ public final class NetNamespace implements AutoCloseable {
 
     private static final Object MOUNT_LOCK = new Object();
     private static volatile boolean netnsDirShared;
+    private static volatile long nsfsDev;
 
     private final int fd;
     private final long dev;
@@ -183,13 +184,17 @@ public final class NetNamespace implements AutoCloseable {
         int fd = Native.open(path.toString(), Native.O_RDONLY, 0);
         try {
             Path link = Path.of("/proc/self/fd/" + fd);
+            long dev = ((Number) Files.getAttribute(link, "unix:dev")).longValue();
+            long ino = ((Number) Files.getAttribute(link, "unix:ino")).longValue();
+            // A /proc namespace link reads "net:[inode]"; a bind mount of one reads as its path, and is an
+            // nsfs inode when it lives on the device of nsfs.
             String target = Files.readSymbolicLink(link).toString();
-            if (!target.startsWith("net:[")) {
+            boolean isNet = target.startsWith("net:[")
+                    || (!target.matches("[a-z_]+:\\[\\d+\\]") && dev == nsfsDevice());
+            if (!isNet) {
                 throw NetnsException.failure("open namespace", path + " is not a network namespace (it is "
                         + target + "); expected a file under " + NETNS_DIR + " or /proc/<pid>/ns/net");
             }
-            long dev = ((Number) Files.getAttribute(link, "unix:dev")).longValue();
-            long ino = ((Number) Files.getAttribute(link, "unix:ino")).longValue();
             return new NetNamespace(fd, dev, ino, name, path);
         } catch (IOException e) {
             Native.close(fd);
@@ -198,6 +203,14 @@ public final class NetNamespace implements AutoCloseable {
             Native.close(fd);
             throw e;
         }
+    }
+
+    private static long nsfsDevice() throws IOException {
+        long d = nsfsDev;
+        if (d == 0) {
+            nsfsDev = d = ((Number) Files.getAttribute(Path.of("/proc/self/ns/net"), "unix:dev")).longValue();
+        }
+        return d;
     }
 
     /** Makes {@code /run/netns} exist and be a shared mount point, the way iproute2 does. */
@@ -222,7 +235,8 @@ public final class NetNamespace implements AutoCloseable {
                 Native.mount(dir, dir, "none", Native.MS_BIND | Native.MS_REC);
                 Native.mount("", dir, "none", Native.MS_SHARED | Native.MS_REC);
             } else if (errno != 0) {
-                throw NetnsException.of("mount(" + dir + ", MS_SHARED|MS_REC)", errno, "needs CAP_SYS_ADMIN");
+                throw NetnsException.of("mount(" + dir + ", MS_SHARED|MS_REC)", errno,
+                        Native.privilegeHint(errno, "CAP_SYS_ADMIN"));
             }
             netnsDirShared = true;
         }

@@ -28,7 +28,10 @@ public class NetnsException extends IOException {
      * @param cause the cause, may be null
      */
     protected NetnsException(String operation, int errno, String message, Throwable cause) {
-        super(message, cause);
+        super(message);
+        if (cause != null) {
+            initCause(cause);
+        }
         this.operation = operation;
         this.errno = errno;
     }

@@ -58,6 +58,9 @@ public final class Native {
     public static final int MSG_TRUNC = 0x20;
 
     private static final int EINTR = 4;
+    private static final int EPERM = 1;
+    private static final int EACCES = 13;
+    private static final int EINVAL = 22;
 
     /** The C library calls netns uses, and no others. */
     public interface LibC {
@@ -103,6 +106,16 @@ public final class Native {
     }
 
     /**
+     * @param errno an errno
+     * @param capability the capability the call needs
+     * @return the hint for a permission errno, naming the capability; null for other errnos
+     */
+    public static String privilegeHint(int errno, String capability) {
+        return errno == EPERM || errno == EACCES
+                ? "needs " + capability + " (run as root, or grant the JVM CAP_SYS_ADMIN and CAP_NET_ADMIN)" : null;
+    }
+
+    /**
      * Loads the C library, so that a machine without it fails here with {@link UnsatisfiedLinkError}.
      */
     public static void load() {
@@ -117,7 +130,9 @@ public final class Native {
      */
     public static void setns(int fd) throws NetnsException {
         if (libc().setns(fd, CLONE_NEWNET) < 0) {
-            throw NetnsException.of("setns(fd=" + fd + ", CLONE_NEWNET)", lastErrno(), "needs CAP_SYS_ADMIN");
+            int errno = lastErrno();
+            throw NetnsException.of("setns(fd=" + fd + ", CLONE_NEWNET)", errno,
+                    errno == EINVAL ? "the descriptor is not a network namespace" : privilegeHint(errno, "CAP_SYS_ADMIN"));
         }
     }
 
@@ -128,7 +143,8 @@ public final class Native {
      */
     public static void unshareNet() throws NetnsException {
         if (libc().unshare(CLONE_NEWNET) < 0) {
-            throw NetnsException.of("unshare(CLONE_NEWNET)", lastErrno(), "needs CAP_SYS_ADMIN");
+            int errno = lastErrno();
+            throw NetnsException.of("unshare(CLONE_NEWNET)", errno, privilegeHint(errno, "CAP_SYS_ADMIN"));
         }
     }
 
@@ -143,8 +159,9 @@ public final class Native {
      */
     public static void mount(String source, String target, String fstype, long flags) throws NetnsException {
         if (libc().mount(source, target, fstype, flags, null) < 0) {
+            int errno = lastErrno();
             throw NetnsException.of("mount(" + source + ", " + target + ", " + fstype + ", flags=0x"
-                    + Long.toHexString(flags) + ")", lastErrno(), "needs CAP_SYS_ADMIN");
+                    + Long.toHexString(flags) + ")", errno, privilegeHint(errno, "CAP_SYS_ADMIN"));
         }
     }
 

@@ -1,0 +1,339 @@
+package io.netns;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netns.internal.posix.Native;
+import io.netns.testing.Cmd;
+import io.netns.testing.Privileged;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** NetNamespace against the kernel's own view: /proc/thread-self/ns/net, ip netns, real sockets. */
+class NetNamespaceIT {
+    private final List<String> made = new ArrayList<>();
+
+    @BeforeEach
+    void gate() {
+        Privileged.require();
+    }
+
+    @AfterEach
+    void cleanup() {
+        for (String name : made) {
+            Cmd.exec("ip", "netns", "delete", name);
+        }
+    }
+
+    private NetNamespace create(String name) throws NetnsException {
+        String full = "nsit-" + name + "-" + ProcessHandle.current().pid();
+        made.add(full);
+        return NetNamespace.create(full);
+    }
+
+    /** The inode the kernel says the calling thread is in. */
+    static long threadInode() throws IOException {
+        String link = Files.readSymbolicLink(Path.of("/proc/thread-self/ns/net")).toString();
+        return Long.parseLong(link.substring(5, link.length() - 1));
+    }
+
+    @Test
+    void createIsVisibleToIproute2AndCallRunsInsideAndComesBack() throws Exception {
+        long home = threadInode();
+        try (NetNamespace ns = create("a")) {
+            assertTrue(Cmd.run("ip", "netns", "list").contains(ns.name()), "ip netns list shows " + ns.name());
+            assertNotEquals(home, ns.inode());
+            long inside = ns.call(NetNamespaceIT::threadInode);
+            assertEquals(ns.inode(), inside);
+            assertEquals(home, threadInode());
+            String ipView = Cmd.run("ip", "netns", "exec", ns.name(), "readlink", "/proc/self/ns/net").trim();
+            assertEquals("net:[" + ns.inode() + "]", ipView);
+            ns.delete();
+            assertFalse(Cmd.run("ip", "netns", "list").contains(ns.name()));
+        }
+    }
+
+    @Test
+    void anExceptionInsideStillReturnsTheThreadHome() throws Exception {
+        long home = threadInode();
+        try (NetNamespace ns = create("ex")) {
+            IOException thrown = assertThrows(IOException.class, () -> ns.run(() -> {
+                throw new IOException("boom " + threadInode());
+            }));
+            assertEquals("boom " + ns.inode(), thrown.getMessage());
+            assertEquals(home, threadInode());
+            ns.delete();
+        }
+    }
+
+    @Test
+    void nestedCallsSwitchToTheInnerAndBackToTheOuter() throws Exception {
+        long home = threadInode();
+        try (NetNamespace a = create("n1"); NetNamespace b = create("n2")) {
+            long[] seen = a.call(() -> {
+                long inA = threadInode();
+                long inB = b.call(NetNamespaceIT::threadInode);
+                long sameA = a.call(NetNamespaceIT::threadInode); // re-entry: no switch
+                return new long[] {inA, inB, sameA, threadInode()};
+            });
+            assertEquals(a.inode(), seen[0]);
+            assertEquals(b.inode(), seen[1]);
+            assertEquals(a.inode(), seen[2]);
+            assertEquals(a.inode(), seen[3]);
+            assertEquals(home, threadInode());
+            a.delete();
+            b.delete();
+        }
+    }
+
+    @Test
+    void sixteenThreadsSwitchingConcurrentlyNeverSeeAWrongNamespace() throws Exception {
+        NetNamespace[] ns = {create("t1"), create("t2"), create("t3")};
+        long home = threadInode();
+        ExecutorService pool = Executors.newFixedThreadPool(16);
+        AtomicInteger mismatches = new AtomicInteger();
+        try {
+            List<Future<?>> fs = new ArrayList<>();
+            for (int t = 0; t < 16; t++) {
+                int seed = t;
+                fs.add(pool.submit(() -> {
+                    for (int i = 0; i < 300; i++) {
+                        NetNamespace target = ns[(seed + i) % ns.length];
+                        long in = target.call(NetNamespaceIT::threadInode);
+                        if (in != target.inode() || threadInode() != home) {
+                            mismatches.incrementAndGet();
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : fs) {
+                f.get(120, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+            for (NetNamespace n : ns) {
+                n.close();
+                n.delete();
+            }
+        }
+        assertEquals(0, mismatches.get());
+    }
+
+    @Test
+    void aSocketBoundInsideStaysInside() throws Exception {
+        try (NetNamespace ns = create("sock")) {
+            // lo of a new namespace is down; the address 127.0.0.1 still binds but only once lo is up does
+            // traffic flow, so bring it up with the kernel's own tool to keep this test about switching.
+            Cmd.run("ip", "-n", ns.name(), "link", "set", "lo", "up");
+            try (ServerSocket inside = ns.call(() -> new ServerSocket(0, 50, InetAddress.getLoopbackAddress()))) {
+                int port = inside.getLocalPort();
+                // The JVM's own stack has nothing on that port: a connection is refused ...
+                assertThrows(ConnectException.class, () -> {
+                    try (Socket s = new Socket()) {
+                        s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2000);
+                    }
+                });
+                // ... and the same port binds there, while inside a connection is accepted.
+                try (ServerSocket outside = new ServerSocket(port, 50, InetAddress.getLoopbackAddress())) {
+                    assertEquals(port, outside.getLocalPort());
+                }
+                ns.run(() -> {
+                    try (Socket s = new Socket()) {
+                        s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2000);
+                        try (Socket accepted = inside.accept()) {
+                            assertTrue(accepted.isConnected());
+                        }
+                    }
+                });
+            }
+            ns.delete();
+        }
+    }
+
+    @Test
+    void openFindsANamespaceMadeByIpNetnsAdd() throws Exception {
+        String name = "nsit-ipadd-" + ProcessHandle.current().pid();
+        made.add(name);
+        Cmd.run("ip", "netns", "add", name);
+        try (NetNamespace ns = NetNamespace.open(name); NetNamespace byPath = NetNamespace.open(Path.of("/run/netns", name))) {
+            assertEquals(name, ns.name());
+            assertEquals(ns, byPath);
+            String ipView = Cmd.run("ip", "netns", "exec", name, "readlink", "/proc/self/ns/net").trim();
+            assertEquals("net:[" + ns.inode() + "]", ipView);
+        }
+    }
+
+    @Test
+    void ofPidAndCurrentSeeTheProcessAndTheThread() throws Exception {
+        try (NetNamespace self = NetNamespace.ofPid(ProcessHandle.current().pid());
+                NetNamespace cur = NetNamespace.current()) {
+            assertEquals(self, cur);
+            assertEquals(threadInode(), cur.inode());
+            assertNull(cur.name());
+        }
+        try (NetNamespace ns = create("cur")) {
+            long inode = ns.call(() -> {
+                try (NetNamespace inside = NetNamespace.current()) {
+                    return inside.inode();
+                }
+            });
+            assertEquals(ns.inode(), inode);
+            ns.delete();
+        }
+    }
+
+    @Test
+    void missingAndInvalidNamesFailFastNamingTheValue() {
+        NamespaceNotFoundException e = assertThrows(NamespaceNotFoundException.class,
+                () -> NetNamespace.open("nsit-no-such-" + ProcessHandle.current().pid()));
+        assertTrue(e.getMessage().contains("ENOENT"), e.getMessage());
+        assertEquals("ENOENT", e.errnoName());
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> NetNamespace.open("../etc"));
+        assertTrue(bad.getMessage().contains("../etc"), bad.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> NetNamespace.create("a/b"));
+        NetnsException notNet = assertThrows(NetnsException.class, () -> NetNamespace.open(Path.of("/proc/self/ns/uts")));
+        assertTrue(notNet.getMessage().contains("not a network namespace"), notNet.getMessage());
+    }
+
+    @Test
+    void aDuplicateNameFailsAndLeavesTheExistingNamespaceUnharmed() throws Exception {
+        try (NetNamespace ns = create("dup")) {
+            NetnsException e = assertThrows(NetnsException.class, () -> NetNamespace.create(ns.name()));
+            assertTrue(e.getMessage().contains("already exists"), e.getMessage());
+            try (NetNamespace again = NetNamespace.open(ns.name())) {
+                assertEquals(ns, again);
+            }
+            ns.delete();
+        }
+    }
+
+    @Test
+    void executorThreadsLiveInsideWithoutSwitchingPerTask() throws Exception {
+        long home = threadInode();
+        try (NetNamespace ns = create("exec")) {
+            ExecutorService ex = ns.executor();
+            assertEquals(ns.inode(), ex.submit(NetNamespaceIT::threadInode).get(10, TimeUnit.SECONDS));
+            CountDownLatch ran = new CountDownLatch(1);
+            long[] seen = new long[1];
+            ex.execute(() -> {
+                try {
+                    seen[0] = threadInode();
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+                ran.countDown();
+            });
+            assertTrue(ran.await(10, TimeUnit.SECONDS));
+            assertEquals(ns.inode(), seen[0]);
+            assertEquals(home, threadInode());
+            ns.close();
+            assertTrue(ex.isShutdown());
+            ns.delete();
+        }
+    }
+
+    @Test
+    void threadsStartedInsideACallAreBornInside() throws Exception {
+        try (NetNamespace ns = create("born")) {
+            long[] child = new long[1];
+            ns.run(() -> {
+                Thread t = new Thread(() -> {
+                    try {
+                        child[0] = threadInode();
+                    } catch (IOException e) {
+                        throw new RuntimeException(e);
+                    }
+                });
+                t.start();
+                t.join();
+            });
+            assertEquals(ns.inode(), child[0], "a thread inherits the namespace of the thread that started it");
+            ns.delete();
+        }
+    }
+
+    @Test
+    void aFailedWayBackPoisonsTheThreadForEveryLaterCall() throws Exception {
+        NetNamespace a = create("p1");
+        NetNamespace b = create("p2");
+        Throwable[] outcome = new Throwable[2];
+        Thread worker = new Thread(() -> {
+            try {
+                a.run(() -> b.run(() -> {
+                    // Pull the way back away: a's descriptor now names /dev/null, which setns refuses.
+                    Native.close(a.fd());
+                    Native.open("/dev/null", Native.O_RDONLY, 0);
+                }));
+            } catch (Throwable t) {
+                outcome[0] = t;
+            }
+            try {
+                b.run(() -> { });
+            } catch (Throwable t) {
+                outcome[1] = t;
+            }
+        });
+        worker.start();
+        worker.join();
+        b.close();
+        b.delete();
+        Cmd.exec("ip", "netns", "delete", a.name());
+        assertTrue(outcome[0] instanceof NetnsException, String.valueOf(outcome[0]));
+        assertTrue(outcome[0].getMessage().contains("poisoned"), outcome[0].getMessage());
+        assertTrue(outcome[1] instanceof IllegalStateException, String.valueOf(outcome[1]));
+        assertTrue(outcome[1].getMessage().contains("poisoned"), outcome[1].getMessage());
+    }
+
+    @Test
+    void aThousandCreateDeleteCyclesLeakNoDescriptorAndNoMount() throws Exception {
+        // Warm up the classes and lazily opened descriptors first.
+        try (NetNamespace ns = create("cyc")) {
+            ns.run(() -> { });
+            ns.delete();
+        }
+        long fds = countFds();
+        long mounts = countNetnsMounts();
+        String name = "nsit-cycle-" + ProcessHandle.current().pid();
+        made.add(name);
+        for (int i = 0; i < 1000; i++) {
+            try (NetNamespace ns = NetNamespace.create(name)) {
+                ns.run(() -> { });
+                ns.delete();
+            }
+        }
+        assertEquals(fds, countFds(), "open descriptors of the JVM");
+        assertEquals(mounts, countNetnsMounts(), "mounts under /run/netns");
+    }
+
+    static long countFds() throws IOException {
+        try (var s = Files.list(Path.of("/proc/self/fd"))) {
+            return s.count();
+        }
+    }
+
+    static long countNetnsMounts() throws IOException {
+        return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().filter(l -> l.contains(" /run/netns/")).count();
+    }
+}

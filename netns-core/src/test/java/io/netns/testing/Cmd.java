@@ -1,0 +1,52 @@
+package io.netns.testing;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Runs a command in tests, to check the library against iproute2's and the kernel's own view. */
+public final class Cmd {
+    private Cmd() {
+    }
+
+    /**
+     * @param argv the command
+     * @return its standard output and error; fails the test when it exits non-zero
+     */
+    public static String run(String... argv) {
+        Result r = exec(argv);
+        if (r.exit != 0) {
+            throw new AssertionError(String.join(" ", argv) + " exited " + r.exit + ": " + r.output);
+        }
+        return r.output;
+    }
+
+    /**
+     * @param argv the command
+     * @return exit code and output
+     */
+    public static Result exec(String... argv) {
+        try {
+            Process p = new ProcessBuilder(List.of(argv)).redirectErrorStream(true).start();
+            byte[] out = p.getInputStream().readAllBytes();
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError(String.join(" ", argv) + " timed out");
+            }
+            return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new AssertionError("cannot run " + String.join(" ", argv) + ": " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    /**
+     * @param exit the exit code
+     * @param output stdout and stderr
+     */
+    public record Result(int exit, String output) {
+    }
+}
