@@ -1,0 +1,80 @@
+package io.netns;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class NetworkModeTest {
+    @Test
+    void hostAndNoneAreConstantsAndFluentCallsReturnNewValues() {
+        assertSame(NetworkMode.none(), NetworkMode.none());
+        assertSame(NetworkMode.host(), NetworkMode.host());
+        HostMode exposed = NetworkMode.host().expose(new InetSocketAddress("10.20.30.100", 80));
+        assertTrue(NetworkMode.host().exposures().isEmpty(), "host() itself is unchanged");
+        assertEquals(List.of(new Exposure(Protocol.TCP, new InetSocketAddress("10.20.30.100", 80))), exposed.exposures());
+        assertEquals("host", exposed.kind());
+        assertEquals("tcp 10.20.30.100:80", exposed.exposures().get(0).toString());
+    }
+
+    @Test
+    void bridgeDefaultsAreDocumentedAndImmutable() {
+        BridgeMode b = NetworkMode.bridge();
+        assertEquals(BridgeMode.DEFAULT_NAME, b.name());
+        assertNull(b.subnet());
+        assertEquals(1500, b.mtu());
+        BridgeMode c = b.name("nsbr1").subnet("10.89.9.0/28").ip("10.89.9.5").mtu(1400).publish(8080, 80)
+                .publish("10.20.30.100", 8081, 81).publish(Protocol.UDP, 5353, 53);
+        assertEquals("netns0", b.name(), "the original is unchanged");
+        assertEquals("nsbr1", c.name());
+        assertEquals("10.89.9.0/28", c.subnet());
+        assertEquals("10.89.9.5", c.ip().getHostAddress());
+        assertEquals(1400, c.mtu());
+        assertEquals(3, c.published().size());
+        assertEquals("tcp *:8080->80", c.published().get(0).toString());
+        assertEquals("tcp 10.20.30.100:8081->81", c.published().get(1).toString());
+        assertEquals("udp *:5353->53", c.published().get(2).toString());
+        assertEquals(c, b.name("nsbr1").subnet("10.89.9.0/28").ip("10.89.9.5").mtu(1400).publish(8080, 80)
+                .publish("10.20.30.100", 8081, 81).publish(Protocol.UDP, 5353, 53));
+        assertNotEquals(b, c);
+    }
+
+    @Test
+    void badValuesFailAtTheCallNamingTheValueAndTheRule() {
+        assertMessage("prefix must be 0..32", () -> NetworkMode.bridge().subnet("10.0.0.0/33"));
+        assertMessage("at most /30", () -> NetworkMode.bridge().subnet("10.0.0.0/31"));
+        assertMessage("must be a CIDR", () -> NetworkMode.bridge().subnet("10.0.0.0"));
+        assertMessage("host bits set", () -> NetworkMode.bridge().subnet("10.0.0.5/24"));
+        assertMessage("IPv4 or IPv6 literal", () -> NetworkMode.bridge().subnet("example.com/24"));
+        assertMessage("mtu must be 68..65535: 20", () -> NetworkMode.bridge().mtu(20));
+        assertMessage("hostPort must be 1..65535: 0", () -> NetworkMode.bridge().publish(0, 80));
+        assertMessage("hostPort must be 1..65535: -1", () -> NetworkMode.bridge().publish(-1, 80));
+        assertMessage("containerPort must be 1..65535: 70000", () -> NetworkMode.bridge().publish(80, 70000));
+        assertMessage("published twice", () -> NetworkMode.bridge().publish(8080, 80).publish(8080, 81));
+        assertMessage("not in subnet", () -> NetworkMode.bridge().subnet("10.89.9.0/28").ip("10.89.10.5"));
+        assertMessage("at most 15 characters", () -> NetworkMode.bridge().name("a-very-long-bridge"));
+        assertMessage("exposed port must be 1..65535: 0", () -> NetworkMode.host().expose(new InetSocketAddress("10.0.0.1", 0)));
+        assertMessage("must be positive: -3", () -> NetworkMode.container(-3));
+        assertMessage("must not be empty", () -> NetworkMode.container(""));
+    }
+
+    @Test
+    void containerModesNameWhatTheyJoin() {
+        assertEquals("container:web1", NetworkMode.container("web1").toString());
+        assertEquals("container:pid=42", NetworkMode.container(42).toString());
+        assertEquals("container:/run/netns/x", NetworkMode.container(Path.of("/run/netns/x")).toString());
+        assertEquals(NetworkMode.container("web1"), NetworkMode.container("web1"));
+    }
+
+    private static void assertMessage(String part, org.junit.jupiter.api.function.Executable call) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
+        assertTrue(e.getMessage().contains(part), "expected '" + part + "' in: " + e.getMessage());
+    }
+}

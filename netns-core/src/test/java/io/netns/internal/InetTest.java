@@ -1,0 +1,32 @@
+package io.netns.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netns.internal.Inet.Cidr;
+import org.junit.jupiter.api.Test;
+
+class InetTest {
+    @Test
+    void parsesLiteralsWithoutLookingUpNames() {
+        assertEquals("10.20.30.100", Inet.toText(Inet.parse("ip", "10.20.30.100")));
+        assertEquals("fe80:0:0:0:0:0:0:1", Inet.toText(Inet.parse("ip", "[fe80::1]")));
+        assertThrows(IllegalArgumentException.class, () -> Inet.parse("ip", "localhost"));
+        assertThrows(IllegalArgumentException.class, () -> Inet.parse("ip", "10.0.0.256"));
+        assertThrows(IllegalArgumentException.class, () -> Inet.parse("ip", "1.2.3"));
+    }
+
+    @Test
+    void cidrContainsAndEnumerates() {
+        Cidr c = Cidr.parse("subnet", "10.89.9.0/28");
+        assertTrue(c.contains(Inet.parse("ip", "10.89.9.15")));
+        assertFalse(c.contains(Inet.parse("ip", "10.89.9.16")));
+        assertFalse(c.contains(Inet.parse("ip", "::1")));
+        assertEquals("10.89.9.1", Inet.toText(c.address(1)));
+        assertEquals("10.89.9.4", Inet.toText(Cidr.parse("s", "10.89.8.0/22").address(260)));
+        assertEquals(4, c.hostBits());
+        assertEquals("fd00:89:0:0:0:0:0:0/64", Cidr.parse("s", "fd00:89::/64").toString());
+    }
+}
