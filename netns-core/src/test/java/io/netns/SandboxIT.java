@@ -1,0 +1,180 @@
+package io.netns;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netns.internal.OwnerRecord;
+import io.netns.testing.Cmd;
+import io.netns.testing.Privileged;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** none, host and container sandboxes on a lab host, checked with ip, /proc and real sockets. */
+class SandboxIT {
+    private final String p = "sbit" + ProcessHandle.current().pid() + "-";
+    private Host lab;
+
+    @BeforeEach
+    void makeLab() throws NetnsException {
+        Privileged.require();
+        lab = Host.createLab(p + "lab");
+    }
+
+    @AfterEach
+    void closeLab() throws NetnsException {
+        if (lab != null) {
+            lab.close();
+        }
+        String left = Cmd.run("ip", "netns", "list");
+        assertFalse(left.contains(p), "namespaces left: " + left);
+    }
+
+    @Test
+    void noneHasExactlyLoopbackUpAndIsPersistedUnderItsName() throws Exception {
+        try (Sandbox iso = lab.create(p + "iso", NetworkMode.none())) {
+            assertEquals(p + "iso", iso.namespace().name());
+            assertTrue(Cmd.run("ip", "netns", "list").contains(p + "iso"));
+            String links = Cmd.run("ip", "-n", p + "iso", "-o", "link", "show");
+            assertEquals(1, links.lines().count(), links);
+            assertTrue(links.contains("lo:") && links.contains("UP"), links);
+            assertEquals(List.of(), iso.addresses());
+            // lo really works: a connection on 127.0.0.1 inside succeeds.
+            iso.run(() -> {
+                try (ServerSocket s = new ServerSocket(0, 5, InetAddress.getLoopbackAddress());
+                        Socket c = new Socket()) {
+                    c.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), s.getLocalPort()), 2000);
+                    s.accept().close();
+                }
+            });
+        }
+        assertFalse(Cmd.run("ip", "netns", "list").contains(p + "iso"), "close removes the namespace");
+        assertFalse(Files.exists(OwnerRecord.DIR.resolve(p + "iso")), "close removes the owner record");
+    }
+
+    @Test
+    void aProcessStartedInsideIsInsideAndIsStoppedOnClose() throws Exception {
+        Sandbox iso = lab.create(p + "proc", NetworkMode.none());
+        Process sleep = iso.start(new ProcessBuilder("sleep", "60"));
+        String link = Files.readSymbolicLink(Path.of("/proc/" + sleep.pid() + "/ns/net")).toString();
+        assertEquals("net:[" + iso.namespace().inode() + "]", link);
+        Process ipLink = iso.start(new ProcessBuilder("ip", "-o", "link").redirectErrorStream(true));
+        String out = new String(ipLink.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(ipLink.waitFor(10, TimeUnit.SECONDS));
+        assertEquals(1, out.lines().count(), "the child sees only lo: " + out);
+        iso.close();
+        assertFalse(sleep.isAlive(), "close stops the processes the sandbox started");
+        iso.close(); // idempotent
+    }
+
+    @Test
+    void noFileDescriptorOfOursLeaksIntoAChild() throws Exception {
+        try (Sandbox iso = lab.create(p + "fds", NetworkMode.none())) {
+            Process ls = iso.start(new ProcessBuilder("sh", "-c", "ls -l /proc/$$/fd"));
+            String out = new String(ls.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(ls.waitFor(10, TimeUnit.SECONDS));
+            assertFalse(out.contains("net:["), "a namespace descriptor reached the child:\n" + out);
+            assertFalse(out.contains("/run/netns"), "a namespace descriptor reached the child:\n" + out);
+            assertFalse(out.contains("socket:["), "a socket of ours reached the child:\n" + out);
+        }
+    }
+
+    @Test
+    void containerSharesThePortSpaceOfWhatItJoinsAndTheHostDoesNot() throws Exception {
+        try (Sandbox web = lab.create(p + "web", NetworkMode.none())) {
+            Sandbox side = lab.create(p + "side", NetworkMode.container(p + "web"));
+            assertEquals(web.namespace(), side.namespace(), "same stack, same inode");
+            assertNotEquals(lab.namespace(), side.namespace());
+            try (ServerSocket s = web.call(() -> new ServerSocket(0, 5, InetAddress.getLoopbackAddress()))) {
+                int port = s.getLocalPort();
+                // The joiner reaches web's server on 127.0.0.1 and cannot bind its port ...
+                side.run(() -> {
+                    try (Socket c = new Socket()) {
+                        c.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2000);
+                    }
+                    assertThrows(BindException.class, () -> new ServerSocket(port, 5, InetAddress.getLoopbackAddress()).close());
+                });
+                // ... while the lab host has its own port space.
+                lab.namespace().run(() -> new ServerSocket(port, 5, InetAddress.getLoopbackAddress()).close());
+            }
+            // Joined by pid and by path: the same stack.
+            Process sleep = web.start(new ProcessBuilder("sleep", "30"));
+            try (Sandbox byPid = lab.create(p + "bypid", NetworkMode.container(sleep.pid()));
+                    Sandbox byPath = lab.create(p + "bypath", NetworkMode.container(Path.of("/run/netns", p + "web")))) {
+                assertEquals(web.namespace(), byPid.namespace());
+                assertEquals(web.namespace(), byPath.namespace());
+            }
+            // Closing the joiner leaves web's stack alone.
+            side.close();
+            assertTrue(Cmd.run("ip", "netns", "list").contains(p + "web"));
+            assertEquals(web.namespace().inode(), (long) web.call(NetNamespaceIT::threadInode));
+        }
+    }
+
+    @Test
+    void closingTheOwnerClosesItsJoinersFirst() throws Exception {
+        Sandbox web = lab.create(p + "own", NetworkMode.none());
+        Sandbox side = lab.create(p + "join", NetworkMode.container(web));
+        Process sleep = side.start(new ProcessBuilder("sleep", "60"));
+        web.close();
+        assertTrue(side.isClosed());
+        assertFalse(sleep.isAlive());
+        assertTrue(lab.sandboxes().isEmpty());
+    }
+
+    @Test
+    void hostModeSharesTheHostsStack() throws Exception {
+        try (Sandbox h = lab.create(p + "h", NetworkMode.host())) {
+            assertEquals(lab.namespace(), h.namespace());
+            try (ServerSocket s = h.call(() -> new ServerSocket(0, 5, InetAddress.getLoopbackAddress()))) {
+                lab.namespace().run(() -> {
+                    try (Socket c = new Socket()) {
+                        c.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), s.getLocalPort()), 2000);
+                    }
+                });
+            }
+        }
+        assertTrue(Files.exists(NetNamespace.NETNS_DIR.resolve(p + "lab")), "closing a host sandbox keeps the host");
+    }
+
+    @Test
+    void namesAreCheckedAndADuplicateLeavesTheFirstUnharmed() throws Exception {
+        try (Sandbox a = lab.create(p + "dup", NetworkMode.none())) {
+            NetnsException e = assertThrows(NetnsException.class, () -> lab.create(p + "dup", NetworkMode.none()));
+            assertTrue(e.getMessage().contains("already exists"), e.getMessage());
+            assertTrue(Cmd.run("ip", "-n", p + "dup", "-o", "link").contains("lo:"));
+            assertEquals(a, lab.sandbox(p + "dup").orElseThrow());
+        }
+        for (String bad : new String[] {"", "..", "a/b", "a\nb", "x".repeat(300)}) {
+            assertThrows(IllegalArgumentException.class, () -> lab.create(bad, NetworkMode.none()), bad);
+        }
+        IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
+                () -> lab.create(p + "j", NetworkMode.container("nosuchsandbox")));
+        assertTrue(unknown.getMessage().contains("nosuchsandbox"), unknown.getMessage());
+        assertFalse(Files.exists(OwnerRecord.DIR.resolve(p + "j")), "a failed create leaves no record");
+        assertFalse(Cmd.run("ip", "netns", "list").contains(p + "j"));
+    }
+
+    @Test
+    void hostCloseClosesEverySandboxAndTheLab() throws Exception {
+        Sandbox a = lab.create(p + "c1", NetworkMode.none());
+        Sandbox b = lab.create(p + "c2", NetworkMode.container(a));
+        lab.close();
+        assertTrue(a.isClosed() && b.isClosed());
+        assertFalse(Cmd.run("ip", "netns", "list").contains(p));
+        lab = null;
+    }
+}

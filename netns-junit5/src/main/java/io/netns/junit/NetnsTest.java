@@ -1,0 +1,35 @@
+package io.netns.junit;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Inherited;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Marks a test class (or method) whose parameters may be {@link io.netns.Host} (a fresh lab host),
+ * {@link io.netns.NetNamespace} (a fresh namespace) and {@link io.netns.Sandbox} (made on the test's lab
+ * host in the {@link Mode} given). Everything is removed after the test — or kept when it failed and
+ * {@link #keepOnFailure()} is set — and a leak check then fails the test if something it made is still on
+ * the machine.
+ *
+ * <p>Parameters of a test method live for that test; parameters of a constructor or of a
+ * {@code @BeforeAll} method live for the class. On a machine where namespaces cannot be used the tests are
+ * skipped with the reason, unless the environment sets {@code NETNS_REQUIRE_PRIVILEGED=1}: then they fail.
+ */
+@Target({ElementType.TYPE, ElementType.METHOD, ElementType.ANNOTATION_TYPE})
+@Retention(RetentionPolicy.RUNTIME)
+@Documented
+@Inherited
+@ExtendWith(NetnsExtension.class)
+public @interface NetnsTest {
+    /**
+     * Keep what a failed test made, and print how to inspect it with {@code ip netns}. Default false:
+     * always clean up.
+     *
+     * @return whether to keep the lab of a failed test
+     */
+    boolean keepOnFailure() default false;
+}
