@@ -1,8 +1,9 @@
 package io.netns;
 
 import io.netns.internal.Names;
-import io.netns.internal.OwnerRecord;
+import io.netns.rtnl.RtnlClient;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +36,8 @@ public final class Host implements AutoCloseable {
     private final String id;
     private final boolean deleteOnClose;
     private final Map<String, Sandbox> sandboxes = new LinkedHashMap<>();
+    private final Map<String, BridgeSetup.Network> networks = new HashMap<>();
+    private RtnlClient rtnl;
     private boolean closed;
 
     private Host(NetNamespace namespace, String id, boolean deleteOnClose) {
@@ -171,6 +174,19 @@ public final class Host implements AutoCloseable {
         return SandboxSetup.reclaim(this);
     }
 
+    /** The bridge networks this host knows, by name; guarded by the map itself. */
+    Map<String, BridgeSetup.Network> networks() {
+        return networks;
+    }
+
+    /** One rtnetlink client in the host's namespace, opened at first use and closed with the host. */
+    synchronized RtnlClient rtnl() throws NetnsException {
+        if (rtnl == null) {
+            rtnl = RtnlClient.open(namespace);
+        }
+        return rtnl;
+    }
+
     synchronized void forget(Sandbox s) {
         sandboxes.remove(s.name(), s);
     }
@@ -220,6 +236,12 @@ public final class Host implements AutoCloseable {
                 failure = e;
             } else {
                 failure.addSuppressed(e);
+            }
+        }
+        synchronized (this) {
+            if (rtnl != null) {
+                rtnl.close();
+                rtnl = null;
             }
         }
         if (this != current) {

@@ -1,2 +1,2 @@
-/** See the module's README section. */
+/** Runnable examples of netns, among them the seed lab demo ({@link io.netns.examples.Demo}). */
 package io.netns.examples;

@@ -1,0 +1,108 @@
+package io.netns;
+
+import io.netns.internal.Inet;
+import io.netns.internal.Inet.Cidr;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Address management for bridge networks, safe between threads and between JVMs.
+ *
+ * <p>A lease is a file {@code /run/netns.d/ipam/<host>/<network>/<ip>} holding the sandbox's name, made
+ * with {@code O_CREAT|O_EXCL}: the kernel's atomic create is the lock, so two JVMs never hand out one
+ * address, and no lock is held between calls. Release deletes the file. A per-network cursor remembers
+ * where the last lease was made, so the next one usually succeeds at the first try (next fit) instead of
+ * scanning the taken addresses from the start. Leases of dead processes are removed by
+ * {@link Host#reclaim()}. The network address, the gateway (the first address) and, for IPv4, the
+ * broadcast address are never leased.
+ */
+final class Ipam {
+    static final Path DIR = Path.of("/run/netns.d/ipam");
+
+    private static final Map<String, Long> CURSORS = new HashMap<>();
+
+    private Ipam() {
+    }
+
+    static InetAddress lease(String host, String network, Cidr subnet, InetAddress wanted, String owner)
+            throws NetnsException {
+        Path dir = DIR.resolve(host).resolve(network);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw NetnsException.wrap("mkdir " + dir, e);
+        }
+        long size = subnet.hostBits() >= 62 ? Long.MAX_VALUE : 1L << subnet.hostBits();
+        long first = 2;
+        long last = size - 2; // the broadcast address is size - 1
+        if (wanted != null) {
+            if (!subnet.contains(wanted) || wanted.equals(subnet.address(0)) || wanted.equals(subnet.address(1))
+                    || wanted.equals(subnet.address(size - 1))) {
+                throw new IllegalArgumentException("bridge ip " + Inet.toText(wanted) + " cannot be leased in " + subnet
+                        + ": the network, gateway and broadcast addresses are reserved");
+            }
+            if (!tryLease(dir, wanted, owner)) {
+                throw NetnsException.failure("ipam", "address " + Inet.toText(wanted) + " of " + subnet
+                        + " is taken by sandbox '" + holder(dir, wanted) + "'");
+            }
+            return wanted;
+        }
+        String key = host + "/" + network;
+        long start;
+        synchronized (CURSORS) {
+            start = CURSORS.getOrDefault(key, first);
+        }
+        long span = last - first + 1;
+        for (long i = 0; i < span; i++) {
+            long n = first + Math.floorMod(start - first + i, span);
+            InetAddress a = subnet.address(n);
+            if (tryLease(dir, a, owner)) {
+                synchronized (CURSORS) {
+                    CURSORS.put(key, n + 1 > last ? first : n + 1);
+                }
+                return a;
+            }
+        }
+        throw NetnsException.failure("ipam", "subnet " + subnet + " of bridge network '" + network + "' is exhausted: all "
+                + span + " addresses are leased (close sandboxes, run host.reclaim() after a crash, or use a larger subnet)");
+    }
+
+    private static boolean tryLease(Path dir, InetAddress a, String owner) throws NetnsException {
+        Path f = dir.resolve(Inet.toText(a));
+        try {
+            Files.write(f, owner.getBytes(StandardCharsets.UTF_8), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            return true;
+        } catch (FileAlreadyExistsException e) {
+            return false;
+        } catch (IOException e) {
+            throw NetnsException.wrap("write " + f, e);
+        }
+    }
+
+    private static String holder(Path dir, InetAddress a) {
+        try {
+            return Files.readString(dir.resolve(Inet.toText(a)));
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    /** Releases a lease if {@code owner} holds it. */
+    static void release(String host, String network, InetAddress a, String owner) {
+        Path f = DIR.resolve(host).resolve(network).resolve(Inet.toText(a));
+        try {
+            if (owner.equals(Files.readString(f))) {
+                Files.deleteIfExists(f);
+            }
+        } catch (IOException e) {
+            // Gone already.
+        }
+    }
+}
