@@ -184,12 +184,17 @@ public final class NetNamespace implements AutoCloseable {
         try {
             Path link = Path.of("/proc/self/fd/" + fd);
             String target = Files.readSymbolicLink(link).toString();
-            if (!target.startsWith("net:[")) {
+            long dev = ((Number) Files.getAttribute(link, "unix:dev")).longValue();
+            long ino = ((Number) Files.getAttribute(link, "unix:ino")).longValue();
+            // An fd opened through /proc/<pid>/ns/net reads back as "net:[ino]"; one opened through a bind
+            // mount (/run/netns/<name>) reads back as the mount's path, so there the file must live on
+            // the nsfs device that holds this process's own network namespace.
+            boolean isNet = target.startsWith("net:[")
+                    || (!target.contains(":[") && dev == nsfsDevice());
+            if (!isNet) {
                 throw NetnsException.failure("open namespace", path + " is not a network namespace (it is "
                         + target + "); expected a file under " + NETNS_DIR + " or /proc/<pid>/ns/net");
             }
-            long dev = ((Number) Files.getAttribute(link, "unix:dev")).longValue();
-            long ino = ((Number) Files.getAttribute(link, "unix:ino")).longValue();
             return new NetNamespace(fd, dev, ino, name, path);
         } catch (IOException e) {
             Native.close(fd);
@@ -198,6 +203,10 @@ public final class NetNamespace implements AutoCloseable {
             Native.close(fd);
             throw e;
         }
+    }
+
+    private static long nsfsDevice() throws IOException {
+        return ((Number) Files.getAttribute(Path.of("/proc/self/ns/net"), "unix:dev")).longValue();
     }
 
     /** Makes {@code /run/netns} exist and be a shared mount point, the way iproute2 does. */
