@@ -1,0 +1,832 @@
+package io.netns.rtnl;
+
+import io.netns.NetNamespace;
+import io.netns.NetlinkException;
+import io.netns.NetnsException;
+import io.netns.internal.nl.IfAddrMsg;
+import io.netns.internal.nl.IfInfoMsg;
+import io.netns.internal.nl.Nl;
+import io.netns.internal.nl.NlFormatException;
+import io.netns.internal.nl.NlMsgHdr;
+import io.netns.internal.nl.NlReplies;
+import io.netns.internal.nl.RtAttr;
+import io.netns.internal.nl.RtMsg;
+import io.netns.internal.posix.Native;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+
+/**
+ * An rtnetlink client bound to one network namespace: links, addresses and routes, with no {@code ip}
+ * process and no namespace switch per operation.
+ *
+ * <p>{@link #open(NetNamespace)} opens one {@code NETLINK_ROUTE} socket while inside the namespace; the
+ * socket stays bound to it, so every later call acts there from whatever thread makes it. This is
+ * vishvananda/netlink's {@code Handle}: one per namespace.
+ *
+ * <pre>{@code
+ * try (NetNamespace sandbox = NetNamespace.create("web1");
+ *      RtnlClient host = RtnlClient.open(NetNamespace.current());
+ *      RtnlClient inside = RtnlClient.open(sandbox)) {
+ *     host.addVeth("veth-web1", "eth0", sandbox);          // peer created inside web1, one message
+ *     host.setMaster("veth-web1", "br0");
+ *     host.setUp("veth-web1");
+ *     inside.addAddress("eth0", InetAddress.getByName("10.89.0.2"), 24);
+ *     inside.setUp("eth0");
+ *     inside.addDefaultRoute(InetAddress.getByName("10.89.0.1"));
+ * }
+ * }</pre>
+ *
+ * <h2>Protocol</h2>
+ * Every request carries {@code NLM_F_ACK} and is checked: a kernel error becomes a
+ * {@link NetlinkException} with the errno name and the kernel's extended-ack text
+ * ({@code NETLINK_EXT_ACK} is on; {@code NETLINK_CAP_ACK} keeps errors short; {@code
+ * NETLINK_GET_STRICT_CHK} makes the kernel reject malformed requests instead of guessing). Replies are
+ * matched by sequence number and port id; late answers to an abandoned request are skipped. Dumps end at
+ * {@code NLMSG_DONE}; a dump the kernel marks {@code NLM_F_DUMP_INTR} (the table changed under it) is
+ * retried up to {@value #DUMP_ATTEMPTS} times in all, then reported as a {@link NetlinkException} with
+ * errno {@code EINTR}. Each datagram is sized with {@code MSG_PEEK|MSG_TRUNC} before it is read and the
+ * receive buffer grows to fit, so a large reply can never be silently truncated.
+ *
+ * <h2>Memory</h2>
+ * One direct, native-order buffer for requests and one for replies, made at open and reused; the hot
+ * path of a request copies no byte arrays.
+ *
+ * <h2>Threads</h2>
+ * Thread-safe: a client is one socket, and every operation holds the client's lock from request to last
+ * reply, so concurrent callers are serialized. For parallelism open several clients.
+ *
+ * <h2>Names</h2>
+ * Link names follow the kernel's rule (1 to 15 bytes, no {@code /}, {@code :} or white space, not
+ * {@code .} or {@code ..}); a bad one throws {@link IllegalArgumentException} before anything is sent.
+ * Operations naming a link that does not exist throw {@link NetlinkException} with {@code ENODEV};
+ * {@link #link(String)} and {@link #link(int)} instead return {@link Optional#empty()}.
+ */
+public final class RtnlClient implements AutoCloseable {
+    /** How many times a dump interrupted by a concurrent change is attempted in all. */
+    public static final int DUMP_ATTEMPTS = 5;
+
+    private static final int REQUEST_CAPACITY = 16 * 1024;
+    private static final int RECEIVE_CAPACITY = 64 * 1024;
+    private static final int SOCKET_RCVBUF = 1024 * 1024;
+    private static final int EINTR = 4;
+    private static final int ENODEV = 19;
+    /** {@code RTEXT_FILTER_SKIP_STATS}: leave the statistics out of link replies (smaller, faster). */
+    private static final int RTEXT_FILTER_SKIP_STATS = 1 << 3;
+    private static final int RT_SCOPE_NOWHERE = 255;
+    private static final int IFNAMSIZ = 16;
+
+    private final String description;
+    private final int fd;
+    private final int pid;
+    private final ByteBuffer request;
+    private final ByteBuffer kernel;
+    private ByteBuffer receive;
+    private final NlReplies replies = new NlReplies();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private int seq;
+    private int requestType;
+
+    private RtnlClient(String description, int fd, int pid) {
+        this.description = description;
+        this.fd = fd;
+        this.pid = pid;
+        this.request = ByteBuffer.allocateDirect(REQUEST_CAPACITY).order(ByteOrder.nativeOrder());
+        this.receive = ByteBuffer.allocateDirect(RECEIVE_CAPACITY).order(ByteOrder.nativeOrder());
+        this.kernel = sockaddrNl(0);
+        this.seq = (int) (System.nanoTime() & 0x3fffffff);
+    }
+
+    /**
+     * Opens a client whose socket lives in {@code ns}: the socket is created while the calling thread is
+     * switched into {@code ns}, and acts there for its whole life. The handle {@code ns} is not kept;
+     * closing it later does not affect the client.
+     *
+     * @param ns the namespace to manage
+     * @return the client, which the caller closes
+     * @throws NetnsException if the socket cannot be opened or bound
+     */
+    public static RtnlClient open(NetNamespace ns) throws NetnsException {
+        Objects.requireNonNull(ns, "ns");
+        int fd = ns.call(() -> Native.netlinkSocket(Nl.NETLINK_ROUTE));
+        try {
+            Native.setsockopt(fd, Native.SOL_SOCKET, Native.SO_RCVBUF, SOCKET_RCVBUF);
+            optional(fd, Nl.NETLINK_CAP_ACK);
+            optional(fd, Nl.NETLINK_EXT_ACK);
+            optional(fd, Nl.NETLINK_GET_STRICT_CHK);
+            Native.bind(fd, sockaddrNl(0));
+            ByteBuffer self = ByteBuffer.allocateDirect(12).order(ByteOrder.nativeOrder());
+            Native.getsockname(fd, self);
+            int pid = self.getInt(4);
+            return new RtnlClient("RtnlClient(" + ns + ", fd=" + fd + ", port=" + Integer.toUnsignedString(pid) + ")",
+                    fd, pid);
+        } catch (NetnsException | RuntimeException | Error e) {
+            Native.close(fd);
+            throw e;
+        }
+    }
+
+    /** The netlink options are from kernels 4.2 to 4.20; an older kernel simply goes without them. */
+    private static void optional(int fd, int option) {
+        try {
+            Native.setsockopt(fd, Native.SOL_NETLINK, option, 1);
+        } catch (NetnsException e) {
+            // ENOPROTOOPT on an old kernel: the client still works, with less precise errors.
+        }
+    }
+
+    /** {@code struct sockaddr_nl { sa_family_t nl_family; unsigned short nl_pad; __u32 nl_pid; __u32 nl_groups; }}. */
+    private static ByteBuffer sockaddrNl(int pid) {
+        ByteBuffer b = ByteBuffer.allocateDirect(12).order(ByteOrder.nativeOrder());
+        b.putShort(0, (short) Native.AF_NETLINK).putInt(4, pid).putInt(8, 0);
+        return b;
+    }
+
+    /** @return the socket's netlink port id ({@code nl_pid}), as the kernel assigned it */
+    public int portId() {
+        return pid;
+    }
+
+    // ---------------------------------------------------------------------------------------------- links
+
+    /**
+     * Lists every link of the namespace, by one dump.
+     *
+     * <p>Equivalent to: {@code ip link show}
+     *
+     * @return the links, in the kernel's order (by index)
+     * @throws NetnsException if the kernel refuses or the dump stays inconsistent
+     *     ({@value #DUMP_ATTEMPTS} attempts)
+     */
+    public synchronized List<Link> links() throws NetnsException {
+        List<Link> out = new ArrayList<>();
+        begin(Nl.RTM_GETLINK, Nl.NLM_F_DUMP);
+        IfInfoMsg.put(request, Nl.AF_UNSPEC, 0, 0, 0, 0);
+        RtAttr.addU32(request, Nl.IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+        dump(() -> "RTM_GETLINK(dump)", out::clear, (buf, msg, type) -> {
+            if (type == Nl.RTM_NEWLINK) {
+                out.add(Decode.link(buf, msg));
+            }
+        });
+        return out;
+    }
+
+    /**
+     * Looks one link up by name, with a targeted request (not a dump), so the cost does not grow with the
+     * number of links.
+     *
+     * <p>Equivalent to: {@code ip link show dev $name}
+     *
+     * @param name the link's name
+     * @return the link, or empty when there is none of that name
+     * @throws NetnsException if the kernel refuses for another reason
+     */
+    public synchronized Optional<Link> link(String name) throws NetnsException {
+        checkName(name);
+        begin(Nl.RTM_GETLINK, 0);
+        IfInfoMsg.put(request, Nl.AF_UNSPEC, 0, 0, 0, 0);
+        RtAttr.addString(request, Nl.IFLA_IFNAME, name);
+        RtAttr.addU32(request, Nl.IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+        return getLink(() -> "RTM_GETLINK(" + name + ")");
+    }
+
+    /**
+     * Looks one link up by index, with a targeted request.
+     *
+     * <p>Equivalent to: {@code ip link show} filtered to index {@code $index}
+     *
+     * @param index the link's index
+     * @return the link, or empty when there is none with that index
+     * @throws NetnsException if the kernel refuses for another reason
+     */
+    public synchronized Optional<Link> link(int index) throws NetnsException {
+        if (index <= 0) {
+            throw new IllegalArgumentException("link index must be positive: " + index);
+        }
+        begin(Nl.RTM_GETLINK, 0);
+        IfInfoMsg.put(request, Nl.AF_UNSPEC, 0, index, 0, 0);
+        RtAttr.addU32(request, Nl.IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+        return getLink(() -> "RTM_GETLINK(index " + index + ")");
+    }
+
+    private Optional<Link> getLink(Supplier<String> op) throws NetnsException {
+        Link[] found = new Link[1];
+        try {
+            execute(op, (buf, msg, type) -> {
+                if (type == Nl.RTM_NEWLINK) {
+                    found[0] = Decode.link(buf, msg);
+                }
+            });
+        } catch (NetlinkException e) {
+            if (e.errno() == ENODEV) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+        return Optional.ofNullable(found[0]);
+    }
+
+    /** The index of a link that must exist. */
+    private int indexOf(String name) throws NetnsException {
+        Optional<Link> l = link(name);
+        if (l.isEmpty()) {
+            throw new NetlinkException("RTM_GETLINK(" + name + ")", ENODEV, Nl.RTM_GETLINK, null,
+                    "no link named " + name + " in " + description);
+        }
+        return l.get().index();
+    }
+
+    /**
+     * Creates a veth pair whose peer is created directly inside another namespace, in one message
+     * ({@code IFLA_NET_NS_FD} in the peer's attributes), so the peer never appears here. Both ends are
+     * down.
+     *
+     * <p>Equivalent to: {@code ip link add $name type veth peer name $peerName netns $peerNamespace}
+     *
+     * @param name the name of the end that stays in this client's namespace
+     * @param peerName the peer's name, inside {@code peerNamespace}
+     * @param peerNamespace where the peer goes, or null for this client's namespace
+     * @throws NetnsException e.g. {@code EEXIST} when either name is taken
+     */
+    public synchronized void addVeth(String name, String peerName, NetNamespace peerNamespace)
+            throws NetnsException {
+        checkName(name);
+        checkName(peerName);
+        int peerFd = peerNamespace == null ? -1 : namespaceFd(peerNamespace);
+        try {
+            begin(Nl.RTM_NEWLINK, Nl.NLM_F_CREATE | Nl.NLM_F_EXCL);
+            IfInfoMsg.put(request, Nl.AF_UNSPEC, 0, 0, 0, 0);
+            RtAttr.addString(request, Nl.IFLA_IFNAME, name);
+            int info = RtAttr.startNested(request, Nl.IFLA_LINKINFO);
+            RtAttr.addString(request, Nl.IFLA_INFO_KIND, "veth");
+            int data = RtAttr.startNested(request, Nl.IFLA_INFO_DATA);
+            int peer = RtAttr.startNested(request, Nl.VETH_INFO_PEER);
+            IfInfoMsg.put(request, Nl.AF_UNSPEC, 0, 0, 0, 0);
+            RtAttr.addString(request, Nl.IFLA_IFNAME, peerName);
+            if (peerFd >= 0) {
+                RtAttr.addU32(request, Nl.IFLA_NET_NS_FD, peerFd);
+            }
+            RtAttr.endNested(request, peer);
+            RtAttr.endNested(request, data);
+            RtAttr.endNested(request, info);
+            execute(() -> "RTM_NEWLINK(veth " + name + " peer " + peerName
+                    + (peerNamespace == null ? "" : " netns " + peerNamespace) + ")", null);
+        } finally {
+            if (peerFd >= 0) {
+                Native.close(peerFd);
+            }
+        }
+    }
+
+    /**
+     * Creates a bridge, down.
+     *
+     * <p>Equivalent to: {@code ip link add $name type bridge}
+     *
+     * @param name its name
+     * @throws NetnsException e.g. {@code EEXIST} when the name is taken
+     */
+    public synchronized void addBridge(String name) throws NetnsException {
+        addKind(name, "bridge");
+    }
+
+    /**
+     * Creates a dummy link, down.
+     *
+     * <p>Equivalent to: {@code ip link add $name type dummy}
+     *
+     * @param name its name
+     * @throws NetnsException e.g. {@code EEXIST} when the name is taken
+     */
+    public synchronized void addDummy(String name) throws NetnsException {
+        addKind(name, "dummy");
+    }
+
+    private void addKind(String name, String kind) throws NetnsException {
+        checkName(name);
+        begin(Nl.RTM_NEWLINK, Nl.NLM_F_CREATE | Nl.NLM_F_EXCL);
+        IfInfoMsg.put(request, Nl.AF_UNSPEC, 0, 0, 0, 0);
+        RtAttr.addString(request, Nl.IFLA_IFNAME, name);
+        int info = RtAttr.startNested(request, Nl.IFLA_LINKINFO);
+        RtAttr.addString(request, Nl.IFLA_INFO_KIND, kind);
+        RtAttr.endNested(request, info);
+        execute(() -> "RTM_NEWLINK(" + kind + " " + name + ")", null);
+    }
+
+    /**
+     * Deletes a link (for a veth, both ends go).
+     *
+     * <p>Equivalent to: {@code ip link delete dev $name}
+     *
+     * @param name the link
+     * @throws NetnsException {@code ENODEV} when there is no such link
+     */
+    public synchronized void delete(String name) throws NetnsException {
+        checkName(name);
+        begin(Nl.RTM_DELLINK, 0);
+        IfInfoMsg.put(request, Nl.AF_UNSPEC, 0, 0, 0, 0);
+        RtAttr.addString(request, Nl.IFLA_IFNAME, name);
+        execute(() -> "RTM_DELLINK(" + name + ")", null);
+    }
+
+    /**
+     * Brings a link up.
+     *
+     * <p>Equivalent to: {@code ip link set dev $name up}
+     *
+     * @param name the link
+     * @throws NetnsException {@code ENODEV} when there is no such link
+     */
+    public synchronized void setUp(String name) throws NetnsException {
+        setFlags(name, Nl.IFF_UP, "up");
+    }
+
+    /**
+     * Brings a link down.
+     *
+     * <p>Equivalent to: {@code ip link set dev $name down}
+     *
+     * @param name the link
+     * @throws NetnsException {@code ENODEV} when there is no such link
+     */
+    public synchronized void setDown(String name) throws NetnsException {
+        setFlags(name, 0, "down");
+    }
+
+    private void setFlags(String name, int flags, String what) throws NetnsException {
+        checkName(name);
+        begin(Nl.RTM_NEWLINK, 0);
+        IfInfoMsg.put(request, Nl.AF_UNSPEC, 0, 0, flags, Nl.IFF_UP);
+        RtAttr.addString(request, Nl.IFLA_IFNAME, name);
+        execute(() -> "RTM_NEWLINK(" + name + " " + what + ")", null);
+    }
+
+    /**
+     * Enslaves a link to a master (a bridge), or frees it.
+     *
+     * <p>Equivalent to: {@code ip link set dev $name master $master} (or {@code nomaster})
+     *
+     * @param name the link
+     * @param master the bridge's name, or null to remove the link from its master
+     * @throws NetnsException {@code ENODEV} when either link does not exist
+     */
+    public synchronized void setMaster(String name, String master) throws NetnsException {
+        checkName(name);
+        int masterIndex = master == null ? 0 : indexOf(master);
+        begin(Nl.RTM_NEWLINK, 0);
+        IfInfoMsg.put(request, Nl.AF_UNSPEC, 0, 0, 0, 0);
+        RtAttr.addString(request, Nl.IFLA_IFNAME, name);
+        RtAttr.addU32(request, Nl.IFLA_MASTER, masterIndex);
+        execute(() -> "RTM_NEWLINK(" + name + " master " + master + ")", null);
+    }
+
+    /**
+     * Moves a link into another namespace; it arrives there down, with its addresses gone.
+     *
+     * <p>Equivalent to: {@code ip link set dev $name netns $target}
+     *
+     * @param name the link
+     * @param target where it goes
+     * @throws NetnsException {@code ENODEV} when there is no such link, {@code EEXIST} when the name is
+     *     taken in the target
+     */
+    public synchronized void moveTo(String name, NetNamespace target) throws NetnsException {
+        checkName(name);
+        Objects.requireNonNull(target, "target");
+        int targetFd = namespaceFd(target);
+        try {
+            begin(Nl.RTM_NEWLINK, 0);
+            IfInfoMsg.put(request, Nl.AF_UNSPEC, 0, 0, 0, 0);
+            RtAttr.addString(request, Nl.IFLA_IFNAME, name);
+            RtAttr.addU32(request, Nl.IFLA_NET_NS_FD, targetFd);
+            execute(() -> "RTM_NEWLINK(" + name + " netns " + target + ")", null);
+        } finally {
+            Native.close(targetFd);
+        }
+    }
+
+    /**
+     * Renames a link. The kernel refuses ({@code EBUSY}) to rename a link that is up.
+     *
+     * <p>Equivalent to: {@code ip link set dev $name name $newName}
+     *
+     * @param name the current name
+     * @param newName the new name
+     * @throws NetnsException {@code ENODEV}, {@code EEXIST} or {@code EBUSY}
+     */
+    public synchronized void rename(String name, String newName) throws NetnsException {
+        checkName(newName);
+        int index = indexOf(name);
+        begin(Nl.RTM_NEWLINK, 0);
+        IfInfoMsg.put(request, Nl.AF_UNSPEC, 0, index, 0, 0);
+        RtAttr.addString(request, Nl.IFLA_IFNAME, newName);
+        execute(() -> "RTM_NEWLINK(" + name + " name " + newName + ")", null);
+    }
+
+    /**
+     * Sets a link's MTU.
+     *
+     * <p>Equivalent to: {@code ip link set dev $name mtu $mtu}
+     *
+     * @param name the link
+     * @param mtu the MTU in bytes; the driver decides the valid range ({@code EINVAL} outside it)
+     * @throws NetnsException {@code ENODEV} or {@code EINVAL}
+     */
+    public synchronized void setMtu(String name, int mtu) throws NetnsException {
+        checkName(name);
+        if (mtu <= 0) {
+            throw new IllegalArgumentException("mtu must be positive: " + mtu);
+        }
+        begin(Nl.RTM_NEWLINK, 0);
+        IfInfoMsg.put(request, Nl.AF_UNSPEC, 0, 0, 0, 0);
+        RtAttr.addString(request, Nl.IFLA_IFNAME, name);
+        RtAttr.addU32(request, Nl.IFLA_MTU, mtu);
+        execute(() -> "RTM_NEWLINK(" + name + " mtu " + mtu + ")", null);
+    }
+
+    // ------------------------------------------------------------------------------------------ addresses
+
+    /**
+     * Adds an IPv4 or IPv6 address to a link. {@code 127.0.0.0/8} addresses get host scope, all others
+     * universe scope, as {@code ip} does.
+     *
+     * <p>Equivalent to: {@code ip addr add $address/$prefixLength dev $link}
+     *
+     * @param link the link's name
+     * @param address the address
+     * @param prefixLength 0..32 for IPv4, 0..128 for IPv6
+     * @throws NetnsException {@code EEXIST} when the link has it already, {@code ENODEV}
+     */
+    public synchronized void addAddress(String link, InetAddress address, int prefixLength)
+            throws NetnsException {
+        addAddress(indexOf(link), address, prefixLength);
+    }
+
+    /**
+     * Adds an address to the link with the given index; see {@link #addAddress(String, InetAddress, int)}.
+     *
+     * <p>Equivalent to: {@code ip addr add $address/$prefixLength dev $link}
+     *
+     * @param linkIndex the link's index
+     * @param address the address
+     * @param prefixLength the prefix length
+     * @throws NetnsException {@code EEXIST}, {@code ENODEV}
+     */
+    public synchronized void addAddress(int linkIndex, InetAddress address, int prefixLength)
+            throws NetnsException {
+        address(Nl.RTM_NEWADDR, Nl.NLM_F_CREATE | Nl.NLM_F_EXCL, linkIndex, address, prefixLength);
+    }
+
+    /**
+     * Removes an address from a link.
+     *
+     * <p>Equivalent to: {@code ip addr del $address/$prefixLength dev $link}
+     *
+     * @param link the link's name
+     * @param address the address
+     * @param prefixLength its prefix length
+     * @throws NetnsException {@code EADDRNOTAVAIL} when the link does not have it, {@code ENODEV}
+     */
+    public synchronized void deleteAddress(String link, InetAddress address, int prefixLength)
+            throws NetnsException {
+        address(Nl.RTM_DELADDR, 0, indexOf(link), address, prefixLength);
+    }
+
+    private void address(int type, int flags, int linkIndex, InetAddress address, int prefixLength)
+            throws NetnsException {
+        Objects.requireNonNull(address, "address");
+        int family = family(address);
+        checkPrefix(address, prefixLength);
+        int scope = address.isLoopbackAddress() && family == Nl.AF_INET ? Nl.RT_SCOPE_HOST : Nl.RT_SCOPE_UNIVERSE;
+        begin(type, flags);
+        IfAddrMsg.put(request, family, prefixLength, 0, scope, linkIndex);
+        byte[] raw = address.getAddress();
+        RtAttr.addBytes(request, Nl.IFA_LOCAL, raw);
+        RtAttr.addBytes(request, Nl.IFA_ADDRESS, raw);
+        execute(() -> Nl.messageTypeName(type) + "(" + address.getHostAddress() + "/" + prefixLength
+                + " dev index " + linkIndex + ")", null);
+    }
+
+    /**
+     * Lists every IPv4 and IPv6 address of the namespace, by one dump.
+     *
+     * <p>Equivalent to: {@code ip addr show}
+     *
+     * @return the addresses
+     * @throws NetnsException if the kernel refuses or the dump stays inconsistent
+     */
+    public synchronized List<Addr> addresses() throws NetnsException {
+        return dumpAddresses(0);
+    }
+
+    /**
+     * Lists the addresses of one link.
+     *
+     * <p>Equivalent to: {@code ip addr show dev $link}
+     *
+     * @param link the link's name
+     * @return its IPv4 and IPv6 addresses
+     * @throws NetnsException {@code ENODEV} when there is no such link
+     */
+    public synchronized List<Addr> addresses(String link) throws NetnsException {
+        return dumpAddresses(indexOf(link));
+    }
+
+    private List<Addr> dumpAddresses(int linkIndex) throws NetnsException {
+        List<Addr> out = new ArrayList<>();
+        begin(Nl.RTM_GETADDR, Nl.NLM_F_DUMP);
+        IfAddrMsg.put(request, Nl.AF_UNSPEC, 0, 0, 0, linkIndex); // strict kernels filter by index
+        dump(() -> "RTM_GETADDR(dump)", out::clear, (buf, msg, type) -> {
+            if (type == Nl.RTM_NEWADDR) {
+                Addr a = Decode.addr(buf, msg);
+                if (a != null && (linkIndex == 0 || a.linkIndex() == linkIndex)) {
+                    out.add(a);
+                }
+            }
+        });
+        return out;
+    }
+
+    // --------------------------------------------------------------------------------------------- routes
+
+    /**
+     * Adds a route to the main table: via a gateway, out of a device, or both. A route with a device and
+     * no gateway gets link scope (IPv4), like {@code ip route add ... dev}.
+     *
+     * <p>Equivalent to: {@code ip route add $destination/$prefixLength [via $gateway] [dev $device]}
+     *
+     * @param destination the destination network; {@code 0.0.0.0}/{@code ::} with prefix 0 is the default
+     *     route. Host bits must be zero (the kernel answers {@code EINVAL} otherwise)
+     * @param prefixLength its prefix length
+     * @param gateway the next hop, or null; same family as the destination
+     * @param device the output link's name, or null; at least one of gateway and device is needed
+     * @throws NetnsException {@code EEXIST} when the route exists, {@code ENETUNREACH} when the gateway is
+     *     not reachable, {@code ENODEV}
+     */
+    public synchronized void addRoute(InetAddress destination, int prefixLength, InetAddress gateway,
+            String device) throws NetnsException {
+        route(Nl.RTM_NEWROUTE, Nl.NLM_F_CREATE | Nl.NLM_F_EXCL, destination, prefixLength, gateway, device);
+    }
+
+    /**
+     * Adds the default route via a gateway, IPv4 or IPv6 after the gateway's family.
+     *
+     * <p>Equivalent to: {@code ip route add default via $gateway}
+     *
+     * @param gateway the next hop, reachable through an on-link prefix
+     * @throws NetnsException {@code EEXIST} when a default route exists, {@code ENETUNREACH}
+     */
+    public synchronized void addDefaultRoute(InetAddress gateway) throws NetnsException {
+        Objects.requireNonNull(gateway, "gateway");
+        route(Nl.RTM_NEWROUTE, Nl.NLM_F_CREATE | Nl.NLM_F_EXCL, anyLocal(gateway), 0, gateway, null);
+    }
+
+    /**
+     * Deletes a route from the main table; the arguments select it as in
+     * {@link #addRoute(InetAddress, int, InetAddress, String)} (gateway and device may be null to match
+     * any).
+     *
+     * <p>Equivalent to: {@code ip route del $destination/$prefixLength [via $gateway] [dev $device]}
+     *
+     * @param destination the destination network
+     * @param prefixLength its prefix length
+     * @param gateway the next hop, or null
+     * @param device the output link's name, or null
+     * @throws NetnsException {@code ESRCH} when no such route exists
+     */
+    public synchronized void deleteRoute(InetAddress destination, int prefixLength, InetAddress gateway,
+            String device) throws NetnsException {
+        route(Nl.RTM_DELROUTE, 0, destination, prefixLength, gateway, device);
+    }
+
+    private void route(int type, int flags, InetAddress destination, int prefixLength, InetAddress gateway,
+            String device) throws NetnsException {
+        Objects.requireNonNull(destination, "destination");
+        int family = family(destination);
+        checkPrefix(destination, prefixLength);
+        if (gateway != null && family(gateway) != family) {
+            throw new IllegalArgumentException("gateway " + gateway.getHostAddress() + " and destination "
+                    + destination.getHostAddress() + " are of different families");
+        }
+        if (type == Nl.RTM_NEWROUTE && gateway == null && device == null) {
+            throw new IllegalArgumentException("a route needs a gateway or a device: "
+                    + destination.getHostAddress() + "/" + prefixLength);
+        }
+        int oif = device == null ? 0 : indexOf(device);
+        int scope;
+        if (type == Nl.RTM_DELROUTE) {
+            scope = family == Nl.AF_INET ? RT_SCOPE_NOWHERE : Nl.RT_SCOPE_UNIVERSE;
+        } else {
+            scope = family == Nl.AF_INET && gateway == null ? Nl.RT_SCOPE_LINK : Nl.RT_SCOPE_UNIVERSE;
+        }
+        begin(type, flags);
+        RtMsg.put(request, family, prefixLength, 0, 0, Nl.RT_TABLE_MAIN,
+                type == Nl.RTM_DELROUTE ? 0 : Nl.RTPROT_BOOT, scope,
+                type == Nl.RTM_DELROUTE && family == Nl.AF_INET ? 0 : Nl.RTN_UNICAST, 0);
+        if (prefixLength > 0) {
+            RtAttr.addBytes(request, Nl.RTA_DST, destination.getAddress());
+        }
+        if (gateway != null) {
+            RtAttr.addBytes(request, Nl.RTA_GATEWAY, gateway.getAddress());
+        }
+        if (oif != 0) {
+            RtAttr.addU32(request, Nl.RTA_OIF, oif);
+        }
+        execute(() -> Nl.messageTypeName(type) + "(" + (prefixLength == 0 ? "default"
+                : destination.getHostAddress() + "/" + prefixLength)
+                + (gateway == null ? "" : " via " + gateway.getHostAddress())
+                + (device == null ? "" : " dev " + device) + ")", null);
+    }
+
+    /**
+     * Lists the IPv4 and IPv6 routes of the main table, by one dump.
+     *
+     * <p>Equivalent to: {@code ip route show table main; ip -6 route show table main}
+     *
+     * @return the routes
+     * @throws NetnsException if the kernel refuses or the dump stays inconsistent
+     */
+    public synchronized List<Route> routes() throws NetnsException {
+        List<Route> out = new ArrayList<>();
+        begin(Nl.RTM_GETROUTE, Nl.NLM_F_DUMP);
+        RtMsg.put(request, Nl.AF_UNSPEC, 0, 0, 0, 0, 0, 0, 0, 0);
+        dump(() -> "RTM_GETROUTE(dump)", out::clear, (buf, msg, type) -> {
+            if (type == Nl.RTM_NEWROUTE) {
+                Route r = Decode.route(buf, msg);
+                if (r != null && r.table() == Nl.RT_TABLE_MAIN) {
+                    out.add(r);
+                }
+            }
+        });
+        return out;
+    }
+
+    // ------------------------------------------------------------------------------------------- engine
+
+    private void begin(int type, int flags) {
+        ensureOpen();
+        requestType = type;
+        request.clear();
+        NlMsgHdr.put(request, 0, 0, type, flags | Nl.NLM_F_REQUEST | Nl.NLM_F_ACK, 0, 0);
+        request.position(NlMsgHdr.SIZE);
+    }
+
+    /** Sends the request built since {@link #begin} and reads its reply up to the ACK. */
+    private void execute(Supplier<String> op, NlReplies.Handler handler) throws NetnsException {
+        request.putInt(0, request.position());
+        send();
+        receive(op, handler);
+        if (replies.errno() != 0) {
+            throw failure(op, replies.errno(), replies.extendedAck());
+        }
+    }
+
+    /** Sends a dump request, retrying while the kernel marks it interrupted. */
+    private void dump(Supplier<String> op, Runnable restart, NlReplies.Handler handler) throws NetnsException {
+        request.putInt(0, request.position());
+        for (int attempt = 1; ; attempt++) {
+            restart.run();
+            send();
+            receive(op, handler);
+            if (replies.errno() != 0) {
+                throw failure(op, replies.errno(), replies.extendedAck());
+            }
+            if (!replies.dumpInterrupted()) {
+                return;
+            }
+            if (attempt == DUMP_ATTEMPTS) {
+                throw new NetlinkException(op.get(), EINTR, requestType, null,
+                        "NLM_F_DUMP_INTR: the dump was interrupted by concurrent changes " + DUMP_ATTEMPTS
+                                + " times in a row; try again");
+            }
+        }
+    }
+
+    private void send() throws NetnsException {
+        int length = request.getInt(0);
+        seq++;
+        request.putInt(8, seq);
+        request.limit(length).position(0);
+        Native.sendto(fd, request, kernel);
+        request.limit(request.capacity());
+    }
+
+    private void receive(Supplier<String> op, NlReplies.Handler handler) throws NetnsException {
+        replies.reset(seq, pid);
+        NlReplies.Handler h = handler != null ? handler : (buf, msg, type) -> { };
+        do {
+            ByteBuffer buf = receive;
+            buf.clear();
+            int size = Native.recv(fd, buf, Native.MSG_PEEK | Native.MSG_TRUNC);
+            if (size > buf.capacity()) {
+                receive = buf = ByteBuffer.allocateDirect(Integer.highestOneBit(size - 1) << 1)
+                        .order(ByteOrder.nativeOrder());
+            }
+            buf.clear();
+            int n = Native.recv(fd, buf, Native.MSG_TRUNC);
+            if (n > buf.capacity()) { // cannot happen after the peek; never decode a partial datagram
+                throw NetnsException.failure("recvfrom", "netlink datagram of " + n + " bytes truncated to "
+                        + buf.capacity() + " while reading the reply to " + op.get());
+            }
+            try {
+                replies.accept(buf, n, h);
+            } catch (NlFormatException e) {
+                NetnsException x = NetnsException.failure(op.get(), op.get() + " failed: malformed reply: "
+                        + e.getMessage());
+                x.initCause(e);
+                throw x;
+            }
+        } while (!replies.isComplete());
+    }
+
+    private NetlinkException failure(Supplier<String> op, int errno, String extack) {
+        String hint = null;
+        if (errno == 1) {
+            hint = "needs CAP_NET_ADMIN";
+        } else if (errno == ENODEV) {
+            hint = "no such link in " + description;
+        }
+        return new NetlinkException(op.get(), errno, requestType, extack, hint);
+    }
+
+    private void ensureOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException(description + " is closed");
+        }
+    }
+
+    /** An fd on {@code ns}, opened inside it so it is right for every kind of handle; the caller closes it. */
+    private static int namespaceFd(NetNamespace ns) throws NetnsException {
+        return ns.call(() -> Native.open("/proc/thread-self/ns/net", Native.O_RDONLY, 0));
+    }
+
+    private static int family(InetAddress a) {
+        if (a instanceof Inet4Address) {
+            return Nl.AF_INET;
+        }
+        if (a instanceof Inet6Address) {
+            return Nl.AF_INET6;
+        }
+        throw new IllegalArgumentException("not an IP address: " + a);
+    }
+
+    private static InetAddress anyLocal(InetAddress like) {
+        try {
+            return InetAddress.getByAddress(new byte[like.getAddress().length]);
+        } catch (java.net.UnknownHostException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static void checkPrefix(InetAddress a, int prefixLength) {
+        int max = a.getAddress().length * 8;
+        if (prefixLength < 0 || prefixLength > max) {
+            throw new IllegalArgumentException("prefix length must be 0.." + max + " for "
+                    + a.getHostAddress() + ": " + prefixLength);
+        }
+    }
+
+    /**
+     * Checks a link name against the kernel's {@code dev_valid_name}.
+     *
+     * @param name the name
+     * @throws IllegalArgumentException if the kernel would refuse it
+     */
+    static void checkName(String name) {
+        Objects.requireNonNull(name, "link name");
+        if (name.isEmpty() || name.length() >= IFNAMSIZ || name.equals(".") || name.equals("..")) {
+            throw new IllegalArgumentException("link name must be 1.." + (IFNAMSIZ - 1)
+                    + " characters, not . or ..: '" + name + "'");
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c <= ' ' || c >= 0x7f || c == '/' || c == ':') {
+                throw new IllegalArgumentException("link name must not contain '/', ':', white space or"
+                        + " non-ASCII characters: '" + name + "'");
+            }
+        }
+    }
+
+    /** Closes the socket; idempotent. Calls after this throw {@link IllegalStateException}. */
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            synchronized (this) {
+                Native.close(fd);
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return description;
+    }
+}
