@@ -40,15 +40,21 @@ final class BridgeSetup {
         cleanup.push("address lease " + Inet.toText(ip), () -> Ipam.release(host.id(), net.bridge(), ip, name));
         record.put("ip", Inet.toText(ip));
 
-        String veth = addVeth(hostRtnl, host.id(), name, ns, mode.mtu());
+        String veth = addVeth(hostRtnl, host.id(), name, ns);
         record.put("veth", veth);
         // No undo step for the veth: it dies with the sandbox's namespace, which the namespace step removes.
         // Until then a failure must still not leave it, so delete it explicitly if setup fails from here on.
         Cleanup.Step deleteVeth = () -> hostRtnl.delete(veth);
         try {
+            if (mode.mtu() != BridgeMode.DEFAULT_MTU) {
+                hostRtnl.setMtu(veth, mode.mtu());
+            }
             hostRtnl.setMaster(veth, net.bridge());
             hostRtnl.setUp(veth);
             try (RtnlClient inside = RtnlClient.open(ns)) {
+                if (mode.mtu() != BridgeMode.DEFAULT_MTU) {
+                    inside.setMtu("eth0", mode.mtu());
+                }
                 inside.setUp("lo");
                 inside.setUp("eth0");
                 inside.addAddress("eth0", ip, net.subnet().prefix());
@@ -111,7 +117,13 @@ final class BridgeSetup {
         try {
             rtnl.addAddress(bridge, gateway, subnet.prefix());
             rtnl.setUp(bridge);
-            Sysctl.set(host.namespace(), "net.ipv4.ip_forward", "1");
+            host.namespace().run(() -> {
+                try {
+                    java.nio.file.Files.writeString(java.nio.file.Path.of("/proc/sys/net/ipv4/ip_forward"), "1");
+                } catch (java.io.IOException e) {
+                    throw NetnsException.wrap("write net.ipv4.ip_forward in " + host, e);
+                }
+            });
             Firewall fw = optionalFirewall();
             if (fw != null) {
                 fw.addNetwork(host.namespace(), Firewall.Owner.network(host.id(), bridge), bridge, subnet.toString());
@@ -124,6 +136,7 @@ final class BridgeSetup {
             }
             throw e;
         }
+        Ipam.reset(host.id(), bridge);
         return new Network(bridge, subnet, gateway, true);
     }
 
@@ -153,13 +166,12 @@ final class BridgeSetup {
      * characters, as interface names must be). If that name is taken (the previous sandbox of the same
      * name is still being destroyed by the kernel, or a hash collision), the next salt is tried.
      */
-    private static String addVeth(RtnlClient rtnl, String hostId, String name, NetNamespace ns, int mtu)
-            throws NetnsException {
+    private static String addVeth(RtnlClient rtnl, String hostId, String name, NetNamespace ns) throws NetnsException {
         NetlinkException last = null;
         for (int salt = 0; salt < 8; salt++) {
             String veth = vethName(hostId, name, salt);
             try {
-                rtnl.addVeth(veth, "eth0", ns, mtu);
+                rtnl.addVeth(veth, "eth0", ns);
                 return veth;
             } catch (NetlinkException e) {
                 if (!"EEXIST".equals(e.errnoName())) {

@@ -74,6 +74,13 @@ final class Ipam {
                 + span + " addresses are leased (close sandboxes, run host.reclaim() after a crash, or use a larger subnet)");
     }
 
+    /** A network was made anew: leasing starts again from its first address. */
+    static void reset(String host, String network) {
+        synchronized (CURSORS) {
+            CURSORS.remove(host + "/" + network);
+        }
+    }
+
     private static boolean tryLease(Path dir, InetAddress a, String owner) throws NetnsException {
         Path f = dir.resolve(Inet.toText(a));
         try {

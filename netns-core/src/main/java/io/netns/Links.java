@@ -1,11 +1,15 @@
 package io.netns;
 
-/** Link changes the modes need, over rtnetlink. */
+import io.netns.rtnl.RtnlClient;
+
+/** Link changes the modes need in a namespace of their own, over one short-lived rtnetlink client. */
 final class Links {
     private Links() {
     }
 
     static void up(NetNamespace ns, String link) throws NetnsException {
-        throw new UnsupportedOperationException("rtnetlink lands with the bridge issue");
+        try (RtnlClient c = RtnlClient.open(ns)) {
+            c.setUp(link);
+        }
     }
 }

@@ -1,10 +1,9 @@
 package io.netns;
 
+import io.netns.rtnl.Addr;
+import io.netns.rtnl.RtnlClient;
 import java.net.InetAddress;
-import java.net.NetworkInterface;
-import java.net.SocketException;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -91,21 +90,17 @@ public final class Sandbox implements AutoCloseable {
         if (!assigned.isEmpty()) {
             return assigned;
         }
-        return namespace.call(() -> {
-            List<InetAddress> out = new ArrayList<>();
-            try {
-                for (NetworkInterface nif : Collections.list(NetworkInterface.getNetworkInterfaces())) {
-                    for (InetAddress a : Collections.list(nif.getInetAddresses())) {
-                        if (!a.isLoopbackAddress() && !a.isLinkLocalAddress()) {
-                            out.add(a);
-                        }
-                    }
+        List<InetAddress> out = new ArrayList<>();
+        // Read over rtnetlink: the JDK's NetworkInterface reads IPv6 addresses from /proc/net/if_inet6 of the
+        // process, not of the calling thread's namespace.
+        try (RtnlClient rtnl = RtnlClient.open(namespace)) {
+            for (Addr a : rtnl.addresses()) {
+                if (!a.address().isLoopbackAddress() && !a.address().isLinkLocalAddress()) {
+                    out.add(a.address());
                 }
-            } catch (SocketException e) {
-                throw NetnsException.wrap("list addresses in " + namespace, e);
             }
-            return out;
-        });
+        }
+        return out;
     }
 
     /**

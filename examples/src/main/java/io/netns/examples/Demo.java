@@ -9,6 +9,7 @@ import io.netns.Sandbox;
 import io.netns.planner.ListenRequest;
 import io.netns.planner.ListenerPlan;
 import io.netns.planner.ListenerPlanner;
+import io.netns.rtnl.Link;
 import io.netns.rtnl.RtnlClient;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,11 +18,9 @@ import java.net.BindException;
 import java.net.HttpURLConnection;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.NetworkInterface;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Executors;
@@ -219,13 +218,12 @@ public final class Demo {
         out.println();
         out.println("== e. none mode: NetworkMode.none()");
         try (Sandbox iso = lab.create(prefix + "-iso", NetworkMode.none())) {
-            List<String> links = iso.call(() -> {
-                List<String> names = new ArrayList<>();
-                for (NetworkInterface nif : Collections.list(NetworkInterface.getNetworkInterfaces())) {
-                    names.add(nif.getName() + (nif.isUp() ? " (up)" : " (down)"));
+            List<String> links = new ArrayList<>();
+            try (RtnlClient rtnl = RtnlClient.open(iso.namespace())) {
+                for (Link l : rtnl.links()) {
+                    links.add(l.name() + (l.isUp() ? " (up)" : " (down)"));
                 }
-                return names;
-            });
+            }
             out.println("   interfaces inside: " + links);
         }
     }

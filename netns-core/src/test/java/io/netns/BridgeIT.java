@@ -1,0 +1,151 @@
+package io.netns;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netns.testing.Cmd;
+import io.netns.testing.Privileged;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Bridge mode on a lab host, checked with ip, real TCP and the lease files. */
+class BridgeIT {
+    private final String p = "brit" + ProcessHandle.current().pid() + "-";
+    private Host lab;
+
+    @BeforeEach
+    void makeLab() throws NetnsException {
+        Privileged.require();
+        lab = Host.createLab(p + "lab");
+    }
+
+    @AfterEach
+    void closeLab() throws Exception {
+        if (lab != null) {
+            lab.close();
+        }
+        assertFalse(Cmd.run("ip", "netns", "list").contains(p), "namespaces left");
+        Path leases = Ipam.DIR.resolve(p + "lab");
+        if (Files.exists(leases)) {
+            try (var files = Files.walk(leases)) {
+                assertEquals(List.of(), files.filter(Files::isRegularFile).toList(), "leases left");
+            }
+        }
+    }
+
+    @Test
+    void twoSandboxesReachEachOtherAndTheHostOverTcp() throws Exception {
+        try (Sandbox a = lab.create(p + "a", NetworkMode.bridge());
+                Sandbox b = lab.create(p + "b", NetworkMode.bridge())) {
+            InetAddress ipA = a.addresses().get(0);
+            InetAddress ipB = b.addresses().get(0);
+            assertEquals("10.89.0.2", ipA.getHostAddress());
+            assertEquals("10.89.0.3", ipB.getHostAddress());
+            // iproute2's view: eth0 with the address, up, and a default route via the gateway.
+            String addr = Cmd.run("ip", "-n", p + "a", "-o", "-4", "addr", "show", "dev", "eth0");
+            assertTrue(addr.contains("inet 10.89.0.2/24"), addr);
+            String route = Cmd.run("ip", "-n", p + "a", "route", "show", "default");
+            assertTrue(route.contains("default via 10.89.0.1 dev eth0"), route);
+            String lo = Cmd.run("ip", "-n", p + "a", "-o", "link", "show", "lo");
+            assertTrue(lo.contains("UP"), lo);
+            String bridge = Cmd.run("ip", "-n", p + "lab", "-o", "-4", "addr", "show", "dev", "netns0");
+            assertTrue(bridge.contains("inet 10.89.0.1/24"), bridge);
+            assertEquals("1", Cmd.run("ip", "netns", "exec", p + "lab", "cat", "/proc/sys/net/ipv4/ip_forward").trim());
+            // a -> b, b -> a, host -> a, a -> host
+            try (ServerSocket sb = b.call(() -> new ServerSocket(7000, 5, ipB));
+                    ServerSocket sa = a.call(() -> new ServerSocket(7000, 5, ipA));
+                    ServerSocket sh = lab.namespace().call(() -> new ServerSocket(7001, 5, InetAddress.getByName("10.89.0.1")))) {
+                a.run(() -> connect(ipB, 7000, sb));
+                b.run(() -> connect(ipA, 7000, sa));
+                lab.namespace().run(() -> connect(ipA, 7000, sa));
+                a.run(() -> connect(InetAddress.getByName("10.89.0.1"), 7001, sh));
+            }
+        }
+        awaitNoVeth();
+    }
+
+    private static void connect(InetAddress ip, int port, ServerSocket server) throws Exception {
+        try (Socket c = new Socket()) {
+            c.connect(new InetSocketAddress(ip, port), 3000);
+            try (Socket accepted = server.accept()) {
+                assertEquals(c.getLocalAddress(), accepted.getInetAddress());
+            }
+        }
+    }
+
+    private void awaitNoVeth() throws InterruptedException {
+        String links = "";
+        for (int i = 0; i < 100; i++) {
+            links = Cmd.run("ip", "-n", p + "lab", "-o", "link", "show", "type", "veth");
+            if (links.isBlank()) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("veths left on the lab host after close: " + links);
+    }
+
+    @Test
+    void thirtyCyclesInASlash28NeverExhaustItAndASameNameSandboxWorksAtOnce() throws Exception {
+        BridgeMode small = NetworkMode.bridge().name("nsbr28").subnet("10.89.9.0/28");
+        for (int i = 0; i < 30; i++) {
+            try (Sandbox s = lab.create(p + "cyc", small)) {
+                assertTrue(small.subnetCidr().contains(s.addresses().get(0)));
+            }
+        }
+        awaitNoVeth();
+    }
+
+    @Test
+    void aFullSlash28RefusesThe14thAndLeavesNothingOfIt() throws Exception {
+        BridgeMode small = NetworkMode.bridge().name("nsbrfull").subnet("10.89.10.0/28");
+        List<Sandbox> live = new ArrayList<>();
+        try {
+            for (int i = 0; i < 13; i++) {
+                live.add(lab.create(p + "f" + i, small));
+            }
+            NetnsException e = assertThrows(NetnsException.class, () -> lab.create(p + "f13", small));
+            assertTrue(e.getMessage().contains("10.89.10.0/28") && e.getMessage().contains("exhausted"), e.getMessage());
+            assertFalse(Cmd.run("ip", "netns", "list").contains(p + "f13"), "no namespace left of the refused one");
+            assertFalse(Files.exists(Path.of("/run/netns.d/sandboxes", p + "f13")), "no record left");
+            assertEquals(13, Cmd.run("ip", "-n", p + "lab", "-o", "link", "show", "type", "veth").lines().count());
+        } finally {
+            for (Sandbox s : live) {
+                s.close();
+            }
+        }
+    }
+
+    @Test
+    void aNetworkKeepsItsSubnetAndRefusesAnother() throws Exception {
+        try (Sandbox a = lab.create(p + "n1", NetworkMode.bridge().name("nsbrx").subnet("10.89.11.0/24").ip("10.89.11.77"))) {
+            assertEquals("10.89.11.77", a.addresses().get(0).getHostAddress());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> lab.create(p + "n2", NetworkMode.bridge().name("nsbrx").subnet("10.89.12.0/24")));
+            assertTrue(e.getMessage().contains("10.89.11.0/24") && e.getMessage().contains("10.89.12.0/24"), e.getMessage());
+            NetnsException taken = assertThrows(NetnsException.class,
+                    () -> lab.create(p + "n3", NetworkMode.bridge().name("nsbrx").ip("10.89.11.77")));
+            assertTrue(taken.getMessage().contains(p + "n1"), taken.getMessage());
+            assertFalse(Cmd.run("ip", "netns", "list").contains(p + "n2"));
+            assertFalse(Cmd.run("ip", "netns", "list").contains(p + "n3"));
+        }
+    }
+
+    @Test
+    void mtuIsSetOnBothEnds() throws Exception {
+        try (Sandbox a = lab.create(p + "mtu", NetworkMode.bridge().mtu(1400))) {
+            assertTrue(Cmd.run("ip", "-n", p + "mtu", "-o", "link", "show", "eth0").contains("mtu 1400"));
+        }
+    }
+}
