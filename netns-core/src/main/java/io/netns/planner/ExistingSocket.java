@@ -123,7 +123,7 @@ final class ExistingSocket implements Comparable<ExistingSocket> {
         String state = null;
         if (proto == Protocol.TCP) {
             state = t[i++].toUpperCase(Locale.ROOT);
-            if (!List.of(TCP_STATES).contains(state)) {
+            if (state.equals("NULL") || !java.util.Arrays.asList(TCP_STATES).contains(state)) {
                 throw new IllegalArgumentException("unknown TCP state '" + t[1] + "'" + usage + text);
             }
         }

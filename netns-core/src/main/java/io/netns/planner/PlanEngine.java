@@ -450,6 +450,7 @@ final class PlanEngine {
         Status status = Status.OK;
         final Set<Warning> warnings = EnumSet.noneOf(Warning.class);
         final List<String> notes = new ArrayList<>();
+        final List<String> preferNotes = new ArrayList<>();
         final List<Binding> bindings = new ArrayList<>();
         Failure failure;
         List<Claim> chosen;
@@ -678,10 +679,10 @@ final class PlanEngine {
 
     private void noteSkip(Result res, Ip preferred, List<Claim> g, int port, Check c) {
         if (preferred != null && g.get(0).ip.equals(preferred) && c.hard != null) {
-            res.notes.add("preferred " + preferred.bracketed() + ":" + port + " is taken: "
+            res.preferNotes.add("preferred " + preferred.bracketed() + ":" + port + " is taken: "
                     + blockerText(c, res.request));
         } else if (preferred != null && g.get(0).ip.equals(preferred) && c.soft != null) {
-            res.notes.add("preferred " + preferred.bracketed() + ":" + port + " has a TIME_WAIT socket ("
+            res.preferNotes.add("preferred " + preferred.bracketed() + ":" + port + " has a TIME_WAIT socket ("
                     + c.soft.describe() + ")");
         }
     }
@@ -733,7 +734,10 @@ final class PlanEngine {
             for (Binding b : res.bindings) {
                 bs.append(bs.length() == 0 ? "" : ", ").append(b);
             }
-            sb.append(bs).append(" is free");
+            sb.append(bs).append(res.bindings.size() > 1 ? " are free" : " is free");
+            for (String n : res.preferNotes) {
+                sb.append("; ").append(n);
+            }
             for (String n : res.notes) {
                 sb.append("; ").append(n);
             }
