@@ -634,6 +634,16 @@ final class PlanEngine {
             w.add(Warning.NONLOCAL_BIND);
             needsFreebind[0] = preferFreebind[0];
         }
+        if (found.soft != null) {
+            w.add(Warning.TIME_WAIT_PRESENT);
+            res.notes.add("a TCP socket in TIME_WAIT overlaps (" + found.soft.describe() + "): the bind works only"
+                    + " if both sockets set SO_REUSEADDR, as httpd and nginx do");
+        }
+        if (found.reuseExisting != null) {
+            w.add(Warning.REUSEPORT_UNVERIFIED);
+            res.notes.add("shares " + found.reuseExisting.describe() + " through SO_REUSEPORT with uid "
+                    + r.reuseUid + "; /proc cannot show whether that socket set SO_REUSEPORT");
+        }
         if (w.contains(Warning.NONLOCAL_BIND)) {
             Ip ip = chosen.get(0).ip;
             res.notes.add(ip + " is not on the host; the bind relies on " + (needsFreebind[0]
