@@ -144,8 +144,9 @@ public final class ListenerPlanner {
     }
 
     private static String read(Path f) throws IOException {
-        try {
-            return Files.readString(f, StandardCharsets.US_ASCII);
+        // Stream to EOF: proc files may report a size that is not their length, so Files.readString is unsafe.
+        try (java.io.InputStream in = Files.newInputStream(f)) {
+            return new String(in.readAllBytes(), StandardCharsets.US_ASCII);
         } catch (NoSuchFileException e) {
             return null;
         }
