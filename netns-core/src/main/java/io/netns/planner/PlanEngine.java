@@ -384,6 +384,28 @@ final class PlanEngine {
         return null;
     }
 
+    private final Map<Family, List<List<Claim>>> groupCache = new HashMap<>();
+    private List<List<Claim>> anyFamilyGroups;
+
+    /** One single-claim group per candidate address, built once per family (planning allocates per service). */
+    private List<List<Claim>> candidateGroups(Family f) {
+        if (f == null) {
+            if (anyFamilyGroups == null) {
+                anyFamilyGroups = toGroups(candidates);
+            }
+            return anyFamilyGroups;
+        }
+        return groupCache.computeIfAbsent(f, k -> toGroups(candidates(k)));
+    }
+
+    private static List<List<Claim>> toGroups(List<Ip> ips) {
+        List<List<Claim>> out = new ArrayList<>(ips.size());
+        for (Ip ip : ips) {
+            out.add(List.of(new Claim(ip, false)));
+        }
+        return List.copyOf(out);
+    }
+
     private List<Ip> candidates(Family f) {
         if (f == null) {
             return candidates;
@@ -505,7 +527,6 @@ final class PlanEngine {
             }
             groups.add(List.of(new Claim(r.require, false)));
         } else {
-            List<Ip> cands = candidates(r.family);
             if (r.prefer != null) {
                 EnumSet<Warning> pw = EnumSet.noneOf(Warning.class);
                 Status st = addressProblem(r.prefer, r, pw, preferFreebind);
@@ -519,9 +540,13 @@ final class PlanEngine {
                             + addressReason(st, r.prefer, r.low));
                 }
             }
-            for (Ip ip : cands) {
-                if (!ip.equals(preferred)) {
-                    groups.add(List.of(new Claim(ip, false)));
+            if (preferred == null) {
+                groups = candidateGroups(r.family);
+            } else {
+                for (List<Claim> g : candidateGroups(r.family)) {
+                    if (!g.get(0).ip.equals(preferred)) {
+                        groups.add(g);
+                    }
                 }
             }
             if (groups.isEmpty()) {
