@@ -1,0 +1,298 @@
+package io.netns.planner;
+
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Plans concrete listener addresses for services that share one network stack (Docker's host mode): a pure,
+ * deterministic function of the host's addresses, the sockets already bound, the port sysctls and the requests.
+ *
+ * <pre>{@code
+ * ListenerPlan plan = ListenerPlanner.create()
+ *     .hostAddress("eth0", "10.20.30.100").hostAddress("eth0", "10.20.30.200")
+ *     .existing("tcp LISTEN 0.0.0.0:22")
+ *     .request(ListenRequest.tcp("web1", 80))
+ *     .request(ListenRequest.tcp("web2", 80))
+ *     .plan();
+ * plan.apacheListen("web1");   // ["Listen 10.20.30.100:80"]
+ * plan.apacheListen("web2");   // ["Listen 10.20.30.200:80"]
+ * }</pre>
+ *
+ * <p>A planner is a mutable builder and not thread-safe; {@link #plan()} may be called repeatedly and returns an
+ * immutable {@link ListenerPlan}. The order in which inputs are added never changes the result.
+ */
+public final class ListenerPlanner {
+
+    private final TreeMap<Ip, SortedSet<String>> hostAddresses = new TreeMap<>();
+    private final TreeSet<ExistingSocket> existing = new TreeSet<>();
+    private final Map<String, ListenRequest> requests = new LinkedHashMap<>();
+    private KernelPorts kernel = KernelPorts.defaults();
+
+    private ListenerPlanner() {
+    }
+
+    /**
+     * An empty planner: no host addresses, no existing sockets, {@link KernelPorts#defaults()}, no requests.
+     *
+     * @return a new planner
+     */
+    public static ListenerPlanner create() {
+        return new ListenerPlanner();
+    }
+
+    /**
+     * A planner filled from the <b>calling thread's</b> network namespace: the sockets of
+     * {@code /proc/thread-self/net/{tcp,tcp6,udp,udp6}}, the sysctls under {@code /proc/sys/net}, the IPv4
+     * addresses of every interface that is up ({@link NetworkInterface}, whose ioctl socket is created in the
+     * calling thread's namespace) and the IPv6 addresses of {@code /proc/thread-self/net/if_inet6} (not the JDK's
+     * {@code /proc/net/if_inet6}, which follows the process's main thread), skipping tentative and DAD-failed
+     * ones.
+     *
+     * <p>To plan for another namespace, run it there: {@code host.namespace().call(ListenerPlanner::discover)}.
+     * The returned planner holds plain values and may be used on any thread afterwards.
+     *
+     * @return a planner with host addresses, existing sockets and kernel settings filled in
+     * @throws IOException when a file exists but cannot be read, or the interfaces cannot be listed
+     */
+    public static ListenerPlanner discover() throws IOException {
+        Path proc = Path.of("/proc");
+        ListenerPlanner p = discover(proc);
+        for (NetworkInterface ni : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+            if (!ni.isUp()) {
+                continue;
+            }
+            for (InetAddress a : Collections.list(ni.getInetAddresses())) {
+                if (a instanceof Inet4Address) {
+                    p.hostAddress(ni.getName(), Ip.of(a));
+                }
+            }
+        }
+        String if6 = read(netDir(proc).resolve("if_inet6"));
+        if (if6 != null) {
+            for (Map.Entry<String, Ip> e : parseIfInet6(if6)) {
+                p.hostAddress(e.getKey(), e.getValue());
+            }
+        }
+        return p;
+    }
+
+    /**
+     * A planner filled with the existing sockets and kernel settings found under {@code procRoot} (normally
+     * {@code /proc}): {@code thread-self/net/{tcp,tcp6,udp,udp6}} (or {@code net/...} where there is no
+     * {@code thread-self}), and {@code sys/net/ipv4/ip_unprivileged_port_start}, {@code ip_local_port_range},
+     * {@code ip_local_reserved_ports}, {@code ip_nonlocal_bind} and {@code sys/net/ipv6/ip_nonlocal_bind}. Missing
+     * files are skipped (missing sysctls keep their defaults). Host addresses are not read: add them with
+     * {@link #hostAddress(String, String)}, or use {@link #discover()}.
+     *
+     * @param procRoot the proc mount, or a directory laid out like it (tests use fixtures)
+     * @return the planner
+     * @throws IOException when a file exists but cannot be read
+     * @throws IllegalArgumentException when a file's content is malformed
+     */
+    public static ListenerPlanner discover(Path procRoot) throws IOException {
+        Objects.requireNonNull(procRoot, "procRoot");
+        ListenerPlanner p = create();
+        Path net = netDir(procRoot);
+        for (String f : List.of("tcp", "tcp6", "udp", "udp6")) {
+            String text = read(net.resolve(f));
+            if (text != null) {
+                p.existingFromProc(f, text);
+            }
+        }
+        Path v4 = procRoot.resolve("sys/net/ipv4");
+        KernelPorts k = KernelPorts.defaults();
+        String s = read(v4.resolve("ip_unprivileged_port_start"));
+        if (s != null) {
+            k = k.unprivilegedPortStart(Integer.parseInt(s.trim()));
+        }
+        s = read(v4.resolve("ip_local_port_range"));
+        if (s != null) {
+            String[] r = s.trim().split("\\s+");
+            k = k.ephemeralRange(Integer.parseInt(r[0]), Integer.parseInt(r[1]));
+        }
+        s = read(v4.resolve("ip_local_reserved_ports"));
+        if (s != null) {
+            k = k.reserved(s);
+        }
+        String nl4 = read(v4.resolve("ip_nonlocal_bind"));
+        String nl6 = read(procRoot.resolve("sys/net/ipv6/ip_nonlocal_bind"));
+        k = k.nonlocalBind(nl4 != null && !nl4.trim().equals("0"), nl6 != null && !nl6.trim().equals("0"));
+        p.kernel(k);
+        return p;
+    }
+
+    private static Path netDir(Path procRoot) {
+        Path ts = procRoot.resolve("thread-self/net");
+        return Files.isDirectory(ts) ? ts : procRoot.resolve("net");
+    }
+
+    private static String read(Path f) throws IOException {
+        // Stream to EOF: proc files may report a size that is not their length, so Files.readString is unsafe.
+        try (java.io.InputStream in = Files.newInputStream(f)) {
+            return new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+
+    /** Parses {@code /proc/net/if_inet6}: address (32 hex digits, network order), index, prefix, scope, flags, name. */
+    static List<Map.Entry<String, Ip>> parseIfInet6(String text) {
+        List<Map.Entry<String, Ip>> out = new ArrayList<>();
+        for (String line : text.split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length < 6 || f[0].length() != 32) {
+                continue;
+            }
+            int flags = Integer.parseInt(f[4], 16);
+            if ((flags & (0x40 | 0x08)) != 0) {
+                continue; // IFA_F_TENTATIVE, IFA_F_DADFAILED: bind() would fail with EADDRNOTAVAIL
+            }
+            byte[] b = new byte[16];
+            for (int i = 0; i < 16; i++) {
+                b[i] = (byte) Integer.parseInt(f[0].substring(2 * i, 2 * i + 2), 16);
+            }
+            out.add(Map.entry(f[5], Ip.of(b, f[5])));
+        }
+        return out;
+    }
+
+    /**
+     * Adds an address the host owns. Default: none. An IPv6 link-local address is scoped to {@code iface}.
+     * Loopback and link-local addresses are never picked automatically; any {@code 127.x} address makes all of
+     * {@code 127.0.0.0/8} local, as the kernel's {@code local 127.0.0.0/8 dev lo} route does.
+     *
+     * @param iface interface name, e.g. {@code eth0}
+     * @param address an IPv4 or IPv6 literal
+     * @return this planner
+     * @throws IllegalArgumentException for a blank interface name, a non-literal address or a wildcard
+     */
+    public ListenerPlanner hostAddress(String iface, String address) {
+        return hostAddress(iface, Ip.parse(address));
+    }
+
+    private ListenerPlanner hostAddress(String iface, Ip ip) {
+        if (iface == null || iface.isEmpty() || iface.chars().anyMatch(Character::isWhitespace)) {
+            throw new IllegalArgumentException("interface name must be non-empty without whitespace: '" + iface
+                    + "'");
+        }
+        if (ip.isAny()) {
+            throw new IllegalArgumentException("a host address cannot be a wildcard: " + ip);
+        }
+        hostAddresses.computeIfAbsent(ip.withZone(iface), k -> new TreeSet<>()).add(iface);
+        return this;
+    }
+
+    /**
+     * Adds a socket that already exists, in the notation {@code proto[6] STATE addr:port [v6only=0|1|?] [uid=N]}:
+     * {@code tcp LISTEN 0.0.0.0:22}, {@code tcp6 LISTEN [::]:80 v6only=?}, {@code udp 127.0.0.53:53}. UDP has no
+     * state; {@code v6only} applies to {@code [::]} only and defaults to {@code ?} (unknown).
+     *
+     * @param notation the socket
+     * @return this planner
+     * @throws IllegalArgumentException naming the text and the rule it breaks
+     */
+    public ListenerPlanner existing(String notation) {
+        existing.add(ExistingSocket.parse(notation));
+        return this;
+    }
+
+    /**
+     * Adds every socket of a {@code /proc/net} file's text, decoded in this machine's byte order.
+     *
+     * @param file {@code tcp}, {@code tcp6}, {@code udp} or {@code udp6}
+     * @param text the file's contents (header line optional)
+     * @return this planner
+     * @throws IllegalArgumentException naming a malformed line
+     */
+    public ListenerPlanner existingFromProc(String file, String text) {
+        return existingFromProc(file, text, ByteOrder.nativeOrder());
+    }
+
+    /**
+     * Adds every socket of a {@code /proc/net} file captured on a machine of the given byte order (addresses are
+     * 32-bit words printed as host-endian integers).
+     *
+     * @param file {@code tcp}, {@code tcp6}, {@code udp} or {@code udp6}
+     * @param text the file's contents
+     * @param order the byte order of the machine that produced the text
+     * @return this planner
+     * @throws IllegalArgumentException naming a malformed line
+     */
+    public ListenerPlanner existingFromProc(String file, String text, ByteOrder order) {
+        existing.addAll(ExistingSocket.parseProc(file, text, order));
+        return this;
+    }
+
+    /**
+     * Sets the port sysctls. Default {@link KernelPorts#defaults()}.
+     *
+     * @param kernel the settings
+     * @return this planner
+     */
+    public ListenerPlanner kernel(KernelPorts kernel) {
+        this.kernel = Objects.requireNonNull(kernel, "kernel");
+        return this;
+    }
+
+    /** @return the kernel settings in use */
+    public KernelPorts kernel() {
+        return kernel;
+    }
+
+    /**
+     * Adds a service to plan. Default: none.
+     *
+     * @param request the service
+     * @return this planner
+     * @throws IllegalArgumentException when another request already has that name
+     */
+    public ListenerPlanner request(ListenRequest request) {
+        Objects.requireNonNull(request, "request");
+        if (requests.putIfAbsent(request.name, request) != null) {
+            throw new IllegalArgumentException("service names must be unique: " + request.name);
+        }
+        return this;
+    }
+
+    /**
+     * Adds several services.
+     *
+     * @param all the services
+     * @return this planner
+     * @throws IllegalArgumentException when a name repeats
+     */
+    public ListenerPlanner requests(Collection<ListenRequest> all) {
+        for (ListenRequest r : all) {
+            request(r);
+        }
+        return this;
+    }
+
+    /**
+     * Plans every service: most constrained first, greedy, port-major (see the package documentation).
+     *
+     * @return the immutable plan
+     */
+    public ListenerPlan plan() {
+        TreeMap<Ip, SortedSet<String>> host = new TreeMap<>();
+        hostAddresses.forEach((k, v) -> host.put(k, new TreeSet<>(v)));
+        return new ListenerPlan(PlanEngine.run(kernel, host, new ArrayList<>(existing), requests.values()));
+    }
+}
