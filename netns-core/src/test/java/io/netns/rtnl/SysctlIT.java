@@ -1,0 +1,56 @@
+package io.netns.rtnl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netns.NetNamespace;
+import io.netns.NetnsException;
+import io.netns.testing.Privileged;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** Sysctls written in a lab namespace stay there; the initial namespace's value is only read. */
+class SysctlIT {
+    private static String initialForward() throws Exception {
+        return Files.readString(Path.of("/proc/sys/net/ipv4/ip_forward")).strip();
+    }
+
+    private static String catInside(String ns, String file) throws Exception {
+        Process p = new ProcessBuilder("ip", "netns", "exec", ns, "cat", file).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip();
+        assertTrue(p.waitFor(20, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+        return out;
+    }
+
+    @Test
+    void writeInsideALabLeavesTheInitialNamespaceAlone() throws Exception {
+        Privileged.require();
+        String before = initialForward();
+        String flipped = before.equals("1") ? "0" : "1";
+        String name = "rtnl-it-sysctl-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0xffffff));
+        try (NetNamespace lab = NetNamespace.create(name)) {
+            try {
+                Sysctl.write(lab, "net.ipv4.ip_forward", flipped);
+                assertEquals(flipped, Sysctl.read(lab, "net.ipv4.ip_forward"));
+                assertEquals(flipped, catInside(name, "/proc/sys/net/ipv4/ip_forward"), "seen by ip netns exec");
+                assertEquals(before, initialForward(), "the initial namespace is untouched");
+
+                Sysctl.write(lab, "net.ipv4.ip_unprivileged_port_start", "80");
+                assertEquals("80", Sysctl.read(lab, "net.ipv4.ip_unprivileged_port_start"));
+
+                NetnsException e = assertThrows(NetnsException.class, () -> Sysctl.read(lab, "net.ipv4.no_such_key"));
+                assertTrue(e.getMessage().contains("no sysctl net.ipv4.no_such_key"), e.getMessage());
+                assertThrows(NetnsException.class, () -> Sysctl.write(lab, "net.ipv4.ip_forward", "banana"));
+            } finally {
+                lab.delete();
+            }
+        }
+        assertEquals(before, initialForward());
+    }
+}
