@@ -5,6 +5,7 @@ import io.netns.internal.Inet.Cidr;
 import io.netns.internal.OwnerRecord;
 import io.netns.rtnl.Addr;
 import io.netns.rtnl.RtnlClient;
+import io.netns.rtnl.Sysctl;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -117,13 +118,7 @@ final class BridgeSetup {
         try {
             rtnl.addAddress(bridge, gateway, subnet.prefix());
             rtnl.setUp(bridge);
-            host.namespace().run(() -> {
-                try {
-                    java.nio.file.Files.writeString(java.nio.file.Path.of("/proc/sys/net/ipv4/ip_forward"), "1");
-                } catch (java.io.IOException e) {
-                    throw NetnsException.wrap("write net.ipv4.ip_forward in " + host, e);
-                }
-            });
+            Sysctl.write(host.namespace(), "net.ipv4.ip_forward", "1");
             Firewall fw = optionalFirewall();
             if (fw != null) {
                 fw.addNetwork(host.namespace(), Firewall.Owner.network(host.id(), bridge), bridge, subnet.toString());

@@ -167,7 +167,7 @@ public final class Demo {
         }
         List<Sandbox> webs = new ArrayList<>();
         for (String svc : List.of("web1", "web2")) {
-            InetSocketAddress at = new InetSocketAddress(plan.bindings(svc).get(0).address(), 80);
+            InetSocketAddress at = plan.bindings(svc).get(0).address();
             Sandbox s = lab.create(prefix + "-" + svc, NetworkMode.host().expose(at));
             webs.add(s);
             HttpServer server = s.call(() -> serve(at, svc));

@@ -58,6 +58,24 @@ public final class ListenerPlanner {
     }
 
     /**
+     * A planner filled by discovery inside a host's namespace: its addresses, the sockets already bound
+     * there and its port sysctls; see {@link #discover()}. Add requests, then {@link #plan()}.
+     *
+     * <pre>{@code
+     * ListenerPlan plan = ListenerPlanner.forHost(lab)
+     *     .request(ListenRequest.tcp("web1", 80)).request(ListenRequest.tcp("web2", 80)).plan();
+     * }</pre>
+     *
+     * @param host the host
+     * @return the planner, usable on any thread
+     * @throws java.io.IOException (a {@link io.netns.NetnsException}) if the namespace cannot be entered or read
+     */
+    public static ListenerPlanner forHost(io.netns.Host host) throws IOException {
+        Objects.requireNonNull(host, "host");
+        return host.namespace().call(ListenerPlanner::discover);
+    }
+
+    /**
      * A planner filled from the <b>calling thread's</b> network namespace: the sockets of
      * {@code /proc/thread-self/net/{tcp,tcp6,udp,udp6}}, the sysctls under {@code /proc/sys/net}, the IPv4
      * addresses of every interface that is up ({@link NetworkInterface}, whose ioctl socket is created in the
