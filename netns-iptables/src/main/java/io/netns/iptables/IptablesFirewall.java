@@ -1,0 +1,501 @@
+package io.netns.iptables;
+
+import io.netns.Exposure;
+import io.netns.Firewall;
+import io.netns.NetNamespace;
+import io.netns.NetnsException;
+import io.netns.Protocol;
+import io.netns.PublishedPort;
+import io.netns.internal.Inet;
+import io.netns.internal.Names;
+import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The {@link Firewall} over {@code iptables-restore} / {@code iptables-save} (and {@code ip6tables-*}),
+ * found by {@link Firewall#load()} through {@code META-INF/services}.
+ *
+ * <h2>Etiquette</h2>
+ * <ul>
+ *   <li>Rules live in the library's own chains: filter {@code NETNS-INPUT}, {@code NETNS-FORWARD}; nat
+ *       {@code NETNS-PREROUTING}, {@code NETNS-OUTPUT}, {@code NETNS-POSTROUTING}. Each is made at first
+ *       use and jumped to once, first in its built-in chain, by a rule tagged {@code netns:chain}. Chains and
+ *       jumps stay when their rules are removed, like Docker's {@code DOCKER-USER}.</li>
+ *   <li>Every rule carries {@code -m comment --comment "<owner.tag()>"}; {@link #remove} deletes exactly the
+ *       rules with that comment. Built-in policies are never changed, untagged rules never touched.</li>
+ *   <li>Every change is one {@code iptables-restore --noflush --wait} run inside the host's namespace, its
+ *       input on stdin, made only from checked values ({@link Rule}). {@code iptables-restore} commits each
+ *       table on its own; when a change spanning filter and nat fails half way, the committed half is
+ *       rolled back by a second transaction.</li>
+ *   <li>A chain is declared only when the {@code iptables-save} just read does not have it: under
+ *       {@code --noflush}, declaring an existing chain flushes it.</li>
+ *   <li>Changes are serialized in this JVM and, through a lock file under {@code /run/lock}, with other
+ *       JVMs, so two processes cannot both "create" a chain and flush each other's rules.</li>
+ * </ul>
+ *
+ * <h2>Cost</h2>
+ * {@link #publish} and {@link #addNetwork}: one {@code iptables-save} and one {@code iptables-restore}.
+ * {@link #remove} and {@link #owners}: {@code iptables-save} and {@code ip6tables-save} run at once, then
+ * one restore per family that has rules of the owner. {@link #expose} skips the save when this JVM has
+ * already seen its chain in that namespace (by namespace inode); if that turns out wrong (a namespace
+ * with a reused inode, a flushed firewall) the restore fails and is retried once after a fresh read.
+ */
+public final class IptablesFirewall implements Firewall {
+    private static final ReentrantLock JVM_LOCK = new ReentrantLock();
+    private static final Path ROUTE_LOCALNET = Path.of("/proc/sys/net/ipv4/conf/all/route_localnet");
+
+    private final Iptables tools;
+    private final Path lockFile;
+    /** (dev, ino, family) to the library chains known to exist with their jump. */
+    private final Map<String, Set<Chain>> known = new ConcurrentHashMap<>();
+
+    /** Uses the installed {@code iptables}; the constructor {@link java.util.ServiceLoader} calls. */
+    public IptablesFirewall() {
+        this(Iptables.system(), defaultLockFile());
+    }
+
+    IptablesFirewall(Iptables tools, Path lockFile) {
+        this.tools = tools;
+        this.lockFile = lockFile;
+    }
+
+    private static Path defaultLockFile() {
+        Path dir = Path.of("/run/lock");
+        return (Files.isDirectory(dir) ? dir : Path.of(System.getProperty("java.io.tmpdir"))).resolve("netns-iptables.lock");
+    }
+
+    /**
+     * @param owner an owner
+     * @return its tag, checked: each part a valid name, the whole a valid comment
+     * @throws IllegalArgumentException if a part is not a valid name
+     */
+    static String tag(Owner owner) {
+        Objects.requireNonNull(owner, "owner");
+        Names.check("owner host", owner.host());
+        Names.check("owner kind", owner.kind());
+        Names.check("owner name", owner.name());
+        return Rule.checkComment(owner.tag());
+    }
+
+    @Override
+    public void addNetwork(NetNamespace host, Owner owner, String bridge, String subnet) throws NetnsException {
+        String tag = tag(owner);
+        Rule.checkInterface("bridge", bridge);
+        Inet.Cidr cidr = Inet.Cidr.parse("subnet", subnet);
+        Family family = cidr.isIpv6() ? Family.IPV6 : Family.IPV4;
+        List<Rule> desired = Rules.network(tag, bridge, cidr);
+        apply(host, family, Rules.chains(desired), false, rs -> {
+            List<SavedRule> existing = rs.tagged(tag);
+            List<Rule> have = new ArrayList<>();
+            for (SavedRule s : existing) {
+                have.add(s.toRule());
+            }
+            if (have.size() == desired.size() && new HashSet<>(have).equals(new HashSet<>(desired))) {
+                return Change.NONE; // made already
+            }
+            return new Change(desired, existing);
+        });
+    }
+
+    @Override
+    public void publish(NetNamespace host, Owner owner, String bridge, InetAddress sandboxIp, List<PublishedPort> ports)
+            throws NetnsException {
+        String tag = tag(owner);
+        Rule.checkInterface("bridge", bridge);
+        Objects.requireNonNull(sandboxIp, "sandboxIp");
+        List<PublishedPort> list = List.copyOf(ports);
+        if (list.isEmpty()) {
+            return;
+        }
+        checkDistinct(list);
+        Family family = Family.of(sandboxIp);
+        List<Rule> desired = Rules.publish(tag, bridge, sandboxIp, list);
+        apply(host, family, Rules.chains(desired), false, rs -> {
+            checkNotPublished(rs, owner, desired, list);
+            checkNotBound(host, family, list);
+            if (Rules.needsRouteLocalnet(sandboxIp, list)) {
+                enableRouteLocalnet(host);
+            }
+            List<Rule> add = new ArrayList<>();
+            for (Rule r : desired) {
+                if (rs.count(r) == 0) {
+                    add.add(r);
+                }
+            }
+            return new Change(add, List.of());
+        });
+    }
+
+    @Override
+    public void expose(NetNamespace host, Owner owner, List<Exposure> openings) throws NetnsException {
+        String tag = tag(owner);
+        Map<Family, List<Exposure>> byFamily = new EnumMap<>(Family.class);
+        for (Exposure e : openings) {
+            byFamily.computeIfAbsent(Family.of(e.address().getAddress()), f -> new ArrayList<>()).add(e);
+        }
+        List<Family> done = new ArrayList<>();
+        for (Map.Entry<Family, List<Exposure>> en : byFamily.entrySet()) {
+            List<Rule> desired = Rules.expose(tag, en.getValue());
+            try {
+                apply(host, en.getKey(), Rules.chains(desired), true, rs -> {
+                    List<Rule> add = new ArrayList<>();
+                    for (Rule r : desired) {
+                        if (rs.count(r) == 0) {
+                            add.add(r);
+                        }
+                    }
+                    return new Change(add, List.of());
+                });
+                done.add(en.getKey());
+            } catch (NetnsException e) {
+                for (Family f : done) { // the other family's openings: take them back
+                    try {
+                        removeFamily(host, f, tag, tools.save(host, f));
+                    } catch (NetnsException suppressed) {
+                        e.addSuppressed(suppressed);
+                    }
+                }
+                throw e;
+            }
+        }
+    }
+
+    @Override
+    public void remove(NetNamespace host, Owner owner) throws NetnsException {
+        String tag = tag(owner);
+        lock();
+        try {
+            String[] saves = tools.saveBoth(host);
+            NetnsException failure = null;
+            for (Family f : Family.values()) {
+                try {
+                    removeFamily(host, f, tag, saves[f.ordinal()]);
+                } catch (NetnsException e) {
+                    if (failure == null) {
+                        failure = e;
+                    } else {
+                        failure.addSuppressed(e);
+                    }
+                }
+            }
+            if (failure != null) {
+                throw failure;
+            }
+        } finally {
+            unlock();
+        }
+    }
+
+    private void removeFamily(NetNamespace host, Family f, String tag, String save) throws NetnsException {
+        Ruleset rs = parse(f, save);
+        remember(host, f, rs);
+        List<SavedRule> mine = rs.tagged(tag);
+        if (mine.isEmpty()) {
+            return;
+        }
+        IptablesRestoreWriter w = new IptablesRestoreWriter();
+        for (SavedRule r : mine) {
+            w.delete(r);
+        }
+        tools.restore(host, f, w.render());
+    }
+
+    @Override
+    public Set<Owner> owners(NetNamespace host) throws NetnsException {
+        String[] saves = tools.saveBoth(host);
+        Set<Owner> out = new LinkedHashSet<>();
+        for (Family f : Family.values()) {
+            Ruleset rs = parse(f, saves[f.ordinal()]);
+            remember(host, f, rs);
+            out.addAll(rs.owners());
+        }
+        return out;
+    }
+
+    // ---- the transaction -------------------------------------------------------------------------
+
+    /** What a call changes, given the ruleset just read. */
+    record Change(List<Rule> add, List<SavedRule> delete) {
+        static final Change NONE = new Change(List.of(), List.of());
+
+        boolean isEmpty() {
+            return add.isEmpty() && delete.isEmpty();
+        }
+    }
+
+    @FunctionalInterface
+    interface Planner {
+        Change plan(Ruleset current) throws NetnsException;
+    }
+
+    private void apply(NetNamespace host, Family family, Set<Chain> chains, boolean mayTrustCache, Planner planner)
+            throws NetnsException {
+        lock();
+        try {
+            String key = key(host, family);
+            boolean trusted = mayTrustCache && known.getOrDefault(key, Set.of()).containsAll(chains);
+            Ruleset rs = trusted ? Ruleset.empty() : parse(family, tools.save(host, family));
+            if (!trusted) {
+                remember(host, family, rs);
+            }
+            Change change = planner.plan(rs);
+            if (change.isEmpty()) {
+                return;
+            }
+            IptablesRestoreWriter w = new IptablesRestoreWriter();
+            if (!trusted) {
+                for (Chain c : chains) {
+                    if (!rs.hasChain(c)) {
+                        w.declare(c);
+                    }
+                    if (!rs.hasJump(c)) {
+                        w.insert(Rules.jump(c));
+                    }
+                }
+            }
+            for (SavedRule d : change.delete()) {
+                w.delete(d);
+            }
+            for (Rule a : change.add()) {
+                w.append(a);
+            }
+            try {
+                tools.restore(host, family, w.render());
+            } catch (NetnsException e) {
+                if (trusted) {
+                    known.remove(key);
+                    apply(host, family, chains, false, planner);
+                    return;
+                }
+                if (w.tables().size() > 1) {
+                    rollback(host, family, rs, change, e);
+                }
+                throw e;
+            }
+            known.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet()).addAll(chains);
+        } finally {
+            unlock();
+        }
+    }
+
+    /** Undoes the tables a failed multi-table restore did commit: what it added goes, what it deleted returns. */
+    private void rollback(NetNamespace host, Family family, Ruleset before, Change change, NetnsException failure) {
+        try {
+            Ruleset after = parse(family, tools.save(host, family));
+            IptablesRestoreWriter undo = new IptablesRestoreWriter();
+            Map<Rule, Integer> added = new HashMap<>();
+            for (Rule r : change.add()) {
+                added.merge(r, 1, Integer::sum);
+            }
+            added.forEach((r, n) -> {
+                for (int i = Math.min(n, after.count(r) - before.count(r)); i > 0; i--) {
+                    undo.delete(r);
+                }
+            });
+            for (SavedRule d : change.delete()) {
+                Rule r = d.toRule();
+                if (r != null && after.count(r) < before.count(r)) {
+                    undo.append(r);
+                }
+            }
+            if (!undo.isEmpty()) {
+                tools.restore(host, family, undo.render());
+            }
+        } catch (NetnsException | RuntimeException e) {
+            failure.addSuppressed(e);
+        }
+    }
+
+    private static Ruleset parse(Family family, String save) throws NetnsException {
+        try {
+            return Ruleset.parse(save);
+        } catch (IllegalArgumentException e) {
+            throw NetnsException.failure(family.save(), family.save() + " printed what this library cannot read: "
+                    + e.getMessage());
+        }
+    }
+
+    private void remember(NetNamespace host, Family family, Ruleset rs) {
+        Set<Chain> present = ConcurrentHashMap.newKeySet();
+        for (Chain c : List.of(Chain.NETNS_INPUT, Chain.NETNS_FORWARD, Chain.NETNS_PREROUTING, Chain.NETNS_OUTPUT,
+                Chain.NETNS_POSTROUTING)) {
+            if (rs.hasChain(c) && rs.hasJump(c)) {
+                present.add(c);
+            }
+        }
+        known.put(key(host, family), present);
+    }
+
+    private static String key(NetNamespace host, Family family) {
+        return host.device() + ":" + host.inode() + ":" + family;
+    }
+
+    private FileChannel lockChannel;
+    private FileLock fileLock;
+
+    /** This JVM's lock, then the lock file every JVM using this library takes. */
+    private void lock() throws NetnsException {
+        JVM_LOCK.lock();
+        if (JVM_LOCK.getHoldCount() > 1) {
+            return;
+        }
+        try {
+            lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            fileLock = lockChannel.lock();
+        } catch (IOException e) {
+            closeLock();
+            JVM_LOCK.unlock();
+            throw NetnsException.wrap("lock " + lockFile, e);
+        }
+    }
+
+    private void unlock() {
+        if (JVM_LOCK.getHoldCount() == 1) {
+            closeLock();
+        }
+        JVM_LOCK.unlock();
+    }
+
+    private void closeLock() {
+        try {
+            if (fileLock != null) {
+                fileLock.release();
+            }
+            if (lockChannel != null) {
+                lockChannel.close();
+            }
+        } catch (IOException ignored) {
+            // closing the channel releases the lock anyway
+        } finally {
+            fileLock = null;
+            lockChannel = null;
+        }
+    }
+
+    // ---- publish checks --------------------------------------------------------------------------
+
+    private static void checkDistinct(List<PublishedPort> ports) {
+        for (int i = 0; i < ports.size(); i++) {
+            for (int j = i + 1; j < ports.size(); j++) {
+                PublishedPort a = ports.get(i);
+                PublishedPort b = ports.get(j);
+                if (a.protocol() == b.protocol() && a.hostPort() == b.hostPort() && overlaps(a.hostIp(), b.hostIp())) {
+                    throw new IllegalArgumentException("host port published twice: " + a + " and " + b);
+                }
+            }
+        }
+    }
+
+    private static boolean overlaps(InetAddress a, InetAddress b) {
+        return a == null || b == null || a.isAnyLocalAddress() || b.isAnyLocalAddress() || a.equals(b);
+    }
+
+    /** A host port held by a tagged DNAT rule of NETNS-OUTPUT (every published port has one). */
+    record Held(Protocol protocol, InetAddress hostIp, int port, SavedRule rule) {
+    }
+
+    static List<Held> held(Ruleset rs) {
+        List<Held> out = new ArrayList<>();
+        for (SavedRule r : rs.rules(Table.NAT)) {
+            if (!r.chain().equals(Chain.NETNS_OUTPUT.name()) || !"DNAT".equals(r.targetName()) || r.owner() == null) {
+                continue;
+            }
+            List<String> a = r.args();
+            int p = a.indexOf("-p");
+            int port = a.indexOf("--dport");
+            if (p < 0 || port < 0 || p + 1 >= a.size() || port + 1 >= a.size()) {
+                continue;
+            }
+            Protocol proto = a.get(p + 1).equals("udp") ? Protocol.UDP : a.get(p + 1).equals("tcp") ? Protocol.TCP : null;
+            if (proto == null) {
+                continue;
+            }
+            InetAddress ip = null;
+            int d = a.indexOf("-d");
+            if (d >= 0 && d + 1 < a.size() && (d == 0 || !a.get(d - 1).equals("!"))) {
+                String v = a.get(d + 1);
+                int slash = v.indexOf('/');
+                ip = Inet.parse("address", slash < 0 ? v : v.substring(0, slash));
+            }
+            try {
+                out.add(new Held(proto, ip, Integer.parseInt(a.get(port + 1)), r));
+            } catch (NumberFormatException ignored) {
+                // a port range: not ours
+            }
+        }
+        return out;
+    }
+
+    private static void checkNotPublished(Ruleset rs, Owner owner, List<Rule> desired, List<PublishedPort> ports)
+            throws NetnsException {
+        List<Held> held = held(rs);
+        for (PublishedPort p : ports) {
+            for (Held h : held) {
+                if (h.protocol != p.protocol() || h.port != p.hostPort() || !overlaps(h.hostIp, p.hostIp())) {
+                    continue;
+                }
+                if (owner.equals(h.rule.owner()) && desired.contains(h.rule.toRule())) {
+                    continue; // this very publication, made before
+                }
+                throw NetnsException.failure("publish", "cannot publish " + p + ": host port " + p.hostPort() + "/"
+                        + p.protocol().id() + " is already published by " + h.rule.owner().tag() + " (rule "
+                        + h.rule.line() + "); remove that owner's rules or pick another host port");
+            }
+        }
+    }
+
+    private static void checkNotBound(NetNamespace host, Family family, List<PublishedPort> ports) throws NetnsException {
+        Map<Protocol, List<HostSockets.Socket>> bound = new EnumMap<>(Protocol.class);
+        for (PublishedPort p : ports) {
+            List<HostSockets.Socket> socks = bound.get(p.protocol());
+            if (socks == null) {
+                socks = HostSockets.bound(host, p.protocol());
+                bound.put(p.protocol(), socks);
+            }
+            for (HostSockets.Socket s : socks) {
+                if (s.port() != p.hostPort()) {
+                    continue;
+                }
+                boolean sameFamily = family == Family.IPV6
+                        ? s.address() instanceof Inet6Address
+                        : !(s.address() instanceof Inet6Address) || (s.v6() && s.address().isAnyLocalAddress());
+                if (sameFamily && overlaps(s.address(), p.hostIp())) {
+                    throw NetnsException.failure("publish", "cannot publish " + p + ": host port " + p.hostPort() + "/"
+                            + p.protocol().id() + " is already bound on the host by " + s
+                            + " (see `ss -lnp sport = :" + p.hostPort() + "` in that namespace)");
+                }
+            }
+        }
+    }
+
+    private static void enableRouteLocalnet(NetNamespace host) throws NetnsException {
+        try {
+            host.run(() -> {
+                String v = Files.readString(ROUTE_LOCALNET).trim();
+                if (!v.equals("1")) {
+                    Files.writeString(ROUTE_LOCALNET, "1\n", StandardCharsets.US_ASCII);
+                }
+            });
+        } catch (IOException e) {
+            throw NetnsException.wrap("write 1 to " + ROUTE_LOCALNET + " in " + host, e);
+        }
+    }
+}

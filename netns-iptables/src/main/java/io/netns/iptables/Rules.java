@@ -1,0 +1,114 @@
+package io.netns.iptables;
+
+import io.netns.Exposure;
+import io.netns.PublishedPort;
+import io.netns.internal.Inet;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Internal use only: the rules the library writes for each {@link io.netns.Firewall} call, as pure
+ * functions of the values (no I/O), so they can be pinned by golden files.
+ */
+final class Rules {
+    static final Inet.Cidr LOOPBACK4 = Inet.Cidr.parse("loopback", "127.0.0.0/8");
+    static final Inet.Cidr LOOPBACK6 = Inet.Cidr.parse("loopback", "::1/128");
+
+    private Rules() {
+    }
+
+    /** @return the jump from the chain's built-in parent: {@code -I INPUT 1 -m comment --comment "netns:chain" -j NETNS-INPUT} */
+    static Rule jump(Chain chain) {
+        return Rule.in(chain.parent()).comment(Ruleset.JUMP_TAG).jump(chain.name());
+    }
+
+    /**
+     * A bridge network's rules: masquerade of its traffic leaving the bridge, masquerade of DNATed flows
+     * from its own sandboxes (hairpin) and, for IPv4, from 127.0.0.0/8 of the host; forwarding out of the
+     * bridge and of replies into it.
+     */
+    static List<Rule> network(String tag, String bridge, Inet.Cidr subnet) {
+        List<Rule> r = new ArrayList<>();
+        r.add(Rule.in(Chain.NETNS_POSTROUTING).source(subnet).notOutInterface(bridge).comment(tag).jump("MASQUERADE"));
+        r.add(Rule.in(Chain.NETNS_POSTROUTING).source(subnet).outInterface(bridge).ctstate("DNAT").comment(tag)
+                .jump("MASQUERADE"));
+        if (!subnet.isIpv6()) {
+            r.add(Rule.in(Chain.NETNS_POSTROUTING).source(LOOPBACK4).outInterface(bridge).comment(tag).jump("MASQUERADE"));
+        }
+        r.add(Rule.in(Chain.NETNS_FORWARD).inInterface(bridge).comment(tag).jump("ACCEPT"));
+        r.add(Rule.in(Chain.NETNS_FORWARD).outInterface(bridge).ctstate("RELATED", "ESTABLISHED").comment(tag)
+                .jump("ACCEPT"));
+        return r;
+    }
+
+    /**
+     * A sandbox's published ports: per port, DNAT in NETNS-PREROUTING (from other hosts and sandboxes;
+     * none for a loopback host address) and in NETNS-OUTPUT (from the host itself, 127.0.0.1 included),
+     * and a NETNS-FORWARD accept of the DNATed flow.
+     */
+    static List<Rule> publish(String tag, String bridge, InetAddress sandboxIp, List<PublishedPort> ports) {
+        Family family = Family.of(sandboxIp);
+        Set<Rule> r = new LinkedHashSet<>();
+        for (PublishedPort p : ports) {
+            if (p.hostIp() != null && Family.of(p.hostIp()) != family) {
+                throw new IllegalArgumentException("published port " + p + " has a host address of another family than "
+                        + "the sandbox address " + Addr.text(sandboxIp));
+            }
+            if (p.hostIp() == null || p.hostIp().isAnyLocalAddress()) {
+                r.add(Rule.in(Chain.NETNS_PREROUTING).notDestination(family == Family.IPV4 ? LOOPBACK4 : LOOPBACK6)
+                        .dport(p.protocol(), p.hostPort()).dstTypeLocal().comment(tag).dnat(sandboxIp, p.containerPort()));
+                r.add(Rule.in(Chain.NETNS_OUTPUT).dport(p.protocol(), p.hostPort()).dstTypeLocal().comment(tag)
+                        .dnat(sandboxIp, p.containerPort()));
+            } else {
+                if (!p.hostIp().isLoopbackAddress()) {
+                    r.add(Rule.in(Chain.NETNS_PREROUTING).destination(p.hostIp()).dport(p.protocol(), p.hostPort())
+                            .comment(tag).dnat(sandboxIp, p.containerPort()));
+                }
+                r.add(Rule.in(Chain.NETNS_OUTPUT).destination(p.hostIp()).dport(p.protocol(), p.hostPort())
+                        .comment(tag).dnat(sandboxIp, p.containerPort()));
+            }
+            r.add(Rule.in(Chain.NETNS_FORWARD).destination(sandboxIp).notInInterface(bridge).outInterface(bridge)
+                    .dport(p.protocol(), p.containerPort()).comment(tag).jump("ACCEPT"));
+        }
+        return new ArrayList<>(r);
+    }
+
+    /** Host-mode openings: an ACCEPT in NETNS-INPUT per opening, without {@code -d} for a wildcard address. */
+    static List<Rule> expose(String tag, List<Exposure> openings) {
+        Set<Rule> r = new LinkedHashSet<>();
+        for (Exposure e : openings) {
+            InetAddress a = e.address().getAddress();
+            Rule.Builder b = Rule.in(Chain.NETNS_INPUT);
+            if (!a.isAnyLocalAddress()) {
+                b.destination(a);
+            }
+            r.add(b.dport(e.protocol(), e.address().getPort()).comment(tag).jump("ACCEPT"));
+        }
+        return new ArrayList<>(r);
+    }
+
+    /** @return whether any port needs DNAT of 127.0.0.1 (wildcard or loopback IPv4 host address) */
+    static boolean needsRouteLocalnet(InetAddress sandboxIp, List<PublishedPort> ports) {
+        if (Family.of(sandboxIp) != Family.IPV4) {
+            return false;
+        }
+        for (PublishedPort p : ports) {
+            if (p.hostIp() == null || p.hostIp().isAnyLocalAddress() || p.hostIp().isLoopbackAddress()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The chains a set of rules lives in. */
+    static Set<Chain> chains(List<Rule> rules) {
+        Set<Chain> out = new LinkedHashSet<>();
+        for (Rule r : rules) {
+            out.add(r.chain());
+        }
+        return out;
+    }
+}

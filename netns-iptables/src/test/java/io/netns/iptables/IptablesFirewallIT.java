@@ -1,0 +1,250 @@
+package io.netns.iptables;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netns.Exposure;
+import io.netns.Firewall;
+import io.netns.Firewall.Owner;
+import io.netns.NetnsException;
+import io.netns.Protocol;
+import io.netns.PublishedPort;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The firewall in a lab of namespaces; every check reads {@code iptables-save} or sends real traffic. */
+@Timeout(120)
+class IptablesFirewallIT {
+    private Lab lab;
+    private Firewall fw;
+    private Owner net;
+    private Owner web;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        Lab.requirePrivileges();
+        lab = new Lab();
+        lab.start();
+        fw = Firewall.load();
+        net = Owner.network(lab.host.name(), Lab.BRIDGE);
+        web = Owner.sandbox(lab.host.name(), "web");
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (lab != null) {
+            lab.close();
+        }
+    }
+
+    private static List<String> lines(String save, String tag) {
+        return Arrays.stream(save.split("\n")).filter(l -> l.contains("\"" + tag + "\"")).collect(Collectors.toList());
+    }
+
+    private static long count(String save, String line) {
+        return Arrays.stream(save.split("\n")).filter(line::equals).count();
+    }
+
+    private static InetAddress ip(String s) throws Exception {
+        return InetAddress.getByName(s);
+    }
+
+    @Test
+    void loadsTheImplementation() {
+        assertTrue(fw instanceof IptablesFirewall, fw.getClass().getName());
+    }
+
+    @Test
+    void publishedPortIsReachableFromClientHostLoopbackAndOtherSandbox() throws Exception {
+        Lab.exec(lab.host, "iptables", "-P", "FORWARD", "DROP"); // forwarding must work despite it
+        lab.echoRemote(lab.sbx, "0.0.0.0", 80);
+        fw.addNetwork(lab.host, net, Lab.BRIDGE, Lab.SUBNET);
+        long t0 = System.nanoTime();
+        fw.publish(lab.host, web, Lab.BRIDGE, ip(Lab.SBX_IP), List.of(new PublishedPort(Protocol.TCP, null, 8080, 80)));
+        System.out.printf("publish of 1 port took %.1f ms%n", (System.nanoTime() - t0) / 1e6);
+
+        String save = lab.save();
+        System.out.println(save);
+        // exactly the rules the library renders, as iptables-save prints them
+        for (Rule r : Rules.publish(web.tag(), Lab.BRIDGE, ip(Lab.SBX_IP),
+                List.of(new PublishedPort(Protocol.TCP, null, 8080, 80)))) {
+            assertEquals(1, count(save, r.appendLine()), r.appendLine());
+        }
+        for (Rule r : Rules.network(net.tag(), Lab.BRIDGE, io.netns.internal.Inet.Cidr.parse("s", Lab.SUBNET))) {
+            assertEquals(1, count(save, r.appendLine()), r.appendLine());
+        }
+        assertTrue(save.contains(":FORWARD DROP"), "policy untouched");
+
+        // from another host: DNAT keeps the client's address
+        assertEquals(Lab.CLIENT_IP, Lab.connect(lab.client, Lab.HOST_IP, 8080));
+        // from the host itself, on its address and on 127.0.0.1 (route_localnet + masquerade)
+        assertTrue(Lab.connect(lab.host, Lab.HOST_IP, 8080) != null);
+        assertEquals(Lab.GATEWAY, Lab.connect(lab.host, "127.0.0.1", 8080));
+        assertEquals("1", Lab.exec(lab.host, "cat", "/proc/sys/net/ipv4/conf/all/route_localnet").trim());
+        // hairpin: another sandbox of the bridge through the host address
+        assertEquals(Lab.GATEWAY, Lab.connect(lab.sbx2, Lab.HOST_IP, 8080));
+    }
+
+    @Test
+    void outboundTrafficIsMasqueraded() throws Exception {
+        Lab.exec(lab.host, "iptables", "-P", "FORWARD", "DROP");
+        lab.echoRemote(lab.client, Lab.CLIENT_IP, 9000);
+        fw.addNetwork(lab.host, net, Lab.BRIDGE, Lab.SUBNET);
+        assertEquals(Lab.HOST_IP, Lab.connect(lab.sbx, Lab.CLIENT_IP, 9000));
+    }
+
+    @Test
+    void addNetworkIsIdempotentAndJumpsAreMadeOnce() throws Exception {
+        fw.addNetwork(lab.host, net, Lab.BRIDGE, Lab.SUBNET);
+        String first = lab.save();
+        fw.addNetwork(lab.host, net, Lab.BRIDGE, Lab.SUBNET);
+        fw.expose(lab.host, web, List.of(new Exposure(Protocol.TCP, new InetSocketAddress(Lab.HOST_IP, 7000))));
+        fw.expose(lab.host, web, List.of(new Exposure(Protocol.TCP, new InetSocketAddress(Lab.HOST_IP, 7001))));
+        String save = lab.save();
+        assertEquals(lines(first, net.tag()), lines(save, net.tag()));
+        assertEquals(2, lines(save, web.tag()).size(), save);
+        for (Chain c : List.of(Chain.NETNS_INPUT, Chain.NETNS_FORWARD, Chain.NETNS_PREROUTING, Chain.NETNS_OUTPUT,
+                Chain.NETNS_POSTROUTING)) {
+            String jump = Rules.jump(c).appendLine();
+            assertEquals(c == Chain.NETNS_INPUT || c == Chain.NETNS_FORWARD || c == Chain.NETNS_POSTROUTING ? 1 : 0,
+                    count(save, jump), jump + "\n" + save);
+        }
+    }
+
+    @Test
+    void exposedPortIsReachableWithInputPolicyDrop() throws Exception {
+        Lab.exec(lab.host, "iptables", "-P", "INPUT", "DROP");
+        lab.echoRemote(lab.host, Lab.HOST_IP, 7000);
+        lab.echoRemote(lab.host, Lab.HOST_IP, 7001);
+        assertFalse(Lab.reachable(lab.client, Lab.HOST_IP, 7000));
+        fw.expose(lab.host, web, List.of(new Exposure(Protocol.TCP, new InetSocketAddress(Lab.HOST_IP, 7000))));
+        assertTrue(lab.save().contains("-A NETNS-INPUT -d 192.0.2.1/32 -p tcp -m tcp --dport 7000 -m comment --comment \""
+                + web.tag() + "\" -j ACCEPT"));
+        assertEquals(Lab.CLIENT_IP, Lab.connect(lab.client, Lab.HOST_IP, 7000));
+        assertFalse(Lab.reachable(lab.client, Lab.HOST_IP, 7001));
+        fw.remove(lab.host, web);
+        assertFalse(Lab.reachable(lab.client, Lab.HOST_IP, 7000));
+        assertTrue(lab.save().contains(":INPUT DROP"));
+    }
+
+    @Test
+    void removeDeletesOnlyTheOwnersRules() throws Exception {
+        Lab.exec(lab.host, "iptables", "-P", "FORWARD", "DROP");
+        // foreign rules, Docker-like, made with iptables itself
+        Lab.exec(lab.host, "iptables", "-N", "DOCKER-USER");
+        Lab.exec(lab.host, "iptables", "-A", "FORWARD", "-j", "DOCKER-USER");
+        Lab.exec(lab.host, "iptables", "-A", "DOCKER-USER", "-s", "203.0.113.0/24", "-j", "DROP");
+        Lab.exec(lab.host, "iptables", "-t", "nat", "-N", "DOCKER");
+        Lab.exec(lab.host, "iptables", "-t", "nat", "-A", "DOCKER", "-p", "tcp", "--dport", "5000", "-m", "comment",
+                "--comment", "not netns", "-j", "DNAT", "--to-destination", "172.17.0.2:5000");
+        Owner other = Owner.sandbox(lab.host.name(), "other");
+        fw.addNetwork(lab.host, net, Lab.BRIDGE, Lab.SUBNET);
+        fw.publish(lab.host, web, Lab.BRIDGE, ip(Lab.SBX_IP), List.of(
+                new PublishedPort(Protocol.TCP, null, 8080, 80),
+                new PublishedPort(Protocol.UDP, ip(Lab.HOST_IP), 5353, 53)));
+        fw.publish(lab.host, other, Lab.BRIDGE, ip(Lab.SBX2_IP), List.of(new PublishedPort(Protocol.TCP, null, 8081, 80)));
+        fw.expose(lab.host, web, List.of(new Exposure(Protocol.TCP, new InetSocketAddress("0.0.0.0", 22))));
+        assertEquals(Set.of(net, web, other), fw.owners(lab.host));
+        String before = lab.save();
+
+        long t0 = System.nanoTime();
+        fw.remove(lab.host, web);
+        System.out.printf("remove took %.1f ms%n", (System.nanoTime() - t0) / 1e6);
+
+        String after = lab.save();
+        assertEquals(List.of(), lines(after, web.tag()), after);
+        assertEquals(lines(before, other.tag()), lines(after, other.tag()));
+        assertEquals(lines(before, net.tag()), lines(after, net.tag()));
+        List<String> foreign = Arrays.stream(before.split("\n"))
+                .filter(l -> l.startsWith(":") || (l.startsWith("-A") && !l.contains("netns:")))
+                .map(l -> l.replaceAll("\\[\\d+:\\d+\\]", "")).collect(Collectors.toList());
+        for (String l : foreign) {
+            assertTrue(after.replaceAll("\\[\\d+:\\d+\\]", "").contains(l), "kept: " + l);
+        }
+        assertEquals(Set.of(net, other), fw.owners(lab.host));
+        fw.remove(lab.host, web); // nothing left: no-op
+        fw.remove(lab.host, other);
+        fw.remove(lab.host, net);
+        String end = lab.save();
+        assertFalse(end.contains("netns:" + lab.host.name()), end);
+        assertTrue(end.contains("-A DOCKER-USER -s 203.0.113.0/24 -j DROP"));
+        assertTrue(end.contains(":FORWARD DROP"));
+    }
+
+    @Test
+    void publishingAPublishedPortNamesTheHolder() throws Exception {
+        fw.addNetwork(lab.host, net, Lab.BRIDGE, Lab.SUBNET);
+        fw.publish(lab.host, web, Lab.BRIDGE, ip(Lab.SBX_IP), List.of(new PublishedPort(Protocol.TCP, null, 8080, 80)));
+        // the same publication again is a no-op
+        fw.publish(lab.host, web, Lab.BRIDGE, ip(Lab.SBX_IP), List.of(new PublishedPort(Protocol.TCP, null, 8080, 80)));
+        String save = lab.save();
+        Owner other = Owner.sandbox(lab.host.name(), "other");
+        NetnsException e = assertThrows(NetnsException.class, () -> fw.publish(lab.host, other, Lab.BRIDGE,
+                ip(Lab.SBX2_IP), List.of(new PublishedPort(Protocol.TCP, ip(Lab.HOST_IP), 8080, 80))));
+        assertTrue(e.getMessage().contains(web.tag()), e.getMessage());
+        assertEquals(save, lab.save().replaceAll("(?m)^# .*$", "").equals(save.replaceAll("(?m)^# .*$", "")) ? save : lab.save(),
+                "nothing changed");
+        // another protocol on the same port is fine
+        fw.publish(lab.host, other, Lab.BRIDGE, ip(Lab.SBX2_IP), List.of(new PublishedPort(Protocol.UDP, null, 8080, 80)));
+    }
+
+    @Test
+    void publishingABoundPortNamesTheSocket() throws Exception {
+        lab.echoRemote(lab.host, "0.0.0.0", 8082);
+        fw.addNetwork(lab.host, net, Lab.BRIDGE, Lab.SUBNET);
+        NetnsException e = assertThrows(NetnsException.class, () -> fw.publish(lab.host, web, Lab.BRIDGE,
+                ip(Lab.SBX_IP), List.of(new PublishedPort(Protocol.TCP, null, 8082, 80))));
+        assertTrue(e.getMessage().matches(".*tcp6? (0\\.0\\.0\\.0|\\[::\\]):8082 LISTEN.*"), e.getMessage());
+        assertEquals(List.of(), lines(lab.save(), web.tag()));
+    }
+
+    @Test
+    void ipv6GoesThroughIp6tables() throws Exception {
+        fw.addNetwork(lab.host, net, Lab.BRIDGE, "fd00:89::/64");
+        fw.publish(lab.host, web, Lab.BRIDGE, ip("fd00:89::2"), List.of(new PublishedPort(Protocol.TCP, null, 8080, 80)));
+        fw.expose(lab.host, web, List.of(new Exposure(Protocol.TCP, new InetSocketAddress("fd00:1::1", 443)),
+                new Exposure(Protocol.TCP, new InetSocketAddress(Lab.HOST_IP, 443))));
+        String save6 = lab.save6();
+        assertTrue(save6.contains("-A NETNS-OUTPUT -p tcp -m tcp --dport 8080 -m addrtype --dst-type LOCAL -m comment "
+                + "--comment \"" + web.tag() + "\" -j DNAT --to-destination [fd00:89::2]:80"), save6);
+        assertTrue(save6.contains("-A NETNS-INPUT -d fd00:1::1/128 -p tcp -m tcp --dport 443"), save6);
+        assertEquals(1, lines(lab.save(), web.tag()).size());
+        assertEquals(Set.of(net, web), fw.owners(lab.host));
+        fw.remove(lab.host, web);
+        fw.remove(lab.host, net);
+        assertFalse(lab.save6().contains("netns:" + lab.host.name()));
+        assertFalse(lab.save().contains("netns:" + lab.host.name()));
+    }
+
+    @Test
+    void aFlushedFirewallIsNoticedAndRebuilt() throws Exception {
+        fw.expose(lab.host, web, List.of(new Exposure(Protocol.TCP, new InetSocketAddress(Lab.HOST_IP, 7000))));
+        // someone else wipes everything, chains included
+        Lab.exec(lab.host, "iptables", "-F");
+        Lab.exec(lab.host, "iptables", "-X");
+        fw.expose(lab.host, web, List.of(new Exposure(Protocol.TCP, new InetSocketAddress(Lab.HOST_IP, 7001))));
+        String save = lab.save();
+        assertTrue(save.contains("--dport 7001"), save);
+        assertEquals(1, count(save, Rules.jump(Chain.NETNS_INPUT).appendLine()), save);
+    }
+
+    @Test
+    void missingToolNamesTheDebianPackage(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        IptablesFirewall f = new IptablesFirewall(new Iptables(List.of(dir)), dir.resolve("lock"));
+        NetnsException e = assertThrows(NetnsException.class, () -> f.owners(lab.host));
+        assertTrue(e.getMessage().contains("apt-get install iptables"), e.getMessage());
+        assertTrue(Files.exists(dir));
+    }
+}

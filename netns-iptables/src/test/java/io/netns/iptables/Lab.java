@@ -1,0 +1,209 @@
+package io.netns.iptables;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.netns.NetNamespace;
+import io.netns.Netns;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * A lab for the ITs, made with {@code ip} in namespaces of its own; nothing touches the real host.
+ *
+ * <pre>
+ *   client (192.0.2.2) --- veth --- host (192.0.2.1, bridge nsbr0 10.89.0.1/24) --- veth --- sbx  (10.89.0.2)
+ *                                                                           \--- veth --- sbx2 (10.89.0.3)
+ * </pre>
+ */
+final class Lab implements AutoCloseable {
+    static final String HOST_IP = "192.0.2.1";
+    static final String CLIENT_IP = "192.0.2.2";
+    static final String GATEWAY = "10.89.0.1";
+    static final String SBX_IP = "10.89.0.2";
+    static final String SBX2_IP = "10.89.0.3";
+    static final String BRIDGE = "nsbr0";
+    static final String SUBNET = "10.89.0.0/24";
+
+    final String prefix;
+    final List<NetNamespace> all = new ArrayList<>();
+    final List<AutoCloseable> closeables = new ArrayList<>();
+    NetNamespace host;
+    NetNamespace client;
+    NetNamespace sbx;
+    NetNamespace sbx2;
+
+    /** Skips with the reason when namespaces are unavailable, unless NETNS_REQUIRE_PRIVILEGED=1. */
+    static void requirePrivileges() {
+        Throwable cause = Netns.unavailabilityCause();
+        if (cause != null) {
+            if ("1".equals(System.getenv("NETNS_REQUIRE_PRIVILEGED"))) {
+                fail("NETNS_REQUIRE_PRIVILEGED=1 but namespaces are unavailable: " + cause, cause);
+            }
+            Assumptions.abort("namespaces are unavailable here: " + cause);
+        }
+    }
+
+    Lab() {
+        prefix = "ipt-it-" + Integer.toString(ThreadLocalRandom.current().nextInt(1 << 20, 1 << 24), 36);
+    }
+
+    Lab start() throws Exception {
+        host = ns("host");
+        client = ns("client");
+        sbx = ns("sbx");
+        sbx2 = ns("sbx2");
+        for (NetNamespace n : all) {
+            ip(n, "link", "set", "lo", "up");
+        }
+        ip(host, "link", "add", BRIDGE, "type", "bridge");
+        ip(host, "addr", "add", GATEWAY + "/24", "dev", BRIDGE);
+        ip(host, "link", "set", BRIDGE, "up");
+        veth(host, "vcli", client, CLIENT_IP + "/24");
+        ip(host, "addr", "add", HOST_IP + "/24", "dev", "vcli");
+        veth(host, "vsbx", sbx, SBX_IP + "/24");
+        veth(host, "vsbx2", sbx2, SBX2_IP + "/24");
+        ip(host, "link", "set", "vsbx", "master", BRIDGE);
+        ip(host, "link", "set", "vsbx2", "master", BRIDGE);
+        ip(sbx, "route", "add", "default", "via", GATEWAY);
+        ip(sbx2, "route", "add", "default", "via", GATEWAY);
+        exec(host, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1");
+        return this;
+    }
+
+    private NetNamespace ns(String role) throws Exception {
+        NetNamespace n = NetNamespace.create(prefix + "-" + role);
+        all.add(n);
+        return n;
+    }
+
+    private void veth(NetNamespace inHost, String hostSide, NetNamespace peer, String cidr) throws Exception {
+        ip(inHost, "link", "add", hostSide, "type", "veth", "peer", "name", "eth0", "netns", peer.name());
+        ip(inHost, "link", "set", hostSide, "up");
+        ip(peer, "addr", "add", cidr, "dev", "eth0");
+        ip(peer, "link", "set", "eth0", "up");
+    }
+
+    static String ip(NetNamespace ns, String... args) throws Exception {
+        List<String> argv = new ArrayList<>(List.of("ip", "-n", ns.name()));
+        argv.addAll(List.of(args));
+        return run(argv);
+    }
+
+    /** Runs a command inside the lab namespace: {@code ip netns exec <ns> ...}. */
+    static String exec(NetNamespace ns, String... args) throws Exception {
+        List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", ns.name()));
+        argv.addAll(List.of(args));
+        return run(argv);
+    }
+
+    static String run(List<String> argv) throws Exception {
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(20, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IOException("timed out: " + argv);
+        }
+        if (p.exitValue() != 0) {
+            throw new IOException(argv + " exited with " + p.exitValue() + ": " + out);
+        }
+        return out;
+    }
+
+    /** What iptables-save prints inside the lab host: the independent check. */
+    String save() throws Exception {
+        return exec(host, "iptables-save");
+    }
+
+    String save6() throws Exception {
+        return exec(host, "ip6tables-save");
+    }
+
+    /**
+     * A TCP server bound inside {@code ns} that answers each connection with the remote address it saw.
+     */
+    InetSocketAddress echoRemote(NetNamespace ns, String bindIp, int port) throws Exception {
+        ServerSocket ss = ns.call(() -> {
+            ServerSocket s = new ServerSocket();
+            s.setReuseAddress(true);
+            s.bind(new InetSocketAddress(InetAddress.getByName(bindIp), port));
+            return s;
+        });
+        closeables.add(ss);
+        Thread t = new Thread(() -> {
+            while (!ss.isClosed()) {
+                try (Socket c = ss.accept()) {
+                    c.setSoTimeout(3000);
+                    PrintWriter w = new PrintWriter(c.getOutputStream(), true, StandardCharsets.UTF_8);
+                    w.println(c.getInetAddress().getHostAddress());
+                } catch (IOException e) {
+                    // closed, or a client that went away
+                }
+            }
+        }, "lab-echo-" + port);
+        t.setDaemon(true);
+        t.start();
+        return new InetSocketAddress(ss.getInetAddress(), ss.getLocalPort());
+    }
+
+    /**
+     * Connects from inside {@code ns} with bounded timeouts.
+     *
+     * @return the line the server sent: the remote address it saw
+     */
+    static String connect(NetNamespace ns, String ip, int port) throws Exception {
+        return ns.call(() -> {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress(InetAddress.getByName(ip), port), 2000);
+                s.setSoTimeout(3000);
+                return new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8)).readLine();
+            }
+        });
+    }
+
+    /** @return whether a connection from ns to ip:port succeeds within a short timeout */
+    static boolean reachable(NetNamespace ns, String ip, int port) throws Exception {
+        return ns.call(() -> {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress(InetAddress.getByName(ip), port), 1000);
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
+        });
+    }
+
+    @Override
+    public void close() throws Exception {
+        Exception failure = null;
+        for (AutoCloseable c : closeables) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                failure = e;
+            }
+        }
+        for (NetNamespace n : all) {
+            try {
+                n.delete();
+            } catch (Exception e) {
+                failure = e;
+            }
+            n.close();
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+}
