@@ -176,8 +176,6 @@ class KernelCheckTest {
             }
             ListenerPlan plan = planner.plan();
             String context = s + "\nfed=" + fed + "\n" + plan;
-            net.jqwik.api.statistics.Statistics.label("requests").collect(s.reqs.size() > 3 ? ">3" : "<=3");
-            net.jqwik.api.statistics.Statistics.label("feasible").collect(plan.isFeasible());
 
             for (Outcome o : plan.outcomes()) {
                 net.jqwik.api.statistics.Statistics.label("verdicts").collect(o.status());
