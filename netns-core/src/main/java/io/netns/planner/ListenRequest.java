@@ -308,9 +308,11 @@ public final class ListenRequest {
     }
 
     /** Everything that decides where the service can go, minus its name (used to memoise port searches). */
-    Object searchKey() {
-        return java.util.Arrays.asList(tcp, udp, mode, low, high, require, prefer, wild, family, cap, freebind,
-                reuseUid);
+    Object searchKey(boolean preferIsCandidate) {
+        // A preferred address that is one of the candidates only reorders the same set of addresses, and the
+        // search cursor is about the set ("every candidate is taken below this port"), so it is left out.
+        return java.util.Arrays.asList(tcp, udp, mode, low, high, require, preferIsCandidate ? null : prefer, wild,
+                family, cap, freebind, reuseUid);
     }
 
     /** @return the request in a fluent-like notation, e.g. {@code tcp("api", 8000, 8099).require("10.0.0.1")} */

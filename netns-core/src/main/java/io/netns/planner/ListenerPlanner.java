@@ -213,6 +213,10 @@ public final class ListenerPlanner {
         if (ip.isAny()) {
             throw new IllegalArgumentException("a host address cannot be a wildcard: " + ip);
         }
+        if (ip.zone() != null && !ip.zone().equals(iface)) {
+            throw new IllegalArgumentException("the zone of a link-local host address must be its interface "
+                    + iface + ": " + ip);
+        }
         hostAddresses.computeIfAbsent(ip.withZone(iface), k -> new TreeSet<>()).add(iface);
         return this;
     }

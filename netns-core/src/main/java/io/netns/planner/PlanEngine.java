@@ -385,6 +385,18 @@ final class PlanEngine {
     }
 
     private final Map<Family, List<List<Claim>>> groupCache = new HashMap<>();
+    private final Map<Family, Set<Ip>> setCache = new HashMap<>();
+    private Set<Ip> anyFamilySet;
+
+    private Set<Ip> candidateSet(Family f) {
+        if (f == null) {
+            if (anyFamilySet == null) {
+                anyFamilySet = new java.util.HashSet<>(candidates);
+            }
+            return anyFamilySet;
+        }
+        return setCache.computeIfAbsent(f, k -> new java.util.HashSet<>(candidates(k)));
+    }
     private List<List<Claim>> anyFamilyGroups;
 
     /** One single-claim group per candidate address, built once per family (planning allocates per service). */
@@ -604,7 +616,8 @@ final class PlanEngine {
                 return fail(res, Status.PRIVILEGED_PORT, null, null, r.mode == ListenRequest.PortMode.ANY
                         ? kernel.unprivilegedPortStart() - 1 : r.high, groups.get(0));
             }
-            Cursor cur = cursors.computeIfAbsent(r.searchKey(), k -> new Cursor());
+            Cursor cur = cursors.computeIfAbsent(r.searchKey(preferred != null && candidateSet(r.family)
+                    .contains(preferred)), k -> new Cursor());
             Check firstHard = null;
             int firstHardPort = -1;
             search:

@@ -44,4 +44,19 @@ class ScaleTest {
         }
         System.out.println("planned 10,000 requests over 64 addresses in " + ms + " ms");
     }
+
+    @Test
+    void distinctPreferencesShareTheSearchCursor() {
+        ListenerPlanner p = ListenerPlanner.create();
+        for (int i = 0; i < 64; i++) {
+            p.hostAddress("eth0", "10.0." + (i / 32) + "." + (1 + i % 32));
+        }
+        for (int i = 0; i < 10_000; i++) {
+            p.request(ListenRequest.tcp("pref" + i).prefer("10.0." + (i % 64 / 32) + "." + (1 + i % 32)));
+        }
+        ListenerPlan plan = p.plan();
+        assertTrue(plan.isFeasible());
+        // 64 addresses per port from 1024: 10,000 services need 157 ports
+        assertEquals(1024 + 156, plan.bindings().get(plan.bindings().size() - 1).port());
+    }
 }
