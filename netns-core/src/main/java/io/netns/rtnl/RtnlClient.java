@@ -57,8 +57,9 @@ import java.util.function.Supplier;
  * receive buffer grows to fit, so a large reply can never be silently truncated.
  *
  * <h2>Memory</h2>
- * One direct, native-order buffer for requests and one for replies, made at open and reused; the hot
- * path of a request copies no byte arrays.
+ * One direct, native-order buffer for requests (4 KiB) and one for replies (64 KiB, grown when a datagram
+ * is larger), reused for every request; the hot path copies no byte arrays. Closed clients hand their
+ * buffers to the next client opened, because allocating direct memory costs more than a request.
  *
  * <h2>Threads</h2>
  * Thread-safe: a client is one socket, and every operation holds the client's lock from request to last
@@ -74,8 +75,12 @@ public final class RtnlClient implements AutoCloseable {
     /** How many times a dump interrupted by a concurrent change is attempted in all. */
     public static final int DUMP_ATTEMPTS = 5;
 
-    private static final int REQUEST_CAPACITY = 16 * 1024;
+    private static final int REQUEST_CAPACITY = 4 * 1024;
     private static final int RECEIVE_CAPACITY = 64 * 1024;
+    private static final BufferPool REQUEST_BUFFERS = new BufferPool(REQUEST_CAPACITY);
+    private static final BufferPool RECEIVE_BUFFERS = new BufferPool(RECEIVE_CAPACITY);
+    /** The kernel's address, {@code nl_pid} 0; shared read-only (nothing moves its position). */
+    private static final ByteBuffer KERNEL = sockaddrNl(0);
     private static final int SOCKET_RCVBUF = 1024 * 1024;
     private static final int EINTR = 4;
     private static final int ENODEV = 19;
@@ -88,20 +93,18 @@ public final class RtnlClient implements AutoCloseable {
     private final int fd;
     private final int pid;
     private final ByteBuffer request;
-    private final ByteBuffer kernel;
     private ByteBuffer receive;
     private final NlReplies replies = new NlReplies();
     private final AtomicBoolean closed = new AtomicBoolean();
     private int seq;
     private int requestType;
 
-    private RtnlClient(String description, int fd, int pid) {
+    private RtnlClient(String description, int fd, int pid, ByteBuffer request, ByteBuffer receive) {
         this.description = description;
         this.fd = fd;
         this.pid = pid;
-        this.request = ByteBuffer.allocateDirect(REQUEST_CAPACITY).order(ByteOrder.nativeOrder());
-        this.receive = ByteBuffer.allocateDirect(RECEIVE_CAPACITY).order(ByteOrder.nativeOrder());
-        this.kernel = sockaddrNl(0);
+        this.request = request;
+        this.receive = receive;
         this.seq = (int) (System.nanoTime() & 0x3fffffff);
     }
 
@@ -117,19 +120,24 @@ public final class RtnlClient implements AutoCloseable {
     public static RtnlClient open(NetNamespace ns) throws NetnsException {
         Objects.requireNonNull(ns, "ns");
         int fd = ns.call(() -> Native.netlinkSocket(Nl.NETLINK_ROUTE));
+        ByteBuffer request = REQUEST_BUFFERS.take();
+        ByteBuffer receive = RECEIVE_BUFFERS.take();
         try {
             Native.setsockopt(fd, Native.SOL_SOCKET, Native.SO_RCVBUF, SOCKET_RCVBUF);
             optional(fd, Nl.NETLINK_CAP_ACK);
             optional(fd, Nl.NETLINK_EXT_ACK);
             optional(fd, Nl.NETLINK_GET_STRICT_CHK);
-            Native.bind(fd, sockaddrNl(0));
-            ByteBuffer self = ByteBuffer.allocateDirect(12).order(ByteOrder.nativeOrder());
-            Native.getsockname(fd, self);
-            int pid = self.getInt(4);
+            Native.bind(fd, KERNEL); // nl_pid 0: the kernel assigns the port id
+            receive.clear().limit(12);
+            Native.getsockname(fd, receive);
+            int pid = receive.getInt(4);
+            receive.clear();
             return new RtnlClient("RtnlClient(" + ns + ", fd=" + fd + ", port=" + Integer.toUnsignedString(pid) + ")",
-                    fd, pid);
+                    fd, pid, request, receive);
         } catch (NetnsException | RuntimeException | Error e) {
             Native.close(fd);
+            REQUEST_BUFFERS.give(request);
+            RECEIVE_BUFFERS.give(receive);
             throw e;
         }
     }
@@ -715,7 +723,7 @@ public final class RtnlClient implements AutoCloseable {
         seq++;
         request.putInt(8, seq);
         request.limit(length).position(0);
-        Native.sendto(fd, request, kernel);
+        Native.sendto(fd, request, KERNEL);
         request.limit(request.capacity());
     }
 
@@ -821,6 +829,8 @@ public final class RtnlClient implements AutoCloseable {
         if (closed.compareAndSet(false, true)) {
             synchronized (this) {
                 Native.close(fd);
+                REQUEST_BUFFERS.give(request);
+                RECEIVE_BUFFERS.give(receive);
             }
         }
     }
