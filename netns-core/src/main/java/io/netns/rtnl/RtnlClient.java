@@ -90,7 +90,7 @@ public final class RtnlClient implements AutoCloseable {
     private static final int IFNAMSIZ = 16;
 
     private final String description;
-    private final int fd;
+    private final NetlinkChannel channel;
     private final int pid;
     private final ByteBuffer request;
     private ByteBuffer receive;
@@ -99,9 +99,9 @@ public final class RtnlClient implements AutoCloseable {
     private int seq;
     private int requestType;
 
-    private RtnlClient(String description, int fd, int pid, ByteBuffer request, ByteBuffer receive) {
+    RtnlClient(String description, NetlinkChannel channel, int pid, ByteBuffer request, ByteBuffer receive) {
         this.description = description;
-        this.fd = fd;
+        this.channel = channel;
         this.pid = pid;
         this.request = request;
         this.receive = receive;
@@ -133,12 +133,36 @@ public final class RtnlClient implements AutoCloseable {
             int pid = receive.getInt(4);
             receive.clear();
             return new RtnlClient("RtnlClient(" + ns + ", fd=" + fd + ", port=" + Integer.toUnsignedString(pid) + ")",
-                    fd, pid, request, receive);
+                    new SocketChannel(fd), pid, request, receive);
         } catch (NetnsException | RuntimeException | Error e) {
             Native.close(fd);
             REQUEST_BUFFERS.give(request);
             RECEIVE_BUFFERS.give(receive);
             throw e;
+        }
+    }
+
+    /** The production transport: the netlink socket, talking to the kernel (port 0). */
+    private static final class SocketChannel implements NetlinkChannel {
+        private final int fd;
+
+        SocketChannel(int fd) {
+            this.fd = fd;
+        }
+
+        @Override
+        public void send(ByteBuffer message) throws NetnsException {
+            Native.sendto(fd, message, KERNEL);
+        }
+
+        @Override
+        public int receive(ByteBuffer buf, int flags) throws NetnsException {
+            return Native.recv(fd, buf, flags);
+        }
+
+        @Override
+        public void close() {
+            Native.close(fd);
         }
     }
 
@@ -723,7 +747,7 @@ public final class RtnlClient implements AutoCloseable {
         seq++;
         request.putInt(8, seq);
         request.limit(length).position(0);
-        Native.sendto(fd, request, KERNEL);
+        channel.send(request);
         request.limit(request.capacity());
     }
 
@@ -733,13 +757,13 @@ public final class RtnlClient implements AutoCloseable {
         do {
             ByteBuffer buf = receive;
             buf.clear();
-            int size = Native.recv(fd, buf, Native.MSG_PEEK | Native.MSG_TRUNC);
+            int size = channel.receive(buf, Native.MSG_PEEK | Native.MSG_TRUNC);
             if (size > buf.capacity()) {
                 receive = buf = ByteBuffer.allocateDirect(Integer.highestOneBit(size - 1) << 1)
                         .order(ByteOrder.nativeOrder());
             }
             buf.clear();
-            int n = Native.recv(fd, buf, Native.MSG_TRUNC);
+            int n = channel.receive(buf, Native.MSG_TRUNC);
             if (n > buf.capacity()) { // cannot happen after the peek; never decode a partial datagram
                 throw NetnsException.failure("recvfrom", "netlink datagram of " + n + " bytes truncated to "
                         + buf.capacity() + " while reading the reply to " + op.get());
@@ -747,10 +771,8 @@ public final class RtnlClient implements AutoCloseable {
             try {
                 replies.accept(buf, n, h);
             } catch (NlFormatException e) {
-                NetnsException x = NetnsException.failure(op.get(), op.get() + " failed: malformed reply: "
-                        + e.getMessage());
-                x.initCause(e);
-                throw x;
+                // NetnsException.failure fixes a null cause, so the codec's message is carried in ours.
+                throw NetnsException.failure(op.get(), op.get() + " failed: malformed reply: " + e.getMessage());
             }
         } while (!replies.isComplete());
     }
@@ -828,7 +850,7 @@ public final class RtnlClient implements AutoCloseable {
     public void close() {
         if (closed.compareAndSet(false, true)) {
             synchronized (this) {
-                Native.close(fd);
+                channel.close();
                 REQUEST_BUFFERS.give(request);
                 RECEIVE_BUFFERS.give(receive);
             }
