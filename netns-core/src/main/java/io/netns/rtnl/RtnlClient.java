@@ -83,6 +83,7 @@ public final class RtnlClient implements AutoCloseable {
     private static final ByteBuffer KERNEL = sockaddrNl(0);
     private static final int SOCKET_RCVBUF = 1024 * 1024;
     private static final int EINTR = 4;
+    private static final int MSG_DONTWAIT = 0x40;
     private static final int ENODEV = 19;
     /** {@code RTEXT_FILTER_SKIP_STATS}: leave the statistics out of link replies (smaller, faster). */
     private static final int RTEXT_FILTER_SKIP_STATS = 1 << 3;
@@ -771,10 +772,39 @@ public final class RtnlClient implements AutoCloseable {
             try {
                 replies.accept(buf, n, h);
             } catch (NlFormatException e) {
+                drain();
                 // NetnsException.failure fixes a null cause, so the codec's message is carried in ours.
                 throw NetnsException.failure(op.get(), op.get() + " failed: malformed reply: " + e.getMessage());
+            } catch (RuntimeException e) {
+                drain();
+                throw e;
             }
         } while (!replies.isComplete());
+    }
+
+    /**
+     * After a reply could not be decoded, reads what is left of it without blocking, so a half-read dump
+     * does not hold the socket (the kernel refuses a new dump while one runs, and queues its remainder
+     * ahead of later answers). A dump's next part is queued synchronously by each read, so stopping at
+     * the first empty read is enough.
+     */
+    private void drain() {
+        NlReplies.Handler ignore = (buf, msg, type) -> { };
+        for (int i = 0; i < 100_000 && !replies.isComplete(); i++) {
+            ByteBuffer buf = receive;
+            buf.clear();
+            int n;
+            try {
+                n = channel.receive(buf, Native.MSG_TRUNC | MSG_DONTWAIT);
+            } catch (NetnsException | RuntimeException e) {
+                return; // EAGAIN: nothing more queued
+            }
+            try {
+                replies.accept(buf, Math.min(n, buf.capacity()), ignore);
+            } catch (RuntimeException e) {
+                // skip the rest of this datagram; later datagrams are independent
+            }
+        }
     }
 
     private NetlinkException failure(Supplier<String> op, int errno, String extack) {

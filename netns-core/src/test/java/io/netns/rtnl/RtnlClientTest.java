@@ -53,8 +53,11 @@ class RtnlClientTest {
         }
 
         @Override
-        public int receive(ByteBuffer buf, int flags) {
+        public int receive(ByteBuffer buf, int flags) throws NetnsException {
             ByteBuffer d = pending.peekFirst();
+            if (d == null && (flags & 0x40) != 0) {
+                throw NetnsException.of("recvfrom", 11, null); // EAGAIN under MSG_DONTWAIT
+            }
             if (d == null) {
                 throw new AssertionError("the client would block: no datagram pending");
             }
@@ -186,6 +189,22 @@ class RtnlClientTest {
         });
         NetnsException e = assertThrows(NetnsException.class, () -> client(65536).link("lo"));
         assertTrue(e.getMessage().contains("malformed reply"), e.getMessage());
+    }
+
+    @Test
+    void aDumpThatFailsToDecodeIsDrainedSoTheNextRequestWorks() throws Exception {
+        kernel.script.add(seq -> {
+            ByteBuffer bad = reply("getaddr-dump.hex", seq, 0);
+            bad.put(16, (byte) Nl.AF_INET).putShort(NlMsgHdr.SIZE + 8 + 2, (short) 0x3ff0); // hide IFA_ADDRESS
+            bad.putShort(NlMsgHdr.SIZE + 8 + 8 + 2, (short) 0x3ff1);                     // and IFA_LOCAL
+            return List.of(bad, reply("getroute-dump.hex", seq, 0), reply("getaddr-done.hex", seq, 0));
+        });
+        then("newlink-lo.hex", "ack.hex");
+        RtnlClient c = client(65536);
+        NetnsException e = assertThrows(NetnsException.class, c::addresses);
+        assertTrue(e.getMessage().contains("malformed reply"), e.getMessage());
+        assertTrue(kernel.pending.isEmpty(), "the rest of the dump was read");
+        assertEquals("lo", c.link("lo").orElseThrow().name());
     }
 
     @Test
