@@ -57,8 +57,9 @@ import java.util.function.Supplier;
  * receive buffer grows to fit, so a large reply can never be silently truncated.
  *
  * <h2>Memory</h2>
- * One direct, native-order buffer for requests and one for replies, made at open and reused; the hot
- * path of a request copies no byte arrays.
+ * One direct, native-order buffer for requests (4 KiB) and one for replies (64 KiB, grown when a datagram
+ * is larger), reused for every request; the hot path copies no byte arrays. Closed clients hand their
+ * buffers to the next client opened, because allocating direct memory costs more than a request.
  *
  * <h2>Threads</h2>
  * Thread-safe: a client is one socket, and every operation holds the client's lock from request to last
@@ -74,10 +75,15 @@ public final class RtnlClient implements AutoCloseable {
     /** How many times a dump interrupted by a concurrent change is attempted in all. */
     public static final int DUMP_ATTEMPTS = 5;
 
-    private static final int REQUEST_CAPACITY = 16 * 1024;
+    private static final int REQUEST_CAPACITY = 4 * 1024;
     private static final int RECEIVE_CAPACITY = 64 * 1024;
+    private static final BufferPool REQUEST_BUFFERS = new BufferPool(REQUEST_CAPACITY);
+    private static final BufferPool RECEIVE_BUFFERS = new BufferPool(RECEIVE_CAPACITY);
+    /** The kernel's address, {@code nl_pid} 0; shared read-only (nothing moves its position). */
+    private static final ByteBuffer KERNEL = sockaddrNl(0);
     private static final int SOCKET_RCVBUF = 1024 * 1024;
     private static final int EINTR = 4;
+    private static final int MSG_DONTWAIT = 0x40;
     private static final int ENODEV = 19;
     /** {@code RTEXT_FILTER_SKIP_STATS}: leave the statistics out of link replies (smaller, faster). */
     private static final int RTEXT_FILTER_SKIP_STATS = 1 << 3;
@@ -85,23 +91,21 @@ public final class RtnlClient implements AutoCloseable {
     private static final int IFNAMSIZ = 16;
 
     private final String description;
-    private final int fd;
+    private final NetlinkChannel channel;
     private final int pid;
     private final ByteBuffer request;
-    private final ByteBuffer kernel;
     private ByteBuffer receive;
     private final NlReplies replies = new NlReplies();
     private final AtomicBoolean closed = new AtomicBoolean();
     private int seq;
     private int requestType;
 
-    private RtnlClient(String description, int fd, int pid) {
+    RtnlClient(String description, NetlinkChannel channel, int pid, ByteBuffer request, ByteBuffer receive) {
         this.description = description;
-        this.fd = fd;
+        this.channel = channel;
         this.pid = pid;
-        this.request = ByteBuffer.allocateDirect(REQUEST_CAPACITY).order(ByteOrder.nativeOrder());
-        this.receive = ByteBuffer.allocateDirect(RECEIVE_CAPACITY).order(ByteOrder.nativeOrder());
-        this.kernel = sockaddrNl(0);
+        this.request = request;
+        this.receive = receive;
         this.seq = (int) (System.nanoTime() & 0x3fffffff);
     }
 
@@ -117,20 +121,49 @@ public final class RtnlClient implements AutoCloseable {
     public static RtnlClient open(NetNamespace ns) throws NetnsException {
         Objects.requireNonNull(ns, "ns");
         int fd = ns.call(() -> Native.netlinkSocket(Nl.NETLINK_ROUTE));
+        ByteBuffer request = REQUEST_BUFFERS.take();
+        ByteBuffer receive = RECEIVE_BUFFERS.take();
         try {
             Native.setsockopt(fd, Native.SOL_SOCKET, Native.SO_RCVBUF, SOCKET_RCVBUF);
             optional(fd, Nl.NETLINK_CAP_ACK);
             optional(fd, Nl.NETLINK_EXT_ACK);
             optional(fd, Nl.NETLINK_GET_STRICT_CHK);
-            Native.bind(fd, sockaddrNl(0));
-            ByteBuffer self = ByteBuffer.allocateDirect(12).order(ByteOrder.nativeOrder());
-            Native.getsockname(fd, self);
-            int pid = self.getInt(4);
+            Native.bind(fd, KERNEL); // nl_pid 0: the kernel assigns the port id
+            receive.clear().limit(12);
+            Native.getsockname(fd, receive);
+            int pid = receive.getInt(4);
+            receive.clear();
             return new RtnlClient("RtnlClient(" + ns + ", fd=" + fd + ", port=" + Integer.toUnsignedString(pid) + ")",
-                    fd, pid);
+                    new SocketChannel(fd), pid, request, receive);
         } catch (NetnsException | RuntimeException | Error e) {
             Native.close(fd);
+            REQUEST_BUFFERS.give(request);
+            RECEIVE_BUFFERS.give(receive);
             throw e;
+        }
+    }
+
+    /** The production transport: the netlink socket, talking to the kernel (port 0). */
+    private static final class SocketChannel implements NetlinkChannel {
+        private final int fd;
+
+        SocketChannel(int fd) {
+            this.fd = fd;
+        }
+
+        @Override
+        public void send(ByteBuffer message) throws NetnsException {
+            Native.sendto(fd, message, KERNEL);
+        }
+
+        @Override
+        public int receive(ByteBuffer buf, int flags) throws NetnsException {
+            return Native.recv(fd, buf, flags);
+        }
+
+        @Override
+        public void close() {
+            Native.close(fd);
         }
     }
 
@@ -715,7 +748,7 @@ public final class RtnlClient implements AutoCloseable {
         seq++;
         request.putInt(8, seq);
         request.limit(length).position(0);
-        Native.sendto(fd, request, kernel);
+        channel.send(request);
         request.limit(request.capacity());
     }
 
@@ -725,13 +758,13 @@ public final class RtnlClient implements AutoCloseable {
         do {
             ByteBuffer buf = receive;
             buf.clear();
-            int size = Native.recv(fd, buf, Native.MSG_PEEK | Native.MSG_TRUNC);
+            int size = channel.receive(buf, Native.MSG_PEEK | Native.MSG_TRUNC);
             if (size > buf.capacity()) {
                 receive = buf = ByteBuffer.allocateDirect(Integer.highestOneBit(size - 1) << 1)
                         .order(ByteOrder.nativeOrder());
             }
             buf.clear();
-            int n = Native.recv(fd, buf, Native.MSG_TRUNC);
+            int n = channel.receive(buf, Native.MSG_TRUNC);
             if (n > buf.capacity()) { // cannot happen after the peek; never decode a partial datagram
                 throw NetnsException.failure("recvfrom", "netlink datagram of " + n + " bytes truncated to "
                         + buf.capacity() + " while reading the reply to " + op.get());
@@ -739,12 +772,39 @@ public final class RtnlClient implements AutoCloseable {
             try {
                 replies.accept(buf, n, h);
             } catch (NlFormatException e) {
-                NetnsException x = NetnsException.failure(op.get(), op.get() + " failed: malformed reply: "
-                        + e.getMessage());
-                x.initCause(e);
-                throw x;
+                drain();
+                // NetnsException.failure fixes a null cause, so the codec's message is carried in ours.
+                throw NetnsException.failure(op.get(), op.get() + " failed: malformed reply: " + e.getMessage());
+            } catch (RuntimeException e) {
+                drain();
+                throw e;
             }
         } while (!replies.isComplete());
+    }
+
+    /**
+     * After a reply could not be decoded, reads what is left of it without blocking, so a half-read dump
+     * does not hold the socket (the kernel refuses a new dump while one runs, and queues its remainder
+     * ahead of later answers). A dump's next part is queued synchronously by each read, so stopping at
+     * the first empty read is enough.
+     */
+    private void drain() {
+        NlReplies.Handler ignore = (buf, msg, type) -> { };
+        for (int i = 0; i < 100_000 && !replies.isComplete(); i++) {
+            ByteBuffer buf = receive;
+            buf.clear();
+            int n;
+            try {
+                n = channel.receive(buf, Native.MSG_TRUNC | MSG_DONTWAIT);
+            } catch (NetnsException | RuntimeException e) {
+                return; // EAGAIN: nothing more queued
+            }
+            try {
+                replies.accept(buf, Math.min(n, buf.capacity()), ignore);
+            } catch (RuntimeException e) {
+                // skip the rest of this datagram; later datagrams are independent
+            }
+        }
     }
 
     private NetlinkException failure(Supplier<String> op, int errno, String extack) {
@@ -820,7 +880,9 @@ public final class RtnlClient implements AutoCloseable {
     public void close() {
         if (closed.compareAndSet(false, true)) {
             synchronized (this) {
-                Native.close(fd);
+                channel.close();
+                REQUEST_BUFFERS.give(request);
+                RECEIVE_BUFFERS.give(receive);
             }
         }
     }
