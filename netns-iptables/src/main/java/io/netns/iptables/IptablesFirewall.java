@@ -57,6 +57,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * one restore per family that has rules of the owner. {@link #expose} skips the save when this JVM has
  * already seen its chain in that namespace (by namespace inode); if that turns out wrong (a namespace
  * with a reused inode, a flushed firewall) the restore fails and is retried once after a fresh read.
+ * On that fast path {@code expose} cannot see rules made before, so exposing the same opening twice for
+ * one owner writes it twice (both go with {@link #remove}); {@code addNetwork} and {@code publish} are
+ * idempotent.
  */
 public final class IptablesFirewall implements Firewall {
     private static final ReentrantLock JVM_LOCK = new ReentrantLock();
@@ -260,23 +263,7 @@ public final class IptablesFirewall implements Firewall {
             if (change.isEmpty()) {
                 return;
             }
-            IptablesRestoreWriter w = new IptablesRestoreWriter();
-            if (!trusted) {
-                for (Chain c : chains) {
-                    if (!rs.hasChain(c)) {
-                        w.declare(c);
-                    }
-                    if (!rs.hasJump(c)) {
-                        w.insert(Rules.jump(c));
-                    }
-                }
-            }
-            for (SavedRule d : change.delete()) {
-                w.delete(d);
-            }
-            for (Rule a : change.add()) {
-                w.append(a);
-            }
+            IptablesRestoreWriter w = transaction(trusted ? null : rs, chains, change);
             try {
                 tools.restore(host, family, w.render());
             } catch (NetnsException e) {
@@ -294,6 +281,36 @@ public final class IptablesFirewall implements Firewall {
         } finally {
             unlock();
         }
+    }
+
+    /**
+     * The restore input of one change: chains the ruleset lacks are declared, missing jumps inserted first
+     * in their built-in chain, then the deletions and the appends.
+     *
+     * @param current what iptables-save printed, or null when the chains are known to exist
+     * @param chains the chains the change writes to
+     * @param change the change
+     * @return the writer holding the transaction
+     */
+    static IptablesRestoreWriter transaction(Ruleset current, Set<Chain> chains, Change change) {
+        IptablesRestoreWriter w = new IptablesRestoreWriter();
+        if (current != null) {
+            for (Chain c : chains) {
+                if (!current.hasChain(c)) {
+                    w.declare(c);
+                }
+                if (!current.hasJump(c)) {
+                    w.insert(Rules.jump(c));
+                }
+            }
+        }
+        for (SavedRule d : change.delete()) {
+            w.delete(d);
+        }
+        for (Rule a : change.add()) {
+            w.append(a);
+        }
+        return w;
     }
 
     /** Undoes the tables a failed multi-table restore did commit: what it added goes, what it deleted returns. */

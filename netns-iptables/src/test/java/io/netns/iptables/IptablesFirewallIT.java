@@ -194,8 +194,7 @@ class IptablesFirewallIT {
         NetnsException e = assertThrows(NetnsException.class, () -> fw.publish(lab.host, other, Lab.BRIDGE,
                 ip(Lab.SBX2_IP), List.of(new PublishedPort(Protocol.TCP, ip(Lab.HOST_IP), 8080, 80))));
         assertTrue(e.getMessage().contains(web.tag()), e.getMessage());
-        assertEquals(save, lab.save().replaceAll("(?m)^# .*$", "").equals(save.replaceAll("(?m)^# .*$", "")) ? save : lab.save(),
-                "nothing changed");
+        assertEquals(save.replaceAll("(?m)^# .*$", ""), lab.save().replaceAll("(?m)^# .*$", ""), "nothing changed");
         // another protocol on the same port is fine
         fw.publish(lab.host, other, Lab.BRIDGE, ip(Lab.SBX2_IP), List.of(new PublishedPort(Protocol.UDP, null, 8080, 80)));
     }
