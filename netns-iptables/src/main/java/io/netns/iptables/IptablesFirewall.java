@@ -67,12 +67,19 @@ public final class IptablesFirewall implements Firewall {
 
     private final Iptables tools;
     private final Path lockFile;
-    /** (dev, ino, family) to the library chains known to exist with their jump. */
-    private final Map<String, Set<Chain>> known = new ConcurrentHashMap<>();
+    /**
+     * (dev, ino, family) to the library chains known to exist with their jump; per JVM, because
+     * {@link Firewall#load()} makes a new instance per call.
+     */
+    private static final Map<String, Set<Chain>> KNOWN = new ConcurrentHashMap<>();
+    private static FileChannel lockChannel;
+    private static FileLock fileLock;
+
+    private final Map<String, Set<Chain>> known = KNOWN;
 
     /** Uses the installed {@code iptables}; the constructor {@link java.util.ServiceLoader} calls. */
     public IptablesFirewall() {
-        this(Iptables.system(), defaultLockFile());
+        this(Iptables.SYSTEM, defaultLockFile());
     }
 
     IptablesFirewall(Iptables tools, Path lockFile) {
@@ -131,11 +138,20 @@ public final class IptablesFirewall implements Firewall {
         checkDistinct(list);
         Family family = Family.of(sandboxIp);
         List<Rule> desired = Rules.publish(tag, bridge, sandboxIp, list);
-        apply(host, family, Rules.chains(desired), false, rs -> {
+        boolean localnet = Rules.needsRouteLocalnet(sandboxIp, list);
+        Set<Chain> chains = new LinkedHashSet<>(Rules.chains(desired));
+        if (localnet) {
+            chains.add(Chain.NETNS_INPUT);
+        }
+        apply(host, family, chains, false, rs -> {
             checkNotPublished(rs, owner, desired, list);
             checkNotBound(host, family, list);
-            if (Rules.needsRouteLocalnet(sandboxIp, list)) {
+            List<Rule> first = new ArrayList<>();
+            if (localnet) {
                 enableRouteLocalnet(host);
+                if (rs.count(Rules.localnetGuard()) == 0) {
+                    first.add(Rules.localnetGuard());
+                }
             }
             List<Rule> add = new ArrayList<>();
             for (Rule r : desired) {
@@ -143,7 +159,7 @@ public final class IptablesFirewall implements Firewall {
                     add.add(r);
                 }
             }
-            return new Change(add, List.of());
+            return new Change(add, List.of(), first);
         });
     }
 
@@ -235,12 +251,28 @@ public final class IptablesFirewall implements Firewall {
 
     // ---- the transaction -------------------------------------------------------------------------
 
-    /** What a call changes, given the ruleset just read. */
-    record Change(List<Rule> add, List<SavedRule> delete) {
+    /**
+     * What a call changes, given the ruleset just read.
+     *
+     * @param add rules to append
+     * @param delete rules to delete
+     * @param first rules to insert first in their chain
+     */
+    record Change(List<Rule> add, List<SavedRule> delete, List<Rule> first) {
         static final Change NONE = new Change(List.of(), List.of());
 
+        Change(List<Rule> add, List<SavedRule> delete) {
+            this(add, delete, List.of());
+        }
+
         boolean isEmpty() {
-            return add.isEmpty() && delete.isEmpty();
+            return add.isEmpty() && delete.isEmpty() && first.isEmpty();
+        }
+
+        List<Rule> added() {
+            List<Rule> all = new ArrayList<>(first);
+            all.addAll(add);
+            return all;
         }
     }
 
@@ -307,6 +339,9 @@ public final class IptablesFirewall implements Firewall {
         for (SavedRule d : change.delete()) {
             w.delete(d);
         }
+        for (Rule f : change.first()) {
+            w.insert(f);
+        }
         for (Rule a : change.add()) {
             w.append(a);
         }
@@ -319,7 +354,7 @@ public final class IptablesFirewall implements Firewall {
             Ruleset after = parse(family, tools.save(host, family));
             IptablesRestoreWriter undo = new IptablesRestoreWriter();
             Map<Rule, Integer> added = new HashMap<>();
-            for (Rule r : change.add()) {
+            for (Rule r : change.added()) {
                 added.merge(r, 1, Integer::sum);
             }
             added.forEach((r, n) -> {
@@ -365,9 +400,6 @@ public final class IptablesFirewall implements Firewall {
         return host.device() + ":" + host.inode() + ":" + family;
     }
 
-    private FileChannel lockChannel;
-    private FileLock fileLock;
-
     /** This JVM's lock, then the lock file every JVM using this library takes. */
     private void lock() throws NetnsException {
         JVM_LOCK.lock();
@@ -391,7 +423,7 @@ public final class IptablesFirewall implements Firewall {
         JVM_LOCK.unlock();
     }
 
-    private void closeLock() {
+    private static void closeLock() {
         try {
             if (fileLock != null) {
                 fileLock.release();

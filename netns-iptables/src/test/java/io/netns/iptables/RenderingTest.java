@@ -43,7 +43,11 @@ class RenderingTest {
 
     @Test
     void publishOnAFreshHost() {
-        assertGolden("publish.restore", firstUse(Rules.publish(WEB.tag(), "nsbr0", ip("10.89.0.2"), ports())));
+        List<Rule> rules = Rules.publish(WEB.tag(), "nsbr0", ip("10.89.0.2"), ports());
+        java.util.Set<Chain> chains = new java.util.LinkedHashSet<>(Rules.chains(rules));
+        chains.add(Chain.NETNS_INPUT);
+        assertGolden("publish.restore", IptablesFirewall.transaction(Ruleset.empty(), chains,
+                new IptablesFirewall.Change(rules, List.of(), List.of(Rules.localnetGuard()))).render());
     }
 
     @Test
@@ -85,6 +89,7 @@ class RenderingTest {
         List<Rule> rules = new ArrayList<>(Rules.network(NET.tag(), "nsbr0", Inet.Cidr.parse("s", "10.89.0.0/24")));
         rules.addAll(Rules.publish(WEB.tag(), "nsbr0", ip("10.89.0.2"), ports()));
         rules.addAll(Rules.publish(WEB.tag(), "nsbr0", ip("fd00:89::2"), List.of(new PublishedPort(Protocol.TCP, null, 1, 2))));
+        rules.add(Rules.localnetGuard());
         for (Rule r : rules) {
             assertEquals(r, SavedRule.parse(r.chain().table().id(), r.appendLine()).toRule(), r.appendLine());
         }
