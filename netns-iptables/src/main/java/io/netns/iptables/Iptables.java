@@ -31,6 +31,9 @@ final class Iptables {
     private static final Pattern VERSION = Pattern.compile("v(\\d+)\\.(\\d+)\\.(\\d+)");
     private static final Pattern FAILED_LINE = Pattern.compile("line (\\d+) failed");
 
+    /** The installed tools, resolved and probed once per JVM. */
+    static final Iptables SYSTEM = system();
+
     private final List<Path> dirs;
     private final Map<String, Path> resolved = new ConcurrentHashMap<>();
     private final Map<Family, List<String>> waitOption = new ConcurrentHashMap<>();

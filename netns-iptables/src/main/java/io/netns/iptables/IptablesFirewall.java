@@ -57,6 +57,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * one restore per family that has rules of the owner. {@link #expose} skips the save when this JVM has
  * already seen its chain in that namespace (by namespace inode); if that turns out wrong (a namespace
  * with a reused inode, a flushed firewall) the restore fails and is retried once after a fresh read.
+ * On that fast path {@code expose} cannot see rules made before, so exposing the same opening twice for
+ * one owner writes it twice (both go with {@link #remove}); {@code addNetwork} and {@code publish} are
+ * idempotent.
  */
 public final class IptablesFirewall implements Firewall {
     private static final ReentrantLock JVM_LOCK = new ReentrantLock();
@@ -64,12 +67,19 @@ public final class IptablesFirewall implements Firewall {
 
     private final Iptables tools;
     private final Path lockFile;
-    /** (dev, ino, family) to the library chains known to exist with their jump. */
-    private final Map<String, Set<Chain>> known = new ConcurrentHashMap<>();
+    /**
+     * (dev, ino, family) to the library chains known to exist with their jump; per JVM, because
+     * {@link Firewall#load()} makes a new instance per call.
+     */
+    private static final Map<String, Set<Chain>> KNOWN = new ConcurrentHashMap<>();
+    private static FileChannel lockChannel;
+    private static FileLock fileLock;
+
+    private final Map<String, Set<Chain>> known = KNOWN;
 
     /** Uses the installed {@code iptables}; the constructor {@link java.util.ServiceLoader} calls. */
     public IptablesFirewall() {
-        this(Iptables.system(), defaultLockFile());
+        this(Iptables.SYSTEM, defaultLockFile());
     }
 
     IptablesFirewall(Iptables tools, Path lockFile) {
@@ -128,11 +138,20 @@ public final class IptablesFirewall implements Firewall {
         checkDistinct(list);
         Family family = Family.of(sandboxIp);
         List<Rule> desired = Rules.publish(tag, bridge, sandboxIp, list);
-        apply(host, family, Rules.chains(desired), false, rs -> {
+        boolean localnet = Rules.needsRouteLocalnet(sandboxIp, list);
+        Set<Chain> chains = new LinkedHashSet<>(Rules.chains(desired));
+        if (localnet) {
+            chains.add(Chain.NETNS_INPUT);
+        }
+        apply(host, family, chains, false, rs -> {
             checkNotPublished(rs, owner, desired, list);
             checkNotBound(host, family, list);
-            if (Rules.needsRouteLocalnet(sandboxIp, list)) {
+            List<Rule> first = new ArrayList<>();
+            if (localnet) {
                 enableRouteLocalnet(host);
+                if (rs.count(Rules.localnetGuard()) == 0) {
+                    first.add(Rules.localnetGuard());
+                }
             }
             List<Rule> add = new ArrayList<>();
             for (Rule r : desired) {
@@ -140,7 +159,7 @@ public final class IptablesFirewall implements Firewall {
                     add.add(r);
                 }
             }
-            return new Change(add, List.of());
+            return new Change(add, List.of(), first);
         });
     }
 
@@ -232,12 +251,28 @@ public final class IptablesFirewall implements Firewall {
 
     // ---- the transaction -------------------------------------------------------------------------
 
-    /** What a call changes, given the ruleset just read. */
-    record Change(List<Rule> add, List<SavedRule> delete) {
+    /**
+     * What a call changes, given the ruleset just read.
+     *
+     * @param add rules to append
+     * @param delete rules to delete
+     * @param first rules to insert first in their chain
+     */
+    record Change(List<Rule> add, List<SavedRule> delete, List<Rule> first) {
         static final Change NONE = new Change(List.of(), List.of());
 
+        Change(List<Rule> add, List<SavedRule> delete) {
+            this(add, delete, List.of());
+        }
+
         boolean isEmpty() {
-            return add.isEmpty() && delete.isEmpty();
+            return add.isEmpty() && delete.isEmpty() && first.isEmpty();
+        }
+
+        List<Rule> added() {
+            List<Rule> all = new ArrayList<>(first);
+            all.addAll(add);
+            return all;
         }
     }
 
@@ -260,23 +295,7 @@ public final class IptablesFirewall implements Firewall {
             if (change.isEmpty()) {
                 return;
             }
-            IptablesRestoreWriter w = new IptablesRestoreWriter();
-            if (!trusted) {
-                for (Chain c : chains) {
-                    if (!rs.hasChain(c)) {
-                        w.declare(c);
-                    }
-                    if (!rs.hasJump(c)) {
-                        w.insert(Rules.jump(c));
-                    }
-                }
-            }
-            for (SavedRule d : change.delete()) {
-                w.delete(d);
-            }
-            for (Rule a : change.add()) {
-                w.append(a);
-            }
+            IptablesRestoreWriter w = transaction(trusted ? null : rs, chains, change);
             try {
                 tools.restore(host, family, w.render());
             } catch (NetnsException e) {
@@ -296,13 +315,46 @@ public final class IptablesFirewall implements Firewall {
         }
     }
 
+    /**
+     * The restore input of one change: chains the ruleset lacks are declared, missing jumps inserted first
+     * in their built-in chain, then the deletions and the appends.
+     *
+     * @param current what iptables-save printed, or null when the chains are known to exist
+     * @param chains the chains the change writes to
+     * @param change the change
+     * @return the writer holding the transaction
+     */
+    static IptablesRestoreWriter transaction(Ruleset current, Set<Chain> chains, Change change) {
+        IptablesRestoreWriter w = new IptablesRestoreWriter();
+        if (current != null) {
+            for (Chain c : chains) {
+                if (!current.hasChain(c)) {
+                    w.declare(c);
+                }
+                if (!current.hasJump(c)) {
+                    w.insert(Rules.jump(c));
+                }
+            }
+        }
+        for (SavedRule d : change.delete()) {
+            w.delete(d);
+        }
+        for (Rule f : change.first()) {
+            w.insert(f);
+        }
+        for (Rule a : change.add()) {
+            w.append(a);
+        }
+        return w;
+    }
+
     /** Undoes the tables a failed multi-table restore did commit: what it added goes, what it deleted returns. */
     private void rollback(NetNamespace host, Family family, Ruleset before, Change change, NetnsException failure) {
         try {
             Ruleset after = parse(family, tools.save(host, family));
             IptablesRestoreWriter undo = new IptablesRestoreWriter();
             Map<Rule, Integer> added = new HashMap<>();
-            for (Rule r : change.add()) {
+            for (Rule r : change.added()) {
                 added.merge(r, 1, Integer::sum);
             }
             added.forEach((r, n) -> {
@@ -348,9 +400,6 @@ public final class IptablesFirewall implements Firewall {
         return host.device() + ":" + host.inode() + ":" + family;
     }
 
-    private FileChannel lockChannel;
-    private FileLock fileLock;
-
     /** This JVM's lock, then the lock file every JVM using this library takes. */
     private void lock() throws NetnsException {
         JVM_LOCK.lock();
@@ -374,7 +423,7 @@ public final class IptablesFirewall implements Firewall {
         JVM_LOCK.unlock();
     }
 
-    private void closeLock() {
+    private static void closeLock() {
         try {
             if (fileLock != null) {
                 fileLock.release();

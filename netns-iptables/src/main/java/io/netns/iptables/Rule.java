@@ -183,6 +183,11 @@ public record Rule(Chain chain, List<String> matches, String comment, List<Strin
             return set(src, false, "-s", Addr.cidr(cidr));
         }
 
+        /** @param cidr a network the source must not be in; @return this */
+        public Builder notSource(Inet.Cidr cidr) {
+            return set(src, true, "-s", Addr.cidr(cidr));
+        }
+
         /** @param address the source host; @return this */
         public Builder source(InetAddress address) {
             return set(src, false, "-s", host(address));
@@ -252,6 +257,20 @@ public record Rule(Chain chain, List<String> matches, String comment, List<Strin
          * @return this
          */
         public Builder ctstate(String... states) {
+            return ctstate(false, states);
+        }
+
+        /**
+         * Matches connections in none of the states: {@code -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT}.
+         *
+         * @param states among NEW, ESTABLISHED, RELATED, INVALID, UNTRACKED, SNAT, DNAT
+         * @return this
+         */
+        public Builder notCtstate(String... states) {
+            return ctstate(true, states);
+        }
+
+        private Builder ctstate(boolean negate, String... states) {
             if (states.length == 0) {
                 throw new IllegalArgumentException("ctstate needs a state");
             }
@@ -260,7 +279,11 @@ public record Rule(Chain chain, List<String> matches, String comment, List<Strin
                     throw new IllegalArgumentException("unknown conntrack state: \"" + Names.printable(s) + "\"");
                 }
             }
-            matches.addAll(List.of("-m", "conntrack", "--ctstate", String.join(",", states)));
+            matches.addAll(List.of("-m", "conntrack"));
+            if (negate) {
+                matches.add("!");
+            }
+            matches.addAll(List.of("--ctstate", String.join(",", states)));
             return this;
         }
 

@@ -1,0 +1,103 @@
+package io.netns.iptables;
+
+import static io.netns.iptables.Golden.assertGolden;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.netns.Exposure;
+import io.netns.Firewall.Owner;
+import io.netns.Protocol;
+import io.netns.PublishedPort;
+import io.netns.internal.Inet;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** What each Firewall call writes, pinned by golden restore inputs. */
+class RenderingTest {
+    static final Owner NET = Owner.network("lab", "nsbr0");
+    static final Owner WEB = Owner.sandbox("lab", "web");
+    static final Owner H1 = Owner.sandbox("lab", "h1");
+
+    static InetAddress ip(String s) {
+        return Inet.parse("ip", s);
+    }
+
+    static List<PublishedPort> ports() {
+        return List.of(new PublishedPort(Protocol.TCP, null, 8080, 80),
+                new PublishedPort(Protocol.UDP, ip("192.0.2.1"), 5353, 53),
+                new PublishedPort(Protocol.TCP, ip("127.0.0.1"), 8443, 443));
+    }
+
+    private static String firstUse(List<Rule> rules) {
+        return IptablesFirewall.transaction(Ruleset.empty(), Rules.chains(rules),
+                new IptablesFirewall.Change(rules, List.of())).render();
+    }
+
+    @Test
+    void addNetworkOnAFreshHost() {
+        assertGolden("network.restore", firstUse(Rules.network(NET.tag(), "nsbr0", Inet.Cidr.parse("s", "10.89.0.0/24"))));
+    }
+
+    @Test
+    void publishOnAFreshHost() {
+        List<Rule> rules = Rules.publish(WEB.tag(), "nsbr0", ip("10.89.0.2"), ports());
+        java.util.Set<Chain> chains = new java.util.LinkedHashSet<>(Rules.chains(rules));
+        chains.add(Chain.NETNS_INPUT);
+        assertGolden("publish.restore", IptablesFirewall.transaction(Ruleset.empty(), chains,
+                new IptablesFirewall.Change(rules, List.of(), List.of(Rules.localnetGuard()))).render());
+    }
+
+    @Test
+    void exposeOnAFreshHost() {
+        assertGolden("expose.restore", firstUse(Rules.expose(H1.tag(), List.of(
+                new Exposure(Protocol.TCP, new InetSocketAddress("192.0.2.1", 80)),
+                new Exposure(Protocol.UDP, new InetSocketAddress("0.0.0.0", 53))))));
+    }
+
+    @Test
+    void ipv6() {
+        List<Rule> rules = new ArrayList<>(Rules.network(NET.tag(), "nsbr0", Inet.Cidr.parse("s", "fd00:89::/64")));
+        rules.addAll(Rules.publish(WEB.tag(), "nsbr0", ip("fd00:89::2"), List.of(
+                new PublishedPort(Protocol.TCP, null, 8080, 80),
+                new PublishedPort(Protocol.TCP, ip("2001:db8::10"), 8443, 443))));
+        rules.addAll(Rules.expose(H1.tag(), List.of(new Exposure(Protocol.TCP, new InetSocketAddress("2001:db8::10", 22)))));
+        assertGolden("ipv6.restore", firstUse(rules));
+    }
+
+    @Test
+    void publishWhereTheChainsExistDeclaresNothing() {
+        Ruleset rs = Ruleset.parse(Golden.read("docker-host.save"));
+        List<Rule> rules = Rules.publish(Owner.sandbox("lab", "api").tag(), "nsbr0", ip("10.89.0.3"),
+                List.of(new PublishedPort(Protocol.TCP, null, 9000, 9000)));
+        assertGolden("publish-existing.restore", IptablesFirewall.transaction(rs, Rules.chains(rules),
+                new IptablesFirewall.Change(rules, List.of())).render());
+    }
+
+    @Test
+    void removeDeletesExactlyTheTaggedLines() {
+        Ruleset rs = Ruleset.parse(Golden.read("docker-host.save"));
+        IptablesRestoreWriter w = new IptablesRestoreWriter();
+        rs.tagged(WEB.tag()).forEach(w::delete);
+        assertGolden("remove-web.restore", w.render());
+    }
+
+    @Test
+    void everyRuleReadsBackEqual() {
+        List<Rule> rules = new ArrayList<>(Rules.network(NET.tag(), "nsbr0", Inet.Cidr.parse("s", "10.89.0.0/24")));
+        rules.addAll(Rules.publish(WEB.tag(), "nsbr0", ip("10.89.0.2"), ports()));
+        rules.addAll(Rules.publish(WEB.tag(), "nsbr0", ip("fd00:89::2"), List.of(new PublishedPort(Protocol.TCP, null, 1, 2))));
+        rules.add(Rules.localnetGuard());
+        for (Rule r : rules) {
+            assertEquals(r, SavedRule.parse(r.chain().table().id(), r.appendLine()).toRule(), r.appendLine());
+        }
+    }
+
+    @Test
+    void publishRejectsMixedFamilies() {
+        assertThrows(IllegalArgumentException.class, () -> Rules.publish(WEB.tag(), "nsbr0", ip("10.89.0.2"),
+                List.of(new PublishedPort(Protocol.TCP, ip("2001:db8::1"), 80, 80))));
+    }
+}
