@@ -1,0 +1,284 @@
+package io.netns.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Turns one {@code run.sh} invocation's raw results into the Markdown tables of {@code RESULTS.md}: every JMH
+ * score, then the ratios the issue sets targets for, each against a number measured in the same invocation
+ * (the C floor's {@code floor <key> <ns/op> <ops>} lines, the CNI peer's {@code peer ...} lines).
+ *
+ * <p>Usage: {@code Report <jmh.json> <floor.txt> [peer.txt]}; prints Markdown, and exits 1 when a target with
+ * both of its numbers present is missed (the tables are still printed; {@code run.sh} decides what a miss
+ * means for its exit code).
+ */
+public final class Report {
+    private final Map<String, double[]> jmh = new LinkedHashMap<>(); // short name → {score ns, error ns}
+    private final Map<String, Double> ext = new LinkedHashMap<>();   // "floor.key" / "peer.key" → ns/op
+    private final StringBuilder out = new StringBuilder();
+    private boolean missed;
+
+    private Report() {
+    }
+
+    /**
+     * @param args jmh.json, floor.txt, optional peer.txt
+     * @throws IOException if a file cannot be read
+     */
+    public static void main(String[] args) throws IOException {
+        Report r = new Report();
+        r.readJmh(Path.of(args[0]));
+        for (int i = 1; i < args.length; i++) {
+            r.readExternal(Path.of(args[i]));
+        }
+        r.scores();
+        r.ratios();
+        System.out.print(r.out);
+        System.exit(r.missed ? 1 : 0);
+    }
+
+    @SuppressWarnings("unchecked")
+    private void readJmh(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            return;
+        }
+        List<Object> runs = (List<Object>) new Json(Files.readString(file)).value();
+        out.append("| benchmark | mode | score | ± error (99.9%) | unit |\n|---|---|---:|---:|---|\n");
+        for (Object o : runs) {
+            Map<String, Object> run = (Map<String, Object>) o;
+            String name = (String) run.get("benchmark");
+            name = name.substring(name.lastIndexOf('.', name.lastIndexOf('.') - 1) + 1);
+            Map<String, Object> params = (Map<String, Object>) run.get("params");
+            if (params != null) {
+                name += params.toString().replace(", ", ",");
+            }
+            Map<String, Object> metric = (Map<String, Object>) run.get("primaryMetric");
+            double score = ((Number) metric.get("score")).doubleValue();
+            Object e = metric.get("scoreError");
+            double error = e instanceof Number ? ((Number) e).doubleValue() : Double.NaN;
+            String unit = (String) metric.get("scoreUnit");
+            double toNs = unit.startsWith("ns") ? 1 : unit.startsWith("us") ? 1e3 : unit.startsWith("ms") ? 1e6
+                    : unit.startsWith("s/") ? 1e9 : Double.NaN;
+            jmh.put(name, new double[] {score * toNs, error * toNs});
+            out.append("| ").append(name).append(" | ").append(run.get("mode")).append(" | ").append(fmt(score))
+                    .append(" | ").append(Double.isNaN(error) ? "—" : fmt(error)).append(" | ").append(unit).append(" |\n");
+        }
+        out.append('\n');
+    }
+
+    private void readExternal(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            return;
+        }
+        for (String line : Files.readAllLines(file)) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length >= 3 && (f[0].equals("floor") || f[0].equals("peer"))) {
+                ext.merge(f[0] + "." + f[1], Double.parseDouble(f[2]), (x, y) -> (x + y) / 2); // before + after JMH
+            }
+        }
+    }
+
+    private void scores() {
+        if (ext.isEmpty()) {
+            return;
+        }
+        out.append("| same-run reference (C floor: mean of its runs before and after JMH; peer) | ns/op |\n|---|---:|\n");
+        ext.forEach((k, v) -> out.append("| ").append(k).append(" | ").append(fmt(v)).append(" |\n"));
+        out.append('\n');
+    }
+
+    private void ratios() {
+        out.append("| comparison | ours | reference | ratio | target | verdict |\n|---|---:|---:|---:|---|---|\n");
+        ratio("switch: call() other ns and back / C setns round trip", "SwitchBenchmark.callOtherAndBack",
+                "floor.setns_roundtrip", 1.15);
+        absolute("re-entry: call() when already inside (home)", "SwitchBenchmark.reentryHome", 100);
+        diff("re-entry from inside a switch (nested − switch)", "SwitchBenchmark.reentryNested",
+                "SwitchBenchmark.callOtherAndBack");
+        ratio("executor hand-off / plain pool of the same shape", "SwitchBenchmark.executorSubmit",
+                "SwitchBenchmark.plainExecutorSubmit", Double.NaN);
+        inverse("ip netns exec true / call() switch (peer/ours)", "ProcessBenchmark.ipNetnsExec",
+                "SwitchBenchmark.callOtherAndBack");
+        ratio("fork true inside via call() / ip netns exec true", "ProcessBenchmark.forkTrueInside",
+                "ProcessBenchmark.ipNetnsExec", Double.NaN);
+        ratio("jnr-ffi setns pair (errno saved) / C setns round trip", "SwitchAnatomyBenchmark.jnrSetnsPair",
+                "floor.setns_roundtrip", Double.NaN);
+        ratio("Native.setns pair / C setns round trip", "SwitchAnatomyBenchmark.nativeSetnsPair",
+                "floor.setns_roundtrip", Double.NaN);
+        diff("jnr-ffi overhead per call (jnrGetpid − C getpid)", "SwitchAnatomyBenchmark.jnrGetpid", "floor.getpid");
+        ratio("namespace create+delete / C floor", "SetupBenchmark.namespaceCreateDelete", "floor.ns_create_delete",
+                Double.NaN);
+        ratio("none create+close / C floor (ns + lo up)", "SetupBenchmark.none", "floor.none_create_delete", 1.5);
+        absolute("container create+close (opens the joined stack, owner record)", "SetupBenchmark.container", Double.NaN);
+        absolute("host create+close (a handle on the host's stack, owner record)", "SetupBenchmark.host", Double.NaN);
+        inverse("CNI bridge lifecycle (ip netns add, ADD, DEL, ip netns del) / bridge create+close (peer/ours)", "peer.cni_bridge_lifecycle",
+                "SetupBenchmark.bridge");
+        ratio("bridge + published port / bridge", "SetupBenchmark.bridgePublished", "SetupBenchmark.bridge", Double.NaN);
+        inverse("ip link add veth / library veth (peer/ours)", "RtnlBenchmark.vethIpProcess", "RtnlBenchmark.vethLibrary");
+        inverse("ip link show (1,000) / library dump (peer/ours)", "RtnlBenchmark.dumpIpProcess", "RtnlBenchmark.dumpLibrary");
+        out.append('\n');
+    }
+
+    private Double get(String key) {
+        if (ext.containsKey(key)) {
+            return ext.get(key);
+        }
+        double[] v = jmh.get(key);
+        return v == null ? null : v[0];
+    }
+
+    private void ratio(String what, String ours, String ref, double target) {
+        Double a = get(ours);
+        Double b = get(ref);
+        String r = a == null || b == null ? "—" : String.format(Locale.ROOT, "%.2f×", a / b);
+        String verdict = Double.isNaN(target) ? "" : a == null || b == null ? "not run" : verdict(a / b <= target);
+        row(what + " (" + ours + " / " + ref + ")", a, b, r, Double.isNaN(target) ? "" : "≤ " + target + "×", verdict);
+    }
+
+    private void inverse(String what, String peer, String ours) {
+        Double p = get(peer);
+        Double o = get(ours);
+        row(what, o, p, p == null || o == null ? "—" : String.format(Locale.ROOT, "%.1f×", p / o), "", "");
+    }
+
+    private void diff(String what, String a, String b) {
+        Double x = get(a);
+        Double y = get(b);
+        row(what, x == null || y == null ? null : x - y, y, "—", "", "");
+    }
+
+    private void absolute(String what, String ours, double maxNs) {
+        Double a = get(ours);
+        boolean t = !Double.isNaN(maxNs);
+        row(what + " (" + ours + ")", a, Double.NaN, "—", t ? "≤ " + fmt(maxNs) + " ns" : "",
+                !t ? "" : a == null ? "not run" : verdict(a <= maxNs));
+    }
+
+    private String verdict(boolean ok) {
+        missed |= !ok;
+        return ok ? "ok" : "**MISSED**";
+    }
+
+    private void row(String what, Double ours, Double ref, String ratio, String target, String verdict) {
+        out.append("| ").append(what).append(" | ").append(ns(ours)).append(" | ").append(ns(ref)).append(" | ")
+                .append(ratio).append(" | ").append(target).append(" | ").append(verdict).append(" |\n");
+    }
+
+    private static String ns(Double v) {
+        if (v != null && v.isNaN()) {
+            return "—";
+        }
+        if (v == null) {
+            return "pending / not run";
+        }
+        double a = Math.abs(v);
+        return a >= 1e6 ? fmt(v / 1e6) + " ms" : a >= 1e4 ? fmt(v / 1e3) + " µs" : fmt(v) + " ns";
+    }
+
+    private static String fmt(double v) {
+        double a = Math.abs(v);
+        return String.format(Locale.ROOT, a >= 100 ? "%.0f" : a >= 10 ? "%.1f" : "%.2f", v);
+    }
+
+    /** Just enough JSON for JMH's result file: objects, arrays, strings, numbers, literals. */
+    private static final class Json {
+        private final String s;
+        private int i;
+
+        Json(String s) {
+            this.s = s;
+        }
+
+        Object value() {
+            ws();
+            char c = s.charAt(i);
+            if (c == '{') {
+                Map<String, Object> m = new LinkedHashMap<>();
+                i++;
+                ws();
+                if (s.charAt(i) == '}') {
+                    i++;
+                    return m;
+                }
+                while (true) {
+                    ws();
+                    String k = string();
+                    ws();
+                    i++; // ':'
+                    m.put(k, value());
+                    ws();
+                    if (s.charAt(i++) == '}') {
+                        return m;
+                    }
+                }
+            }
+            if (c == '[') {
+                List<Object> l = new ArrayList<>();
+                i++;
+                ws();
+                if (s.charAt(i) == ']') {
+                    i++;
+                    return l;
+                }
+                while (true) {
+                    l.add(value());
+                    ws();
+                    if (s.charAt(i++) == ']') {
+                        return l;
+                    }
+                }
+            }
+            if (c == '"') {
+                return string();
+            }
+            int start = i;
+            while (i < s.length() && ",}] \n\r\t".indexOf(s.charAt(i)) < 0) {
+                i++;
+            }
+            String lit = s.substring(start, i);
+            switch (lit) {
+                case "true":
+                    return Boolean.TRUE;
+                case "false":
+                    return Boolean.FALSE;
+                case "null":
+                    return null;
+                default:
+                    return lit.equals("NaN") ? Double.NaN : Double.parseDouble(lit);
+            }
+        }
+
+        private String string() {
+            StringBuilder b = new StringBuilder();
+            i++; // opening quote
+            while (true) {
+                char c = s.charAt(i++);
+                if (c == '"') {
+                    return b.toString();
+                }
+                if (c == '\\') {
+                    char e = s.charAt(i++);
+                    if (e == 'u') {
+                        b.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
+                        i += 4;
+                    } else {
+                        b.append(e == 'n' ? '\n' : e == 't' ? '\t' : e);
+                    }
+                } else {
+                    b.append(c);
+                }
+            }
+        }
+
+        private void ws() {
+            while (i < s.length() && Character.isWhitespace(s.charAt(i))) {
+                i++;
+            }
+        }
+    }
+}

@@ -1,0 +1,216 @@
+package io.netns.bench;
+
+import io.netns.NetNamespace;
+import io.netns.NetworkMode;
+import io.netns.Sandbox;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+/**
+ * Scale: N sandboxes (default 1,000) alive at once on one lab host, then all closed. Not a JMH benchmark —
+ * the state it measures is the N-th live sandbox, which no per-invocation harness can hold — but a program
+ * {@code run.sh} runs, printing a Markdown table and exiting 0 when every target holds, 1 when a footprint
+ * or clean-up target is missed (or a close failed), 3 when only the timing target is missed (timing on a
+ * shared machine is noise-prone, so {@code run.sh} fails on it only with {@code --strict}), 2 when the mode
+ * is not built yet (pending).
+ *
+ * <p>Targets (bridge mode, the issue's): creating the N-th costs ≤ 1.5× the 10th; a live sandbox costs
+ * ≤ 2 file descriptors and ≤ 16 KiB of heap; after close nothing is left.
+ *
+ * <p>How each is measured:
+ * <ul>
+ *   <li><b>cost of the k-th</b>: wall time of {@code host.create} for each sandbox; the "10th" is the median
+ *       of sandboxes 6..15 and the "N-th" the median of the last 10, so one scheduler hiccup on a shared
+ *       machine does not decide the verdict;</li>
+ *   <li><b>fds</b>: entries of {@code /proc/self/fd} after the 10th and after the N-th, divided by N-10 (the
+ *       slope, so per-host one-offs like a bridge's netlink socket do not count per sandbox);</li>
+ *   <li><b>heap</b>: {@code MemoryMXBean} heap used after {@code System.gc()} (three times, with a pause)
+ *       at the same two points, divided by N-10. Retained-size accuracy is that of a full GC's result
+ *       (±some KiB over the whole run, i.e. a few bytes per sandbox at N = 1,000);</li>
+ *   <li><b>nothing left</b>: after closing every sandbox and the lab, no {@code /run/netns/<name>} and no
+ *       owner record of ours exists, and the fd count after closing the sandboxes is back to what it was
+ *       before the first (after one warm-up sandbox made and closed).</li>
+ * </ul>
+ *
+ * <p>Usage: {@code java -cp benchmarks.jar io.netns.bench.ScaleCheck [bridge|container|host] [N]}. The
+ * {@code container} and {@code host} modes are not the issue's target, but run before bridge mode lands and
+ * measure the same per-sandbox bookkeeping without a network of their own.
+ */
+public final class ScaleCheck {
+    private ScaleCheck() {
+    }
+
+    /**
+     * @param args mode (default bridge) and N (default 1000)
+     * @throws Exception on failure, after cleaning up
+     */
+    public static void main(String[] args) throws Exception {
+        String modeName = args.length > 0 ? args[0] : "bridge";
+        int n = args.length > 1 ? Integer.parseInt(args[1]) : 1000;
+        if (n < 30) {
+            throw new IllegalArgumentException("N must be at least 30: " + n);
+        }
+        List<String> rows = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        boolean ok = true;
+        long fd0 = -1;
+        long fdAfter = -1;
+        NetNamespace joinable = null;
+        Lab lab = Lab.open("sc");
+        List<Sandbox> live = new ArrayList<>();
+        long[] nanos = new long[n + 1];
+        double fdPer;
+        double heapPer;
+        long closeNanos;
+        try {
+            NetworkMode mode;
+            switch (modeName) {
+                case "bridge":
+                    mode = NetworkMode.bridge().name(Names.unique("br").substring(6)).subnet("10.213.16.0/21");
+                    break;
+                case "host":
+                    mode = NetworkMode.host();
+                    break;
+                case "container":
+                    joinable = NetNamespace.create(Names.unique("scj"));
+                    mode = NetworkMode.container(joinable.path());
+                    break;
+                default:
+                    throw new IllegalArgumentException("mode must be bridge, container or host: " + modeName);
+            }
+            // Warm-up: one sandbox made and closed, so lazily opened JVM and library descriptors (class path
+            // jars, the jnr-ffi library, the initial namespace handle) are counted in the baseline, not as leaks.
+            try {
+                lab.host().create(Names.unique("w"), mode).close();
+            } catch (UnsupportedOperationException notYet) {
+                System.out.println("| ScaleCheck " + modeName + " | pending: " + notYet.getMessage() + " |");
+                System.exit(closeAll(live, lab, joinable) ? 2 : 1);
+                return;
+            }
+            fd0 = fds();
+            long fd10 = 0;
+            long heap10 = 0;
+            for (int i = 1; i <= n; i++) {
+                String name = Names.unique("s");
+                long t0 = System.nanoTime();
+                Sandbox s = lab.host().create(name, mode);
+                nanos[i] = System.nanoTime() - t0;
+                names.add(name);
+                live.add(s);
+                if (i == 10) {
+                    fd10 = fds();
+                    heap10 = heapAfterGc();
+                }
+            }
+            long fdN = fds();
+            long heapN = heapAfterGc();
+            fdPer = (fdN - fd10) / (double) (n - 10);
+            heapPer = (heapN - heap10) / (double) (n - 10);
+            long t0 = System.nanoTime();
+            ok &= closeSandboxes(live);
+            closeNanos = System.nanoTime() - t0;
+            fdAfter = fds();
+            ok &= closeAll(live, lab, joinable);
+            lab = null;
+        } finally {
+            if (lab != null) {
+                closeAll(live, lab, joinable);
+            }
+        }
+        double tenth = median(nanos, 6, 15);
+        double last = median(nanos, n - 9, n);
+        double ratio = last / tenth;
+        long leftNs = names.stream().filter(x -> Files.exists(NetNamespace.NETNS_DIR.resolve(x))).count();
+        long leftRecords = names.stream().filter(x -> Files.exists(Path.of("/run/netns.d/sandboxes", x))).count();
+        boolean timeOk = ratio <= 1.5;
+        boolean fdOk = fdPer <= 2.0;
+        boolean heapOk = heapPer <= 16 * 1024;
+        boolean leftOk = leftNs == 0 && leftRecords == 0 && fdAfter <= fd0;
+        ok &= fdOk & heapOk & leftOk;
+        rows.add(row("create, 10th (median of 6..15)", ms(tenth), "", ""));
+        rows.add(row("create, " + n + "th (median of last 10)", ms(last), "≤ 1.5× 10th", verdict(timeOk, String.format(Locale.ROOT, "%.2f×", ratio))));
+        rows.add(row("create, mean of all " + n, ms(Arrays.stream(nanos, 1, n + 1).average().orElse(0)), "", ""));
+        rows.add(row("fds per live sandbox", String.format(Locale.ROOT, "%.2f", fdPer), "≤ 2", verdict(fdOk, "")));
+        rows.add(row("heap per live sandbox", String.format(Locale.ROOT, "%.1f KiB", heapPer / 1024), "≤ 16 KiB", verdict(heapOk, "")));
+        rows.add(row("close all " + n, ms(closeNanos), "", ""));
+        rows.add(row("left after close", leftNs + " namespaces, " + leftRecords + " owner records, fds " + fd0 + " → " + fdAfter,
+                "nothing", verdict(leftOk, "")));
+        System.out.println("| ScaleCheck, " + modeName + ", N = " + n + " | value | target | verdict |");
+        System.out.println("|---|---|---|---|");
+        rows.forEach(System.out::println);
+        System.exit(!ok ? 1 : timeOk ? 0 : 3);
+    }
+
+    private static boolean closeSandboxes(List<Sandbox> live) {
+        boolean ok = true;
+        for (int i = live.size() - 1; i >= 0; i--) {
+            try {
+                live.get(i).close();
+            } catch (Exception e) {
+                System.err.println("close " + live.get(i) + ": " + e);
+                ok = false;
+            }
+        }
+        live.clear();
+        return ok;
+    }
+
+    private static boolean closeAll(List<Sandbox> live, Lab lab, NetNamespace joinable) {
+        boolean ok = closeSandboxes(live);
+        try {
+            lab.close();
+        } catch (Exception e) {
+            System.err.println("close lab: " + e);
+            ok = false;
+        }
+        if (joinable != null) {
+            try {
+                joinable.close();
+                joinable.delete();
+            } catch (Exception e) {
+                System.err.println("delete " + joinable + ": " + e);
+                ok = false;
+            }
+        }
+        return ok;
+    }
+
+    private static String row(String what, String value, String target, String verdict) {
+        return "| " + what + " | " + value + " | " + target + " | " + verdict + " |";
+    }
+
+    private static String verdict(boolean ok, String detail) {
+        return (ok ? "ok" : "MISSED") + (detail.isEmpty() ? "" : " (" + detail + ")");
+    }
+
+    private static String ms(double nanos) {
+        return String.format(Locale.ROOT, "%.3f ms", nanos / 1e6);
+    }
+
+    private static double median(long[] a, int from, int to) {
+        long[] w = Arrays.copyOfRange(a, from, to + 1);
+        Arrays.sort(w);
+        return w.length % 2 == 1 ? w[w.length / 2] : (w[w.length / 2 - 1] + w[w.length / 2]) / 2.0;
+    }
+
+    static long fds() throws IOException {
+        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
+            return s.count() - 1; // the directory stream's own fd
+        }
+    }
+
+    static long heapAfterGc() throws InterruptedException {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(50);
+        }
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+}
