@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
  * is born there; the thread switches back at once and waits for it from outside. Argument lists only,
  * never a shell.
  */
-final class Iptables {
+class Iptables {
     /** The Debian package that ships the tools. */
     static final String PACKAGE = "iptables";
     private static final long TIMEOUT_SECONDS = 60;
