@@ -46,6 +46,9 @@ class IptablesFirewallIT {
     void tearDown() throws Exception {
         if (lab != null) {
             lab.close();
+            // the machine's own firewall never saw the lab (read only: iptables-save in the JVM's namespace)
+            String real = Lab.run(List.of("iptables-save")) + Lab.run(List.of("ip6tables-save"));
+            assertFalse(real.contains(lab.prefix), real);
         }
     }
 
