@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
  * is born there; the thread switches back at once and waits for it from outside. Argument lists only,
  * never a shell.
  */
-final class Iptables {
+class Iptables {
     /** The Debian package that ships the tools. */
     static final String PACKAGE = "iptables";
     private static final long TIMEOUT_SECONDS = 60;
@@ -99,10 +99,15 @@ final class Iptables {
         if (r4.exit != 0) {
             throw NetnsException.failure(Family.IPV4.save(), "iptables-save in " + ns + " exited with " + r4.exit + ": " + r4.err.strip());
         }
-        if (r6.exit != 0) {
+        if (r6.exit != 0 && ipv6Enabled(ns)) {
             throw NetnsException.failure(Family.IPV6.save(), "ip6tables-save in " + ns + " exited with " + r6.exit + ": " + r6.err.strip());
         }
-        return new String[] {r4.out, r6.out};
+        return new String[] {r4.out, r6.exit == 0 ? r6.out : ""};
+    }
+
+    /** @return false when the kernel has no IPv6 (booted with ipv6.disable=1): no ip6tables rules can exist */
+    private static boolean ipv6Enabled(NetNamespace ns) throws NetnsException {
+        return ns.call(() -> Files.exists(Path.of("/proc/thread-self/net/if_inet6")));
     }
 
     /**

@@ -170,11 +170,11 @@ public final class IptablesFirewall implements Firewall {
         for (Exposure e : openings) {
             byFamily.computeIfAbsent(Family.of(e.address().getAddress()), f -> new ArrayList<>()).add(e);
         }
-        List<Family> done = new ArrayList<>();
+        Map<Family, Change> done = new EnumMap<>(Family.class);
         for (Map.Entry<Family, List<Exposure>> en : byFamily.entrySet()) {
             List<Rule> desired = Rules.expose(tag, en.getValue());
             try {
-                apply(host, en.getKey(), Rules.chains(desired), true, rs -> {
+                done.put(en.getKey(), apply(host, en.getKey(), Rules.chains(desired), true, rs -> {
                     List<Rule> add = new ArrayList<>();
                     for (Rule r : desired) {
                         if (rs.count(r) == 0) {
@@ -182,16 +182,20 @@ public final class IptablesFirewall implements Firewall {
                         }
                     }
                     return new Change(add, List.of());
-                });
-                done.add(en.getKey());
+                }));
             } catch (NetnsException e) {
-                for (Family f : done) { // the other family's openings: take them back
+                done.forEach((f, change) -> { // the other family's openings of this call: take them back
+                    if (change.isEmpty()) {
+                        return;
+                    }
+                    IptablesRestoreWriter undo = new IptablesRestoreWriter();
+                    change.added().forEach(undo::delete);
                     try {
-                        removeFamily(host, f, tag, tools.save(host, f));
+                        tools.restore(host, f, undo.render());
                     } catch (NetnsException suppressed) {
                         e.addSuppressed(suppressed);
                     }
-                }
+                });
                 throw e;
             }
         }
@@ -281,7 +285,8 @@ public final class IptablesFirewall implements Firewall {
         Change plan(Ruleset current) throws NetnsException;
     }
 
-    private void apply(NetNamespace host, Family family, Set<Chain> chains, boolean mayTrustCache, Planner planner)
+    /** Reads (unless the cache may be trusted), plans, writes; returns what was applied. */
+    private Change apply(NetNamespace host, Family family, Set<Chain> chains, boolean mayTrustCache, Planner planner)
             throws NetnsException {
         lock();
         try {
@@ -293,7 +298,7 @@ public final class IptablesFirewall implements Firewall {
             }
             Change change = planner.plan(rs);
             if (change.isEmpty()) {
-                return;
+                return change;
             }
             IptablesRestoreWriter w = transaction(trusted ? null : rs, chains, change);
             try {
@@ -301,8 +306,7 @@ public final class IptablesFirewall implements Firewall {
             } catch (NetnsException e) {
                 if (trusted) {
                     known.remove(key);
-                    apply(host, family, chains, false, planner);
-                    return;
+                    return apply(host, family, chains, false, planner);
                 }
                 if (w.tables().size() > 1) {
                     rollback(host, family, rs, change, e);
@@ -310,6 +314,7 @@ public final class IptablesFirewall implements Firewall {
                 throw e;
             }
             known.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet()).addAll(chains);
+            return change;
         } finally {
             unlock();
         }

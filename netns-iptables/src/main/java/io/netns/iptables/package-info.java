@@ -1,2 +1,30 @@
-/** See the module's README section. */
+/**
+ * The {@link io.netns.Firewall} implementation over {@code iptables-restore} and {@code iptables-save}
+ * (and {@code ip6tables-*}): {@link io.netns.iptables.IptablesFirewall}, registered in
+ * {@code META-INF/services/io.netns.Firewall}.
+ *
+ * <p>The rule model is plain values: a {@link io.netns.iptables.Rule} (chain, match arguments, owner comment,
+ * target) is checked when it is made and renders to the line {@code iptables-save} would print for it;
+ * {@link io.netns.iptables.Ruleset} parses a dump back, keeping foreign rules as opaque lines;
+ * {@link io.netns.iptables.IptablesRestoreWriter} builds one {@code --noflush} transaction.
+ *
+ * <p>What a bridge network, a published port and a host-mode opening write (network {@code nsbr0},
+ * subnet {@code 10.89.0.0/24}, sandbox {@code 10.89.0.2}, {@code -p 8080:80}, opening {@code 192.0.2.1:7000}):
+ * <pre>
+ * *filter
+ * -A NETNS-INPUT ! -s 127.0.0.0/8 -d 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -m comment --comment "netns:localnet-guard" -j DROP
+ * -A NETNS-INPUT -d 192.0.2.1/32 -p tcp -m tcp --dport 7000 -m comment --comment "netns:lab/sandbox/h1" -j ACCEPT
+ * -A NETNS-FORWARD -i nsbr0 -m comment --comment "netns:lab/network/nsbr0" -j ACCEPT
+ * -A NETNS-FORWARD -o nsbr0 -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment "netns:lab/network/nsbr0" -j ACCEPT
+ * -A NETNS-FORWARD -d 10.89.0.2/32 ! -i nsbr0 -o nsbr0 -p tcp -m tcp --dport 80 -m conntrack --ctstate DNAT -m comment --comment "netns:lab/sandbox/web" -j ACCEPT
+ * *nat
+ * -A NETNS-PREROUTING ! -d 127.0.0.0/8 -p tcp -m tcp --dport 8080 -m addrtype --dst-type LOCAL -m comment --comment "netns:lab/sandbox/web" -j DNAT --to-destination 10.89.0.2:80
+ * -A NETNS-OUTPUT -p tcp -m tcp --dport 8080 -m addrtype --dst-type LOCAL -m comment --comment "netns:lab/sandbox/web" -j DNAT --to-destination 10.89.0.2:80
+ * -A NETNS-POSTROUTING -s 10.89.0.0/24 ! -o nsbr0 -m comment --comment "netns:lab/network/nsbr0" -j MASQUERADE
+ * -A NETNS-POSTROUTING -s 10.89.0.0/24 -o nsbr0 -m conntrack --ctstate DNAT -m comment --comment "netns:lab/network/nsbr0" -j MASQUERADE
+ * -A NETNS-POSTROUTING -s 127.0.0.0/8 -o nsbr0 -m comment --comment "netns:lab/network/nsbr0" -j MASQUERADE
+ * </pre>
+ * plus, once per chain, {@code -I INPUT 1 -m comment --comment "netns:chain" -j NETNS-INPUT} and its
+ * siblings. The golden files under {@code src/test/resources/golden} pin every variant.
+ */
 package io.netns.iptables;

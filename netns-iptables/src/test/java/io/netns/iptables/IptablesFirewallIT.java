@@ -46,6 +46,9 @@ class IptablesFirewallIT {
     void tearDown() throws Exception {
         if (lab != null) {
             lab.close();
+            // the machine's own firewall never saw the lab (read only: iptables-save in the JVM's namespace)
+            String real = Lab.run(List.of("iptables-save")) + Lab.run(List.of("ip6tables-save"));
+            assertFalse(real.contains(lab.prefix), real);
         }
     }
 
@@ -297,6 +300,34 @@ class IptablesFirewallIT {
         System.out.printf("median of 7: publish(2 ports) %.1f ms, expose %.1f ms, remove %.1f ms%n", pub[3] / 1e6,
                 exp[3] / 1e6, rem[3] / 1e6);
         assertEquals(List.of(), lines(lab.save(), web.tag()));
+    }
+
+    @Test
+    void aChangeThatFailsHalfWayIsRolledBack(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        fw.addNetwork(lab.host, net, Lab.BRIDGE, Lab.SUBNET);
+        String before = lab.save();
+        // commits the filter table for real, then fails as if the nat table had been refused
+        Iptables halfWay = new Iptables(List.of(Path.of("/usr/sbin"), Path.of("/sbin"))) {
+            private boolean failed;
+
+            @Override
+            void restore(io.netns.NetNamespace ns, Family family, String input) throws NetnsException {
+                int nat = input.indexOf("*nat\n");
+                if (!failed && input.startsWith("*filter\n") && nat > 0) {
+                    failed = true;
+                    super.restore(ns, family, input.substring(0, nat));
+                    throw NetnsException.failure("iptables-restore", "simulated failure of the nat table");
+                }
+                super.restore(ns, family, input);
+            }
+        };
+        IptablesFirewall f = new IptablesFirewall(halfWay, dir.resolve("lock"));
+        NetnsException e = assertThrows(NetnsException.class, () -> f.publish(lab.host, web, Lab.BRIDGE, ip(Lab.SBX_IP),
+                List.of(new PublishedPort(Protocol.TCP, ip(Lab.HOST_IP), 8080, 80))));
+        assertTrue(e.getMessage().contains("simulated"), e.getMessage());
+        String after = lab.save();
+        assertEquals(List.of(), lines(after, web.tag()), after);
+        assertEquals(lines(before, net.tag()), lines(after, net.tag()));
     }
 
     @Test

@@ -185,19 +185,19 @@ final class Lab implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
-        Exception failure = null;
+    public void close() throws IOException {
+        IOException failure = null;
         for (AutoCloseable c : closeables) {
             try {
                 c.close();
             } catch (Exception e) {
-                failure = e;
+                failure = new IOException("closing " + c, e);
             }
         }
         for (NetNamespace n : all) {
             try {
                 n.delete();
-            } catch (Exception e) {
+            } catch (IOException e) {
                 failure = e;
             }
             n.close();
