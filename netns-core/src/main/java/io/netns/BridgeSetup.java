@@ -106,7 +106,7 @@ final class BridgeSetup {
         if (rtnl.link(bridge).isPresent()) {
             for (Addr a : rtnl.addresses(bridge)) {
                 if (a.address() instanceof Inet4Address) {
-                    return new Network(bridge, maskedOf(a.address(), a.prefixLength()), a.address(), false);
+                    return new Network(bridge, Cidr.of(a.address(), a.prefixLength()), a.address(), false);
                 }
             }
             throw NetnsException.failure("bridge network", "link '" + bridge + "' exists on " + host
@@ -133,19 +133,6 @@ final class BridgeSetup {
         }
         Ipam.reset(host.id(), bridge);
         return new Network(bridge, subnet, gateway, true);
-    }
-
-    private static Cidr maskedOf(InetAddress a, int prefix) {
-        byte[] b = a.getAddress();
-        for (int i = 0; i < b.length; i++) {
-            int bits = Math.max(0, Math.min(8, prefix - i * 8));
-            b[i] &= (byte) (0xff << (8 - bits));
-        }
-        try {
-            return new Cidr(InetAddress.getByAddress(b), prefix);
-        } catch (java.net.UnknownHostException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private static Firewall optionalFirewall() {

@@ -92,6 +92,15 @@ public final class Inet {
             return c;
         }
 
+        /**
+         * @param address any address of the block
+         * @param prefix the prefix length
+         * @return the block, host bits cleared
+         */
+        public static Cidr of(InetAddress address, int prefix) {
+            return new Cidr(mask(address, prefix), prefix);
+        }
+
         /** @return whether the address is inside this block */
         public boolean contains(InetAddress a) {
             return a.getClass() == network.getClass() && mask(a, prefix).equals(network);
