@@ -1,5 +1,6 @@
 package io.netns;
 
+import io.netns.internal.Failures;
 import java.util.ArrayDeque;
 import java.util.Deque;
 
@@ -24,44 +25,39 @@ final class Cleanup {
     }
 
     /**
-     * Runs every step, last made first.
+     * Runs every step, last made first, each even when an earlier one failed.
      *
-     * @return the first failure with the others suppressed, or null when all succeeded
+     * @param failures where the failures go
      */
-    NetnsException runAll() {
-        NetnsException failure = null;
+    void runAll(Failures failures) {
         while (true) {
             String what;
             Step step;
             synchronized (this) {
                 if (steps.isEmpty()) {
-                    return failure;
+                    return;
                 }
                 what = names.pop();
                 step = steps.pop();
             }
             try {
                 step.undo();
+            } catch (NetnsException e) {
+                failures.add(e);
             } catch (Exception e) {
-                NetnsException n = e instanceof NetnsException ? (NetnsException) e
-                        : NetnsException.failure("cleanup", "removing " + what + " failed: " + e);
-                if (n != e) {
-                    n.initCause(e);
-                }
-                if (failure == null) {
-                    failure = n;
-                } else {
-                    failure.addSuppressed(n);
-                }
+                NetnsException n = NetnsException.failure("cleanup", "removing " + what + " failed: " + e);
+                n.initCause(e);
+                failures.add(n);
             }
         }
     }
 
     /** Runs every step after a failed setup, adding cleanup failures to the setup's. */
     void undoAfter(Throwable setupFailure) {
-        NetnsException e = runAll();
-        if (e != null) {
-            setupFailure.addSuppressed(e);
+        Failures failures = new Failures();
+        runAll(failures);
+        if (failures.first() != null) {
+            setupFailure.addSuppressed(failures.first());
         }
     }
 }

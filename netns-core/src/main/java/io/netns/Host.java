@@ -1,5 +1,6 @@
 package io.netns;
 
+import io.netns.internal.Failures;
 import io.netns.internal.Names;
 import io.netns.rtnl.RtnlClient;
 import java.util.ArrayList;
@@ -217,27 +218,11 @@ public final class Host implements AutoCloseable {
             closed = true;
             open = new ArrayList<>(sandboxes.values());
         }
-        NetnsException failure = null;
+        Failures failures = new Failures();
         for (int i = open.size() - 1; i >= 0; i--) {
-            try {
-                open.get(i).close();
-            } catch (NetnsException e) {
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
+            failures.run(open.get(i)::close);
         }
-        try {
-            SandboxSetup.closeHost(this);
-        } catch (NetnsException e) {
-            if (failure == null) {
-                failure = e;
-            } else {
-                failure.addSuppressed(e);
-            }
-        }
+        failures.run(() -> SandboxSetup.closeHost(this));
         synchronized (this) {
             if (rtnl != null) {
                 rtnl.close();
@@ -248,19 +233,9 @@ public final class Host implements AutoCloseable {
             namespace.close();
         }
         if (deleteOnClose) {
-            try {
-                namespace.delete();
-            } catch (NetnsException e) {
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
+            failures.run(namespace::delete);
         }
-        if (failure != null) {
-            throw failure;
-        }
+        failures.throwIfAny();
     }
 
     /** @return {@code Host(lab1)} */

@@ -205,6 +205,11 @@ public final class NetNamespace implements AutoCloseable {
         }
     }
 
+    /** Wraps a descriptor whose identity the caller already knows: no stat, no check. */
+    static NetNamespace adopt(int fd, long dev, long ino) {
+        return new NetNamespace(fd, dev, ino, null, Path.of("/proc/self/fd/" + fd));
+    }
+
     private static long nsfsDevice() throws IOException {
         long d = nsfsDev;
         if (d == 0) {

@@ -1,5 +1,6 @@
 package io.netns;
 
+import io.netns.internal.Failures;
 import io.netns.rtnl.Addr;
 import io.netns.rtnl.RtnlClient;
 import java.net.InetAddress;
@@ -198,26 +199,17 @@ public final class Sandbox implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        NetnsException failure = null;
+        Failures failures = new Failures();
         for (Sandbox j : joiners) {
-            try {
-                j.close();
-            } catch (NetnsException e) {
-                failure = e;
-            }
+            failures.run(j::close);
         }
         stopProcesses();
-        NetnsException e = cleanup.runAll();
+        cleanup.runAll(failures);
         if (joined != null) {
             joined.joiners.remove(this);
         }
         host.forget(this);
-        if (failure != null && e != null) {
-            e.addSuppressed(failure);
-        }
-        if (e != null || failure != null) {
-            throw e != null ? e : failure;
-        }
+        failures.throwIfAny();
     }
 
     private void stopProcesses() {

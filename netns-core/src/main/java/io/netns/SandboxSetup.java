@@ -1,5 +1,6 @@
 package io.netns;
 
+import io.netns.internal.Failures;
 import io.netns.internal.OwnerRecord;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -71,12 +72,12 @@ final class SandboxSetup {
 
     static List<String> reclaim(Host host) throws NetnsException {
         List<String> reclaimed = new ArrayList<>();
-        NetnsException failure = null;
+        Failures failures = new Failures();
         for (OwnerRecord r : OwnerRecord.all()) {
             if (!host.id().equals(r.get("host")) || r.ownerAlive()) {
                 continue;
             }
-            try {
+            failures.run(() -> {
                 if (r.get("netns") != null && Files.exists(NetNamespace.NETNS_DIR.resolve(r.get("netns")))) {
                     NetNamespace.deleteNamed(r.get("netns"));
                 }
@@ -86,26 +87,10 @@ final class SandboxSetup {
                 }
                 r.remove();
                 reclaimed.add(r.name());
-            } catch (NetnsException e) {
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
+            });
         }
-        try {
-            reclaimRules(host);
-        } catch (NetnsException e) {
-            if (failure == null) {
-                failure = e;
-            } else {
-                failure.addSuppressed(e);
-            }
-        }
-        if (failure != null) {
-            throw failure;
-        }
+        failures.run(() -> reclaimRules(host));
+        failures.throwIfAny();
         return reclaimed;
     }
 

@@ -70,7 +70,9 @@ final class ThreadNs {
         boolean ownBack = false;
         try {
             if (back == null) {
-                back = NetNamespace.openPath(THREAD_SELF_NS, null);
+                // Born elsewhere than the initial stack: hold home only while away. Its identity is known
+                // (isHome above learned it), so a bare open is enough.
+                back = NetNamespace.adopt(Native.open(THREAD_SELF_NS.toString(), Native.O_RDONLY, 0), homeDev, homeIno);
                 ownBack = true;
             }
             Native.setns(target.fd());

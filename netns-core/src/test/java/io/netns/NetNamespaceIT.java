@@ -275,6 +275,33 @@ class NetNamespaceIT {
     }
 
     @Test
+    void aThreadBornInsideSwitchesElsewhereAndComesBackToItsBirthNamespace() throws Exception {
+        try (NetNamespace a = create("home"); NetNamespace b = create("away")) {
+            long[] seen = new long[3];
+            a.run(() -> {
+                Thread t = new Thread(() -> {
+                    try {
+                        for (int i = 0; i < 100; i++) {
+                            seen[0] = b.call(NetNamespaceIT::threadInode);
+                            seen[1] = threadInode();
+                        }
+                        seen[2] = a.call(NetNamespaceIT::threadInode); // home already: no switch
+                    } catch (Exception e) {
+                        throw new RuntimeException(e);
+                    }
+                });
+                t.start();
+                t.join();
+            });
+            assertEquals(b.inode(), seen[0]);
+            assertEquals(a.inode(), seen[1], "back in the namespace it was born in");
+            assertEquals(a.inode(), seen[2]);
+            a.delete();
+            b.delete();
+        }
+    }
+
+    @Test
     void aFailedWayBackPoisonsTheThreadForEveryLaterCall() throws Exception {
         NetNamespace a = create("p1");
         NetNamespace b = create("p2");

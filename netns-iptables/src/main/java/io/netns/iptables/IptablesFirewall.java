@@ -6,6 +6,7 @@ import io.netns.NetNamespace;
 import io.netns.NetnsException;
 import io.netns.Protocol;
 import io.netns.PublishedPort;
+import io.netns.internal.Failures;
 import io.netns.internal.Inet;
 import io.netns.internal.Names;
 import java.io.IOException;
@@ -207,21 +208,11 @@ public final class IptablesFirewall implements Firewall {
         lock();
         try {
             String[] saves = tools.saveBoth(host);
-            NetnsException failure = null;
+            Failures failures = new Failures();
             for (Family f : Family.values()) {
-                try {
-                    removeFamily(host, f, tag, saves[f.ordinal()]);
-                } catch (NetnsException e) {
-                    if (failure == null) {
-                        failure = e;
-                    } else {
-                        failure.addSuppressed(e);
-                    }
-                }
+                failures.run(() -> removeFamily(host, f, tag, saves[f.ordinal()]));
             }
-            if (failure != null) {
-                throw failure;
-            }
+            failures.throwIfAny();
         } finally {
             unlock();
         }
