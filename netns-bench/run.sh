@@ -10,8 +10,9 @@
 #   --no-build  use the existing target/benchmarks.jar and target/floor.
 #   --scale N   ScaleCheck with N sandboxes (default 1000; 100 with --smoke).
 #   -- ...      passed to JMH, e.g. -- 'SwitchBenchmark' -f 1 -wi 2 -i 3 -w 1s -r 1s
-# Needs root. Makes only bench-* namespaces (and lab hosts), never touches the machine's own stack, and
-# fails when any bench-* namespace or owner record is left afterwards.
+# Needs root. Makes only bench-<run>.* namespaces (and lab hosts), never touches the machine's own stack,
+# and fails when any of them or an owner record of them is left afterwards. JMH allows one instance per
+# machine (/tmp/jmh.lock): a concurrent JMH run elsewhere makes this one fail, by JMH's design.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -40,6 +41,10 @@ if [ "$(id -u)" != 0 ]; then
     echo "run.sh: needs root (namespaces need CAP_SYS_ADMIN and CAP_NET_ADMIN)" >&2
     exit 1
 fi
+
+# Every name this run makes starts with bench-$NETNS_BENCH_RUN. (Names.java), so the leak check below is not
+# confused by another run of the benchmarks on the same machine.
+export NETNS_BENCH_RUN=r$(printf '%x' $(( $$ % 4096 )))
 
 log() { printf '\n== %s\n' "$*" >&2; }
 failures=()
@@ -88,7 +93,7 @@ fi
 : > "$RESULTS/peer.txt"
 if [ -x /usr/lib/cni/bridge ]; then
     log "CNI peer: bridge + host-local, $cni_iterations lifecycles inside a lab namespace"
-    lab=bench-cnilab$$
+    lab=bench-$NETNS_BENCH_RUN.cnilab
     data=/run/bench-cni-$$
     ip netns add "$lab"
     # The plugin runs inside the lab namespace, so its bridge, veth host ends and masquerade rules live
@@ -102,10 +107,10 @@ conf='{"cniVersion":"1.0.0","name":"benchcni","type":"bridge","bridge":"benchcni
 ip link set lo up
 export CNI_PATH=/usr/lib/cni CNI_IFNAME=eth0
 one() {
-    ip netns add "bench-cni$$-$1"
-    CNI_COMMAND=ADD CNI_CONTAINERID="c$1" CNI_NETNS="/run/netns/bench-cni$$-$1" /usr/lib/cni/bridge <<<"$conf" >/dev/null
-    CNI_COMMAND=DEL CNI_CONTAINERID="c$1" CNI_NETNS="/run/netns/bench-cni$$-$1" /usr/lib/cni/bridge <<<"$conf" >/dev/null
-    ip netns del "bench-cni$$-$1"
+    ip netns add "bench-$NETNS_BENCH_RUN.cni$1"
+    CNI_COMMAND=ADD CNI_CONTAINERID="c$1" CNI_NETNS="/run/netns/bench-$NETNS_BENCH_RUN.cni$1" /usr/lib/cni/bridge <<<"$conf" >/dev/null
+    CNI_COMMAND=DEL CNI_CONTAINERID="c$1" CNI_NETNS="/run/netns/bench-$NETNS_BENCH_RUN.cni$1" /usr/lib/cni/bridge <<<"$conf" >/dev/null
+    ip netns del "bench-$NETNS_BENCH_RUN.cni$1"
 }
 one warm
 t0=$(date +%s%N)
@@ -152,7 +157,8 @@ done
 cat "$RESULTS/scale.md" >&2
 
 log "leak check"
-left=$( (ip netns list | awk '{print $1}' | grep '^bench-' || true; ls /run/netns.d/sandboxes 2>/dev/null | grep '^bench-' || true) )
+mine="^bench-$NETNS_BENCH_RUN\\."
+left=$( (ip netns list | awk '{print $1}' | grep "$mine" || true; ls /run/netns.d/sandboxes 2>/dev/null | grep "$mine" || true; ls /run/netns 2>/dev/null | grep "$mine" || true) | sort -u)
 if [ -n "$left" ]; then
     echo "left behind: $left" >&2
     failures+=("left behind: $(echo $left)")
