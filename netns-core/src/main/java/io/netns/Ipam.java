@@ -116,6 +116,22 @@ final class Ipam {
         }
     }
 
+    /**
+     * A lab host was deleted: its empty network directories and its own go. A directory that still holds
+     * a lease stays (the leak is then visible).
+     */
+    static void forgetHost(String host) {
+        Path dir = DIR.resolve(host);
+        try (java.nio.file.DirectoryStream<Path> networks = Files.newDirectoryStream(dir)) {
+            for (Path n : networks) {
+                Files.deleteIfExists(n);
+            }
+            Files.deleteIfExists(dir);
+        } catch (IOException e) {
+            // gone already, or not empty: leave it
+        }
+    }
+
     /** Releases a lease if {@code owner} holds it. */
     static void release(String host, String network, InetAddress a, String owner) {
         Path f = DIR.resolve(host).resolve(network).resolve(Inet.toText(a));

@@ -297,6 +297,9 @@ public final class Demo {
     private static String get(String url) {
         try {
             HttpURLConnection c = (HttpURLConnection) new URL(url).openConnection();
+            // The JDK keeps idle connections in one pool per JVM, not per namespace: never reuse one
+            // opened inside another namespace.
+            c.setRequestProperty("Connection", "close");
             c.setConnectTimeout(1500);
             c.setReadTimeout(3000);
             try (InputStream in = c.getInputStream()) {
