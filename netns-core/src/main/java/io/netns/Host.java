@@ -234,6 +234,7 @@ public final class Host implements AutoCloseable {
         }
         if (deleteOnClose) {
             failures.run(namespace::delete);
+            Ipam.forgetHost(id);
         }
         failures.throwIfAny();
     }

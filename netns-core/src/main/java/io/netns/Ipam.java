@@ -101,6 +101,37 @@ final class Ipam {
         }
     }
 
+    /**
+     * A network was removed: its directory goes, and the host's too when no other network is left in it,
+     * so that closed lab hosts leave nothing under {@code /run/netns.d/ipam}. A directory that still
+     * holds a lease (another JVM's) stays.
+     */
+    static void forget(String host, String network) {
+        for (Path dir : new Path[] {DIR.resolve(host).resolve(network), DIR.resolve(host)}) {
+            try {
+                Files.deleteIfExists(dir);
+            } catch (IOException e) {
+                return; // not empty (java.nio.file.DirectoryNotEmptyException) or gone: leave it
+            }
+        }
+    }
+
+    /**
+     * A lab host was deleted: its empty network directories and its own go. A directory that still holds
+     * a lease stays (the leak is then visible).
+     */
+    static void forgetHost(String host) {
+        Path dir = DIR.resolve(host);
+        try (java.nio.file.DirectoryStream<Path> networks = Files.newDirectoryStream(dir)) {
+            for (Path n : networks) {
+                Files.deleteIfExists(n);
+            }
+            Files.deleteIfExists(dir);
+        } catch (IOException e) {
+            // gone already, or not empty: leave it
+        }
+    }
+
     /** Releases a lease if {@code owner} holds it. */
     static void release(String host, String network, InetAddress a, String owner) {
         Path f = DIR.resolve(host).resolve(network).resolve(Inet.toText(a));

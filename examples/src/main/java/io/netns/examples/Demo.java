@@ -1,6 +1,5 @@
 package io.netns.examples;
 
-import com.sun.net.httpserver.HttpServer;
 import io.netns.Host;
 import io.netns.NetNamespace;
 import io.netns.NetnsException;
@@ -14,7 +13,6 @@ import io.netns.rtnl.RtnlClient;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.net.BindException;
 import java.net.HttpURLConnection;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -23,7 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Executors;
 
 /**
  * The motivating lab as one command: {@code java -jar examples/target/netns-demo.jar seed}.
@@ -32,43 +29,57 @@ import java.util.concurrent.Executors;
  * namespace beside it, joined by a veth pair, and walks through the four modes: the port-80 collision in
  * host mode and its fix with the listener planner and {@code expose()}, bridge mode with a published port,
  * container mode, and none. Everything lives in namespaces the demo makes, and is removed at the end, on
- * failure and on Ctrl-C. The web servers are the JDK's built-in HTTP server.
+ * failure and on Ctrl-C. The web servers are real Apache httpd when {@code /usr/sbin/apache2} is installed
+ * (each started in its sandbox with {@link Sandbox#start(ProcessBuilder)} from a generated config in a
+ * temporary ServerRoot), and the JDK's built-in HTTP server otherwise; the first lines say which.
  */
 public final class Demo {
     static final String HOST_IP1 = "10.20.30.100";
     static final String HOST_IP2 = "10.20.30.200";
     static final String CLIENT_IP = "10.20.30.10";
+    static final List<String> COMMANDS = List.of("seed", "host", "bridge", "container", "none");
 
     private final PrintStream out;
     private final String prefix;
-    private final List<HttpServer> servers = new ArrayList<>();
+    private final WebServers web;
     private Host lab;
     private NetNamespace client;
 
-    Demo(PrintStream out, String prefix) {
+    Demo(PrintStream out, String prefix, WebServers web) {
         this.out = out;
         this.prefix = prefix;
+        this.web = web;
     }
 
     /**
      * @param args {@code seed} (all steps), {@code host}, {@code bridge}, {@code container}, {@code none}, or
-     *     {@code --help}
+     *     {@code --help}; then optionally {@code --server=apache} or {@code --server=jdk}
      * @throws Exception if a step fails (after cleaning up)
      */
     public static void main(String[] args) throws Exception {
         String cmd = args.length == 0 ? "--help" : args[0].toLowerCase(Locale.ROOT);
-        if (!List.of("seed", "host", "bridge", "container", "none").contains(cmd)) {
-            System.out.println("usage: java -jar netns-demo.jar <command>\n\n"
+        String server = args.length > 1 ? args[1] : "";
+        if (!COMMANDS.contains(cmd) || args.length > 2
+                || !List.of("", "--server=apache", "--server=jdk").contains(server)) {
+            System.out.println("usage: java -jar netns-demo.jar <command> [--server=apache|jdk]\n\n"
                     + "  seed       the whole lab: host-mode collision and its fix, bridge, container, none\n"
                     + "  host       host mode: two servers on port 80, the planner's fix, expose()\n"
                     + "  bridge     bridge mode with publish(8080, 80)\n"
                     + "  container  container mode: a second sandbox in the first one's stack\n"
                     + "  none       none mode: only loopback\n"
                     + "  --help     this text\n\n"
-                    + "Needs root (CAP_SYS_ADMIN, CAP_NET_ADMIN) and iptables. Touches only namespaces it makes.");
+                    + "Web servers: Apache httpd when /usr/sbin/apache2 is installed (apt-get install apache2), else\n"
+                    + "the JDK's built-in HTTP server; --server= chooses. Needs root (CAP_SYS_ADMIN, CAP_NET_ADMIN) and\n"
+                    + "iptables. Touches only namespaces it makes; removes them at the end, on failure and on Ctrl-C.");
             System.exit(cmd.equals("--help") || cmd.equals("-h") ? 0 : 2);
         }
-        Demo demo = new Demo(System.out, "seed");
+        if (server.equals("--server=apache") && !WebServers.apacheInstalled()) {
+            System.err.println("--server=apache: " + WebServers.APACHE + " is not installed (apt-get install apache2)");
+            System.exit(2);
+        }
+        WebServers web = server.equals("--server=jdk") ? WebServers.jdk()
+                : server.equals("--server=apache") ? WebServers.apache() : WebServers.best();
+        Demo demo = new Demo(System.out, "seed", web);
         Thread hook = new Thread(demo::cleanup, "netns-demo-cleanup");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
@@ -96,14 +107,22 @@ public final class Demo {
             none();
         }
         out.println();
-        out.println("== done: removing the lab (sandboxes, namespaces, veths, leases, rules)");
+        out.println("== done: removing the lab (servers, sandboxes, namespaces, veths, leases, rules)");
+    }
+
+    private void step(String title) {
+        out.println();
+        out.println("== " + title);
+    }
+
+    private void row(String left, String right) {
+        out.println(String.format("   %-36s %s", left, right));
     }
 
     /** The lab: a host namespace with two addresses and a client namespace, joined by a veth pair. */
     void setUpLab() throws IOException {
-        out.println("== lab: host namespace '" + prefix + "-host' (" + HOST_IP1 + ", " + HOST_IP2 + "), client '"
-                + prefix + "-client' (" + CLIENT_IP + ")");
-        out.println("   web servers: the JDK's built-in HTTP server (com.sun.net.httpserver)");
+        step("lab");
+        row("web servers", web.describe());
         lab = Host.createLab(prefix + "-host");
         client = NetNamespace.create(prefix + "-client");
         try (RtnlClient h = RtnlClient.open(lab.namespace()); RtnlClient c = RtnlClient.open(client)) {
@@ -120,103 +139,128 @@ public final class Demo {
         lab.namespace().run(() -> exec("iptables", "-A", "INPUT", "-i", "lo", "-j", "ACCEPT"));
         lab.namespace().run(() -> exec("iptables", "-A", "INPUT", "-m", "conntrack", "--ctstate",
                 "ESTABLISHED,RELATED", "-j", "ACCEPT"));
-        out.println("   lab firewall: INPUT policy DROP (inside the lab only)");
+        row("\"docker host\" namespace", prefix + "-host    eth0 " + HOST_IP1 + "/24, " + HOST_IP2 + "/24");
+        row("client namespace", prefix + "-client  eth0 " + CLIENT_IP + "/24");
+        row("lab firewall", "INPUT policy DROP (inside the lab namespace only)");
     }
 
     /** Step a: two servers configured `Listen 80` in host mode; the second fails, and the planner says why. */
     void hostCollision() throws Exception {
-        out.println();
-        out.println("== a. host mode: two web servers, both configured `Listen 80`");
-        Sandbox web1 = lab.create(prefix + "-web1", NetworkMode.host());
-        Sandbox web2 = lab.create(prefix + "-web2", NetworkMode.host());
-        HttpServer first = web1.call(() -> serve(new InetSocketAddress(80), "web1"));
-        out.println("   web1  Listen 80  -> bound " + first.getAddress());
-        try {
-            HttpServer second = web2.call(() -> serve(new InetSocketAddress(80), "web2"));
-            second.stop(0);
-            throw new IllegalStateException("the second server bound port 80; the kernel should have refused");
-        } catch (BindException e) {
-            out.println("   web2  Listen 80  -> (98)Address already in use: could not bind to address [::]:80");
+        step("a. host mode: two web servers, both configured `Listen 80`");
+        try (Sandbox web1 = lab.create(prefix + "-web1", NetworkMode.host());
+                Sandbox web2 = lab.create(prefix + "-web2", NetworkMode.host())) {
+            WebServers.Started first = web.start(web1, new InetSocketAddress(80), "web1");
+            if (!first.up) {
+                throw new IllegalStateException("the first server did not start: " + first.detail);
+            }
+            row("web1  Listen 80", "up      " + first.detail);
+            WebServers.Started second = web.start(web2, new InetSocketAddress(80), "web2");
+            if (second.up) {
+                throw new IllegalStateException("the second server bound port 80; the kernel should have refused");
+            }
+            String[] lines = second.detail.split("\n");
+            row("web2  Listen 80", "FAILED  " + lines[0]);
+            for (int i = 1; i < lines.length; i++) {
+                row("", "        " + lines[i]);
+            }
+            ListenerPlan why = ListenerPlanner.create()
+                    .hostAddress("eth0", HOST_IP1).hostAddress("eth0", HOST_IP2).hostAddress("lo", "127.0.0.1")
+                    .existing("tcp6 LISTEN [::]:80 v6only=0")
+                    .request(ListenRequest.tcp("web2", 80).allInterfaces())
+                    .plan();
+            out.println("   the planner, asked for web2 on every address, port 80, with web1's [::]:80 there: "
+                    + why.outcome("web2").status());
+            for (String line : wrap(why.outcome("web2").explanation(), 100)) {
+                out.println("     " + line);
+            }
+        } finally {
+            web.stopAll();
         }
-        ListenerPlan why = ListenerPlanner.create()
-                .hostAddress("eth0", HOST_IP1).hostAddress("eth0", HOST_IP2).hostAddress("lo", "127.0.0.1")
-                .existing("tcp6 LISTEN [::]:80 v6only=0")
-                .request(ListenRequest.tcp("web2", 80).allInterfaces())
-                .plan();
-        out.println("   planner, asked for web2 on every address, port 80: " + why.outcome("web2").status());
-        out.println("     " + why.outcome("web2").explanation().replace("\n", "\n     "));
-        stop(first);
-        web1.close();
-        web2.close();
     }
 
     /** Step b: the planner's plan, both servers up on their own address, exposed, fetched from the client. */
     void hostPlanned() throws Exception {
-        out.println();
-        out.println("== b. the fix: one address each, planned, and exposed in the lab's firewall");
+        step("b. the fix: one address each, planned, and exposed in the lab's firewall");
         ListenerPlan plan = ListenerPlanner.create()
                 .hostAddress("eth0", HOST_IP1).hostAddress("eth0", HOST_IP2).hostAddress("lo", "127.0.0.1")
                 .request(ListenRequest.tcp("web1", 80))
                 .request(ListenRequest.tcp("web2", 80))
                 .plan();
-        for (String line : plan.apacheListen()) {
-            out.println("   httpd:  " + line);
-        }
-        for (String line : plan.nginxListen()) {
-            out.println("   nginx:  " + line);
-        }
-        List<Sandbox> webs = new ArrayList<>();
         for (String svc : List.of("web1", "web2")) {
-            InetSocketAddress at = plan.bindings(svc).get(0).address();
-            Sandbox s = lab.create(prefix + "-" + svc, NetworkMode.host().expose(at));
-            webs.add(s);
-            HttpServer server = s.call(() -> serve(at, svc));
-            servers.add(server);
+            row("plan " + svc, "httpd: " + String.join(", ", plan.apacheListen(svc))
+                    + "    nginx: " + String.join(", ", plan.nginxListen(svc)));
         }
-        Sandbox hidden = lab.create(prefix + "-hidden", NetworkMode.host());
-        servers.add(hidden.call(() -> serve(new InetSocketAddress(HOST_IP1, 8081), "hidden")));
-        out.println("   from the client:");
-        out.println("     GET http://" + HOST_IP1 + "/      -> " + fetch("http://" + HOST_IP1 + "/"));
-        out.println("     GET http://" + HOST_IP2 + "/      -> " + fetch("http://" + HOST_IP2 + "/"));
-        out.println("     GET http://" + HOST_IP1 + ":8081/ -> " + fetch("http://" + HOST_IP1 + ":8081/")
-                + "   (listening, but not exposed)");
-        stopAll();
-        for (Sandbox s : webs) {
-            s.close();
+        List<Sandbox> sandboxes = new ArrayList<>();
+        try {
+            for (String svc : List.of("web1", "web2")) {
+                InetSocketAddress at = plan.bindings(svc).get(0).address();
+                Sandbox s = lab.create(prefix + "-" + svc, NetworkMode.host().expose(at));
+                sandboxes.add(s);
+                WebServers.Started st = web.start(s, at, svc);
+                if (!st.up) {
+                    throw new IllegalStateException(svc + " did not start: " + st.detail);
+                }
+                row(svc + "  " + WebServers.listen(at), "up      host().expose(" + at.getAddress().getHostAddress()
+                        + ":" + at.getPort() + ")");
+            }
+            Sandbox hidden = lab.create(prefix + "-hidden", NetworkMode.host());
+            sandboxes.add(hidden);
+            WebServers.Started st = web.start(hidden, new InetSocketAddress(HOST_IP1, 8081), "hidden");
+            if (!st.up) {
+                throw new IllegalStateException("hidden did not start: " + st.detail);
+            }
+            row("hidden  Listen " + HOST_IP1 + ":8081", "up      host(), not exposed");
+            out.println("   from the client (" + CLIENT_IP + "):");
+            row("  GET http://" + HOST_IP1 + "/", "-> " + fetch("http://" + HOST_IP1 + "/"));
+            row("  GET http://" + HOST_IP2 + "/", "-> " + fetch("http://" + HOST_IP2 + "/"));
+            row("  GET http://" + HOST_IP1 + ":8081/", "-> " + fetch("http://" + HOST_IP1 + ":8081/"));
+        } finally {
+            web.stopAll();
+            for (Sandbox s : sandboxes) {
+                s.close();
+            }
         }
-        hidden.close();
     }
 
     /** Step c: bridge mode with publish(8080, 80), fetched from the client through the host's address. */
     void bridge() throws Exception {
-        out.println();
-        out.println("== c. bridge mode: NetworkMode.bridge().publish(8080, 80)");
-        Sandbox web = lab.create(prefix + "-br", NetworkMode.bridge().publish(8080, 80));
-        servers.add(web.call(() -> serve(new InetSocketAddress(80), "bridge sandbox " + web.addresses().get(0).getHostAddress())));
-        out.println("   sandbox eth0: " + web.addresses().get(0).getHostAddress() + " on bridge netns0 (10.89.0.0/24)");
-        out.println("   from the client: GET http://" + HOST_IP1 + ":8080/ -> " + fetch("http://" + HOST_IP1 + ":8080/"));
-        stopAll();
-        web.close();
+        step("c. bridge mode: NetworkMode.bridge().publish(8080, 80)");
+        try (Sandbox br = lab.create(prefix + "-br", NetworkMode.bridge().publish(8080, 80))) {
+            String ip = br.addresses().get(0).getHostAddress();
+            WebServers.Started st = web.start(br, new InetSocketAddress(80), "bridge sandbox " + ip);
+            if (!st.up) {
+                throw new IllegalStateException("the bridge sandbox's server did not start: " + st.detail);
+            }
+            row("sandbox " + br.name() + "  Listen 80", "eth0 " + ip + " on bridge netns0 (10.89.0.0/24)");
+            row("published", "lab :8080 -> " + ip + ":80 (DNAT in the lab's firewall)");
+            row("client: GET http://" + HOST_IP1 + ":8080/", "-> " + fetch("http://" + HOST_IP1 + ":8080/"));
+        } finally {
+            web.stopAll();
+        }
     }
 
     /** Step d: a second sandbox joins the first one's stack and reaches its server on 127.0.0.1. */
     void container() throws Exception {
-        out.println();
-        out.println("== d. container mode: NetworkMode.container(\"" + prefix + "-app\")");
-        Sandbox app = lab.create(prefix + "-app", NetworkMode.bridge());
-        servers.add(app.call(() -> serve(new InetSocketAddress(InetAddress.getLoopbackAddress(), 9000), "app on 127.0.0.1")));
-        Sandbox side = lab.create(prefix + "-side", NetworkMode.container(prefix + "-app"));
-        String got = side.call(() -> get("http://127.0.0.1:9000/"));
-        out.println("   side's stack is app's (inode " + side.namespace().inode() + " = " + app.namespace().inode() + ")");
-        out.println("   from side: GET http://127.0.0.1:9000/ -> " + got);
-        stopAll();
-        app.close(); // closes side first: a stack lives as long as its owner
+        step("d. container mode: NetworkMode.container(\"" + prefix + "-app\")");
+        try (Sandbox app = lab.create(prefix + "-app", NetworkMode.bridge())) {
+            WebServers.Started st = web.start(app, new InetSocketAddress(InetAddress.getLoopbackAddress(), 9000),
+                    "app on 127.0.0.1");
+            if (!st.up) {
+                throw new IllegalStateException("app's server did not start: " + st.detail);
+            }
+            Sandbox side = lab.create(prefix + "-side", NetworkMode.container(prefix + "-app"));
+            String got = side.call(() -> get("http://127.0.0.1:9000/"));
+            row("app   Listen 127.0.0.1:9000", "netns inode " + app.namespace().inode());
+            row("side  container(app)", "netns inode " + side.namespace().inode() + " (the same stack)");
+            row("side: GET http://127.0.0.1:9000/", "-> " + got);
+        } finally {
+            web.stopAll(); // closing app closed side first: a stack lives as long as its owner
+        }
     }
 
     /** Step e: none mode has only loopback. */
     void none() throws Exception {
-        out.println();
-        out.println("== e. none mode: NetworkMode.none()");
+        step("e. none mode: NetworkMode.none()");
         try (Sandbox iso = lab.create(prefix + "-iso", NetworkMode.none())) {
             List<String> links = new ArrayList<>();
             try (RtnlClient rtnl = RtnlClient.open(iso.namespace())) {
@@ -224,25 +268,25 @@ public final class Demo {
                     links.add(l.name() + (l.isUp() ? " (up)" : " (down)"));
                 }
             }
-            out.println("   interfaces inside: " + links);
+            row("interfaces inside", links.toString());
+            row("iso: GET http://" + HOST_IP1 + "/", "-> " + iso.call(() -> get("http://" + HOST_IP1 + "/")));
         }
     }
 
-    private HttpServer serve(InetSocketAddress at, String who) throws IOException {
-        HttpServer s = HttpServer.create(at, 16);
-        byte[] body = ("hello from " + who + "\n").getBytes(StandardCharsets.UTF_8);
-        s.createContext("/", ex -> {
-            ex.sendResponseHeaders(200, body.length);
-            ex.getResponseBody().write(body);
-            ex.close();
-        });
-        s.setExecutor(Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "demo-http-" + who);
-            t.setDaemon(true);
-            return t;
-        }));
-        s.start();
-        return s;
+    static List<String> wrap(String text, int width) {
+        List<String> lines = new ArrayList<>();
+        for (String para : text.split("\n")) {
+            StringBuilder line = new StringBuilder();
+            for (String word : para.split(" ")) {
+                if (line.length() > 0 && line.length() + 1 + word.length() > width) {
+                    lines.add(line.toString());
+                    line.setLength(0);
+                }
+                line.append(line.length() > 0 ? " " : "").append(word);
+            }
+            lines.add(line.toString());
+        }
+        return lines;
     }
 
     /** Fetches a URL from the client namespace. */
@@ -253,6 +297,9 @@ public final class Demo {
     private static String get(String url) {
         try {
             HttpURLConnection c = (HttpURLConnection) new URL(url).openConnection();
+            // The JDK keeps idle connections in one pool per JVM, not per namespace: never reuse one
+            // opened inside another namespace.
+            c.setRequestProperty("Connection", "close");
             c.setConnectTimeout(1500);
             c.setReadTimeout(3000);
             try (InputStream in = c.getInputStream()) {
@@ -276,21 +323,9 @@ public final class Demo {
         }
     }
 
-    private void stop(HttpServer s) {
-        s.stop(0);
-        ((java.util.concurrent.ExecutorService) s.getExecutor()).shutdownNow();
-    }
-
-    private void stopAll() {
-        for (HttpServer s : servers) {
-            stop(s);
-        }
-        servers.clear();
-    }
-
     /** Removes everything the demo made; safe to call twice (normal end and Ctrl-C). */
     synchronized void cleanup() {
-        stopAll();
+        web.stopAll();
         if (lab != null) {
             try {
                 lab.close();
@@ -308,5 +343,6 @@ public final class Demo {
             }
             client = null;
         }
+        web.close(); // after the lab: httpd processes stopped with their sandboxes
     }
 }

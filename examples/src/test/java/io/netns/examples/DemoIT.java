@@ -26,28 +26,58 @@ class DemoIT {
     }
 
     @Test
-    void theSeedLabShowsEveryStepAndLeavesNothing() throws Exception {
+    void theSeedLabWithTheJdkServerShowsEveryStepAndLeavesNothing() throws Exception {
+        String out = runSeed("ditj" + ProcessHandle.current().pid(), WebServers.jdk());
+        assertTrue(out.contains("the JDK's built-in HTTP server"), out);
+        assertTrue(out.contains("java.net.BindException: Address already in use"), out);
+    }
+
+    /**
+     * The Apache path runs where Debian's apache2 is installed (it is optional: {@code scripts/setup.sh}
+     * does not install it, so in CI this test is skipped with the reason, and the JDK path above runs).
+     */
+    @Test
+    void theSeedLabWithApacheShowsHttpdsOwnErrorAndLeavesNothing() throws Exception {
+        Assumptions.assumeTrue(WebServers.apacheInstalled(),
+                "optional: " + WebServers.APACHE + " is not installed (apt-get install apache2 to run this path)");
+        WebServers apache = WebServers.apache();
+        String root = apache.workDir().toString();
+        String out = runSeed("dita" + ProcessHandle.current().pid(), apache);
+        assertTrue(out.contains("Apache httpd (/usr/sbin/apache2"), out);
+        assertTrue(out.contains("(98)Address already in use: AH00072: make_sock: could not bind to address"), out);
+        assertTrue(out.contains("httpd exited with status 1"), out);
+        assertTrue(out.contains("web1 Listen 80 up httpd pid "), out);
+        assertFalse(Files.exists(Path.of(root)), "the temporary ServerRoot is left: " + root);
+        assertTrue(ProcessHandle.allProcesses().noneMatch(p -> p.info().commandLine().orElse("").contains(root)),
+                "an httpd of the demo still runs");
+    }
+
+    private static String runSeed(String prefix, WebServers web) throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        String prefix = "dit" + ProcessHandle.current().pid();
-        Demo demo = new Demo(new PrintStream(bytes, true, StandardCharsets.UTF_8), prefix);
+        Demo demo = new Demo(new PrintStream(bytes, true, StandardCharsets.UTF_8), prefix, web);
         try {
             demo.run("seed");
         } finally {
             demo.cleanup();
         }
-        String out = bytes.toString(StandardCharsets.UTF_8);
+        String out = bytes.toString(StandardCharsets.UTF_8).replaceAll(" {2,}", " ");
         assertTrue(out.contains("Address already in use"), out);
         assertTrue(out.contains("ADDRESS_IN_USE"), out);
         assertTrue(out.contains("Listen 10.20.30.100:80") && out.contains("Listen 10.20.30.200:80"), out);
         assertTrue(out.contains("-> 200 \"hello from web1\""), out);
         assertTrue(out.contains("-> 200 \"hello from web2\""), out);
-        assertTrue(out.contains(":8081/ -> refused"), out);
+        assertTrue(out.contains("GET http://10.20.30.100:8081/ -> refused"), out);
         assertTrue(out.contains("-> 200 \"hello from bridge sandbox 10.89.0.2\""), out);
         assertTrue(out.contains("-> 200 \"hello from app on 127.0.0.1\""), out);
-        assertTrue(out.contains("interfaces inside: [lo (up)]"), out);
+        assertTrue(out.contains("interfaces inside [lo (up)]"), out);
+        assertTrue(out.contains("iso: GET http://10.20.30.100/ -> refused ("), out);
         try (var names = Files.list(Path.of("/run/netns"))) {
             assertFalse(names.anyMatch(p -> p.getFileName().toString().startsWith(prefix)), "namespaces left");
         }
+        try (var records = Files.list(Path.of("/run/netns.d/sandboxes"))) {
+            assertFalse(records.anyMatch(p -> p.getFileName().toString().startsWith(prefix)), "owner records left");
+        }
+        return out;
     }
 
     @Test

@@ -10,8 +10,15 @@ import java.lang.annotation.Target;
  * Chooses the network mode of a {@link io.netns.Sandbox} parameter; without it a sandbox is {@code none}.
  *
  * <pre>{@code
- * @Test void web(@Mode(value = Kind.BRIDGE, publish = "8080:80") Sandbox web) { ... }
+ * @Test void web(@Mode(value = Kind.BRIDGE, publish = "8080:80", name = "web") Sandbox web,
+ *               @Mode(value = Kind.CONTAINER, join = "web") Sandbox side,
+ *               @Mode(value = Kind.HOST, expose = "127.0.0.1:9000") Sandbox h) { ... }
  * }</pre>
+ *
+ * <p>{@code publish} and {@code expose} change the lab host's firewall, so they need a {@code Firewall}
+ * implementation on the test class path: add {@code io.netns:netns-iptables} as a test dependency (and
+ * have {@code iptables} installed); without it the parameter fails to resolve with a message naming the
+ * module.
  */
 @Target(ElementType.PARAMETER)
 @Retention(RetentionPolicy.RUNTIME)
@@ -19,12 +26,14 @@ import java.lang.annotation.Target;
 public @interface Mode {
     /** The modes a parameter can ask for. */
     enum Kind {
-        /** {@code NetworkMode.none()}. */
+        /** {@code NetworkMode.none()}: its own namespace, loopback only. */
         NONE,
         /** {@code NetworkMode.host()}: the lab host's stack. */
         HOST,
         /** {@code NetworkMode.bridge()} on the lab host's default bridge network. */
-        BRIDGE
+        BRIDGE,
+        /** {@code NetworkMode.container(...)}: the stack of the sandbox named by {@link Mode#join()}. */
+        CONTAINER
     }
 
     /**
@@ -33,12 +42,30 @@ public @interface Mode {
     Kind value() default Kind.NONE;
 
     /**
-     * @return bridge mode only: TCP ports to publish as {@code "hostPort:containerPort"}; default none
+     * @return a short name for the sandbox, unique in the test; the sandbox's real name is the lab host's
+     *     id, a dash and this. Default: a generated {@code s0}, {@code s1}, ...
+     */
+    String name() default "";
+
+    /**
+     * @return {@link Kind#BRIDGE} only: TCP ports to publish as {@code "hostPort:containerPort"}; default none
      */
     String[] publish() default {};
 
     /**
-     * @return bridge mode only: the subnet of the lab's bridge network; default the library's default
+     * @return {@link Kind#BRIDGE} only: the subnet of the lab's bridge network; default the library's default
      */
     String subnet() default "";
+
+    /**
+     * @return {@link Kind#HOST} only: TCP openings in the lab host's firewall as {@code "address:port"};
+     *     default none
+     */
+    String[] expose() default {};
+
+    /**
+     * @return {@link Kind#CONTAINER} only, and required there: the {@link #name()} of a sandbox parameter
+     *     declared before this one in the same method
+     */
+    String join() default "";
 }

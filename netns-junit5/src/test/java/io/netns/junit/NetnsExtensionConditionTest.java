@@ -1,0 +1,73 @@
+package io.netns.junit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.reflect.Method;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExtensionConfigurationException;
+
+/** The skip-or-fail rule and the {@code @Mode} checks, without privileges. */
+class NetnsExtensionConditionTest {
+    @Test
+    void availableNamespacesEnableTheTestWhateverTheEnvironmentSays() {
+        assertFalse(NetnsExtension.evaluate(null, null).isDisabled());
+        assertFalse(NetnsExtension.evaluate(null, "1").isDisabled());
+    }
+
+    @Test
+    void unavailableNamespacesSkipWithTheReason() {
+        Throwable cause = new IllegalStateException("unshare(CLONE_NEWNET) failed: EPERM");
+        for (String env : new String[] {null, "", "0", "true"}) {
+            ConditionEvaluationResult r = NetnsExtension.evaluate(cause, env);
+            assertTrue(r.isDisabled(), "env " + env);
+            String reason = r.getReason().orElseThrow();
+            assertTrue(reason.contains("EPERM") && reason.contains("NETNS_REQUIRE_PRIVILEGED=1"), reason);
+        }
+    }
+
+    @Test
+    void unavailableNamespacesFailWhenPrivilegesAreRequired() {
+        Throwable cause = new IllegalStateException("unshare(CLONE_NEWNET) failed: EPERM");
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> NetnsExtension.evaluate(cause, "1"));
+        assertSame(cause, e.getCause());
+        assertTrue(e.getMessage().startsWith("NETNS_REQUIRE_PRIVILEGED=1 but"), e.getMessage());
+    }
+
+    @SuppressWarnings("unused")
+    static void modes(@Mode(value = Mode.Kind.BRIDGE, publish = "8080:80") Object ok,
+            @Mode(value = Mode.Kind.BRIDGE, publish = "8080") Object onePort,
+            @Mode(value = Mode.Kind.NONE, publish = "8080:80") Object publishOnNone,
+            @Mode(value = Mode.Kind.HOST, expose = "10.0.0.1:80") Object exposed,
+            @Mode(value = Mode.Kind.HOST, expose = "web:80") Object exposedName,
+            @Mode(value = Mode.Kind.CONTAINER) Object noJoin,
+            @Mode(value = Mode.Kind.CONTAINER, join = "missing") Object unknownJoin) {
+    }
+
+    private static Mode mode(int i) throws NoSuchMethodException {
+        Method m = NetnsExtensionConditionTest.class.getDeclaredMethod("modes", Object.class, Object.class,
+                Object.class, Object.class, Object.class, Object.class, Object.class);
+        return m.getParameters()[i].getAnnotation(Mode.class);
+    }
+
+    @Test
+    void modeAnnotationsBecomeModesOrNameTheMistake() throws Exception {
+        assertEquals("bridge", NetnsExtension.toMode(mode(0), null, null).kind());
+        assertEquals("host", NetnsExtension.toMode(mode(3), null, null).kind());
+        assertEquals("none", NetnsExtension.toMode(null, null, null).kind());
+        String[] expected = {null, "\"8080\"", "need Kind.BRIDGE", null, "\"web:80\"", "needs join", "\"missing\""};
+        for (int i = 0; i < expected.length; i++) {
+            if (expected[i] == null) {
+                continue;
+            }
+            int at = i;
+            ExtensionConfigurationException e = assertThrows(ExtensionConfigurationException.class,
+                    () -> NetnsExtension.toMode(mode(at), null, new NetnsExtension.Lab()), "parameter " + i);
+            assertTrue(e.getMessage().contains(expected[i]), e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package io.netns.junit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netns.Host;
+import io.netns.NetNamespace;
+import io.netns.Sandbox;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The parameters a test author gets, checked with {@code ip}, /proc and real TCP. */
+@NetnsTest
+class NetnsExtensionIT {
+    static String ip(String... args) throws Exception {
+        String[] argv = new String[args.length + 1];
+        argv[0] = "ip";
+        System.arraycopy(args, 0, argv, 1, args.length);
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), String.join(" ", argv) + ": " + out);
+        return out;
+    }
+
+    @Test
+    void hostIsAFreshLabWithLoopbackUp(Host lab) throws Exception {
+        assertTrue(lab.id().startsWith("nt" + ProcessHandle.current().pid() + "-"), lab.id());
+        assertTrue(Files.exists(Path.of("/run/netns", lab.id())));
+        String links = ip("-n", lab.id(), "-o", "link");
+        assertTrue(links.contains("lo:") && links.contains("UP"), links);
+        assertEquals(1, links.strip().split("\n").length, "only lo in a fresh lab: " + links);
+        assertNotEquals(Files.readSymbolicLink(Path.of("/proc/self/ns/net")).toString(),
+                "net:[" + lab.namespace().inode() + "]", "the lab is not this process's namespace");
+    }
+
+    @Test
+    void namespaceAndSandboxesAreDistinctStacks(Host lab, NetNamespace ns, Sandbox none,
+            @Mode(Mode.Kind.HOST) Sandbox shared) throws Exception {
+        String list = ip("netns", "list");
+        assertTrue(list.contains(ns.name()) && list.contains(none.name()), list);
+        assertEquals(lab.namespace().inode(), shared.namespace().inode(), "host mode shares the lab's stack");
+        assertNotEquals(lab.namespace().inode(), none.namespace().inode());
+        assertNotEquals(ns.inode(), none.namespace().inode());
+        String inside = none.call(() -> Files.readSymbolicLink(Path.of("/proc/thread-self/ns/net")).toString());
+        assertEquals("net:[" + none.namespace().inode() + "]", inside);
+    }
+
+    @Test
+    void bridgeSandboxWithAPublishedPortAnswersThroughTheLab(Host lab,
+            @Mode(value = Mode.Kind.BRIDGE, publish = "18080:80") Sandbox web) throws Exception {
+        assertTrue(ip("-n", web.name(), "-o", "addr").contains(web.addresses().get(0).getHostAddress()));
+        try (ServerSocket server = web.call(() -> new ServerSocket(80))) {
+            CompletableFuture<Void> served = CompletableFuture.runAsync(() -> {
+                try (Socket s = server.accept(); OutputStream out = s.getOutputStream()) {
+                    out.write("hi from the sandbox\n".getBytes(StandardCharsets.UTF_8));
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            String got = lab.namespace().call(() -> {
+                try (Socket s = new Socket()) {
+                    // 10.89.0.1: the lab's own address on the bridge; DNAT of the host's own traffic
+                    s.connect(new InetSocketAddress(InetAddress.getByName("10.89.0.1"), 18080), 3000);
+                    s.setSoTimeout(3000);
+                    try (InputStream in = s.getInputStream()) {
+                        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                    }
+                }
+            });
+            served.get(5, TimeUnit.SECONDS);
+            assertEquals("hi from the sandbox\n", got);
+        }
+        String rules = lab.namespace().call(() -> {
+            Process p = new ProcessBuilder("iptables-save", "-t", "nat").redirectErrorStream(true).start();
+            return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        });
+        assertTrue(rules.contains("netns:" + lab.id() + "/sandbox/" + web.name()), rules);
+    }
+
+    @Test
+    void containerModeJoinsANamedSandbox(@Mode(value = Mode.Kind.BRIDGE, name = "app") Sandbox app,
+            @Mode(value = Mode.Kind.CONTAINER, join = "app") Sandbox side) throws Exception {
+        assertTrue(app.name().endsWith("-app"), app.name());
+        assertEquals(app.namespace().inode(), side.namespace().inode());
+        try (ServerSocket server = app.call(() -> new ServerSocket(9000, 1, InetAddress.getLoopbackAddress()))) {
+            boolean connected = side.call(() -> {
+                try (Socket s = new Socket()) {
+                    s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), 9000), 2000);
+                    return true;
+                }
+            });
+            assertTrue(connected);
+        }
+    }
+}
