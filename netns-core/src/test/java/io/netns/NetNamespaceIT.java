@@ -341,17 +341,21 @@ class NetNamespaceIT {
             ns.delete();
         }
         long fds = countFds();
-        long mounts = countNetnsMounts();
         String name = "nsit-cycle-" + ProcessHandle.current().pid();
+        long mounts = countNetnsMounts(name);
         made.add(name);
         for (int i = 0; i < 1000; i++) {
             try (NetNamespace ns = NetNamespace.create(name)) {
                 ns.run(() -> { });
+                if (i == 0) {
+                    assertEquals(1, countNetnsMounts(name), "the count sees the namespace's own mount");
+                }
                 ns.delete();
             }
         }
         assertEquals(fds, countFds(), "open descriptors of the JVM");
-        assertEquals(mounts, countNetnsMounts(), "mounts under /run/netns");
+        assertEquals(0, mounts);
+        assertEquals(0, countNetnsMounts(name), "mounts of " + name + " left under /run/netns");
     }
 
     static long countFds() throws IOException {
@@ -360,7 +364,9 @@ class NetNamespaceIT {
         }
     }
 
-    static long countNetnsMounts() throws IOException {
-        return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().filter(l -> l.contains(" /run/netns/")).count();
+    /** Counts this test's own mounts only: other tests on the machine make and remove theirs meanwhile. */
+    static long countNetnsMounts(String name) throws IOException {
+        return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+                .filter(l -> l.contains(" /run/netns/" + name + " ")).count();
     }
 }
