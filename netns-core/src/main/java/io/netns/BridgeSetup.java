@@ -198,6 +198,7 @@ final class BridgeSetup {
                         fw.remove(host.namespace(), Firewall.Owner.network(host.id(), n.bridge()));
                     }
                     rtnl.delete(n.bridge());
+                    Ipam.forget(host.id(), n.bridge());
                 }
             }
             networks.clear();

@@ -234,6 +234,7 @@ public final class Host implements AutoCloseable {
         }
         if (deleteOnClose) {
             failures.run(namespace::delete);
+            Ipam.forgetHost(id); // the lab's networks are gone with it: so are their empty lease directories
         }
         failures.throwIfAny();
     }
