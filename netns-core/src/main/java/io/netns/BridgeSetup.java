@@ -216,7 +216,14 @@ final class BridgeSetup {
         if (veth != null) {
             RtnlClient rtnl = host.rtnl();
             if (rtnl.link(veth).isPresent()) {
-                rtnl.delete(veth);
+                try {
+                    rtnl.delete(veth);
+                } catch (NetlinkException e) {
+                    // ENODEV: the kernel destroyed it meanwhile, with the namespace deleted just before.
+                    if (!"ENODEV".equals(e.errnoName())) {
+                        throw e;
+                    }
+                }
             }
         }
     }

@@ -166,7 +166,9 @@ public final class Host implements AutoCloseable {
     /**
      * Removes what a dead process of ours left on this host: sandbox namespaces, veths, IP leases and
      * tagged firewall rules whose owning process is gone, and nothing else. Live sandboxes, of this JVM or
-     * another, and everything netns did not make, stay.
+     * another, and everything netns did not make, stay. A bridge network a dead process made (the bridge,
+     * its gateway address, its outbound NAT rules) stays too: it is shared by every JVM on this host, and
+     * the next bridge sandbox on it uses it again; {@link #close()} of a host that made it removes it.
      *
      * @return the names of the sandboxes reclaimed
      * @throws NetnsException if something left cannot be removed
@@ -234,7 +236,7 @@ public final class Host implements AutoCloseable {
         }
         if (deleteOnClose) {
             failures.run(namespace::delete);
-            Ipam.forgetHost(id);
+            Ipam.forgetHost(id); // the lab's networks are gone with it: so are their empty lease directories
         }
         failures.throwIfAny();
     }

@@ -5,8 +5,10 @@ import io.netns.internal.Inet.Cidr;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
@@ -83,13 +85,55 @@ final class Ipam {
 
     private static boolean tryLease(Path dir, InetAddress a, String owner) throws NetnsException {
         Path f = dir.resolve(Inet.toText(a));
-        try {
-            Files.write(f, owner.getBytes(StandardCharsets.UTF_8), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-            return true;
-        } catch (FileAlreadyExistsException e) {
-            return false;
+        for (int attempt = 0; ; attempt++) {
+            try {
+                Files.write(f, owner.getBytes(StandardCharsets.UTF_8), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                return true;
+            } catch (FileAlreadyExistsException e) {
+                return false;
+            } catch (NoSuchFileException e) {
+                if (attempt >= 3) {
+                    throw NetnsException.wrap("write " + f, e);
+                }
+                // Another JVM removed the empty directory as its network went away (forget): make it again.
+                try {
+                    Files.createDirectories(dir);
+                } catch (IOException again) {
+                    throw NetnsException.wrap("mkdir " + dir, again);
+                }
+            } catch (IOException e) {
+                throw NetnsException.wrap("write " + f, e);
+            }
+        }
+    }
+
+    /**
+     * A network was removed: its lease directory goes when no lease is left in it, and the host's directory
+     * when no network is left in that. A directory still holding a lease (of another JVM) stays.
+     */
+    static void forget(String host, String network) {
+        deleteIfEmpty(DIR.resolve(host).resolve(network));
+        deleteIfEmpty(DIR.resolve(host));
+    }
+
+    /** A host's namespace was deleted: every empty lease directory of it goes. */
+    static void forgetHost(String host) {
+        Path dir = DIR.resolve(host);
+        try (DirectoryStream<Path> networks = Files.newDirectoryStream(dir)) {
+            for (Path n : networks) {
+                deleteIfEmpty(n);
+            }
         } catch (IOException e) {
-            throw NetnsException.wrap("write " + f, e);
+            return; // no directory: nothing to forget
+        }
+        deleteIfEmpty(dir);
+    }
+
+    private static void deleteIfEmpty(Path dir) {
+        try {
+            Files.deleteIfExists(dir);
+        } catch (IOException e) {
+            // DirectoryNotEmptyException: a lease is held there; anything else: leave it to reclaim.
         }
     }
 
@@ -98,37 +142,6 @@ final class Ipam {
             return Files.readString(dir.resolve(Inet.toText(a)));
         } catch (IOException e) {
             return "?";
-        }
-    }
-
-    /**
-     * A network was removed: its directory goes, and the host's too when no other network is left in it,
-     * so that closed lab hosts leave nothing under {@code /run/netns.d/ipam}. A directory that still
-     * holds a lease (another JVM's) stays.
-     */
-    static void forget(String host, String network) {
-        for (Path dir : new Path[] {DIR.resolve(host).resolve(network), DIR.resolve(host)}) {
-            try {
-                Files.deleteIfExists(dir);
-            } catch (IOException e) {
-                return; // not empty (java.nio.file.DirectoryNotEmptyException) or gone: leave it
-            }
-        }
-    }
-
-    /**
-     * A lab host was deleted: its empty network directories and its own go. A directory that still holds
-     * a lease stays (the leak is then visible).
-     */
-    static void forgetHost(String host) {
-        Path dir = DIR.resolve(host);
-        try (java.nio.file.DirectoryStream<Path> networks = Files.newDirectoryStream(dir)) {
-            for (Path n : networks) {
-                Files.deleteIfExists(n);
-            }
-            Files.deleteIfExists(dir);
-        } catch (IOException e) {
-            // gone already, or not empty: leave it
         }
     }
 

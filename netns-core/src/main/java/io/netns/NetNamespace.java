@@ -38,9 +38,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Virtual threads are refused, because their carrier would take the namespace to other virtual threads.
  *
  * <p>Sockets and child processes made inside stay inside after the switch back. Threads started inside a
- * call are born inside and stay there, <em>including</em> pool workers that happen to be spawned there
- * ({@link java.util.concurrent.ForkJoinPool#commonPool()}, a lazily started {@code Executors} pool):
- * start pools outside, or use {@link #executor()}, whose threads live inside on purpose.
+ * call are born inside and stay there after the call returns. For pools what counts is the thread that
+ * <em>spawns a worker</em>, not where the pool object was made: pools start workers lazily, on the thread
+ * that submits a task when the pool is below its size. So a worker spawned by a submission made inside a
+ * call lives inside, and then runs every later task of that pool inside, whoever submits it; a pool
+ * made inside a call but first used outside has its workers outside. This includes
+ * {@link java.util.concurrent.ForkJoinPool#commonPool()} (and so parallel streams and
+ * {@code CompletableFuture.*Async} without an executor): if its first worker is spawned inside a call,
+ * tasks of the whole JVM run inside that namespace until the worker retires after its idle timeout.
+ * Start pools outside, avoid the common pool inside a call, or use {@link #executor()}, whose threads
+ * live inside on purpose.
  *
  * <p>Equality is the namespace's identity, {@code (st_dev, st_ino)}, not the descriptor: two handles on
  * one namespace are equal. {@link #close()} closes this handle only; {@link #delete()} removes the

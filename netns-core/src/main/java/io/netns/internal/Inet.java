@@ -73,7 +73,13 @@ public final class Inet {
                 throw new IllegalArgumentException(what + " must be a CIDR such as 10.89.0.0/24: \""
                         + Names.printable(text) + "\"");
             }
-            InetAddress addr = Inet.parse(what, text.substring(0, slash));
+            InetAddress addr;
+            try {
+                addr = Inet.parse(what, text.substring(0, slash));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(what + " must be a CIDR such as 10.89.0.0/24: \""
+                        + Names.printable(text) + "\" (" + e.getMessage() + ")", e);
+            }
             int max = addr instanceof Inet4Address ? 32 : 128;
             int prefix;
             try {

@@ -28,7 +28,7 @@ public final class Names {
             throw new IllegalArgumentException(what + " must not be null");
         }
         if (name.isEmpty()) {
-            throw new IllegalArgumentException(what + " must not be empty");
+            throw new IllegalArgumentException(what + " must not be empty: \"\"");
         }
         if (name.length() > MAX_LENGTH) {
             throw new IllegalArgumentException(what + " must be at most " + MAX_LENGTH + " characters, got "

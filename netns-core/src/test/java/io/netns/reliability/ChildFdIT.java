@@ -1,0 +1,90 @@
+package io.netns.reliability;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netns.Host;
+import io.netns.NetNamespace;
+import io.netns.NetnsException;
+import io.netns.NetworkMode;
+import io.netns.Sandbox;
+import io.netns.rtnl.RtnlClient;
+import io.netns.testing.Privileged;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * No descriptor of ours reaches a child started inside a sandbox, while the JVM holds everything netns
+ * opens: namespace handles, netlink sockets of the host and of the sandboxes, executor threads living
+ * inside, a listening socket inside. Checked from outside, in the child's {@code /proc/<pid>/fd}.
+ */
+@Timeout(120)
+class ChildFdIT {
+    private final String p = "relfd" + ProcessHandle.current().pid() + "-";
+    private Host lab;
+
+    @BeforeEach
+    void makeLab() throws NetnsException {
+        Privileged.require();
+        lab = Host.createLab(p + "lab");
+    }
+
+    @AfterEach
+    void closeLab() throws NetnsException {
+        if (lab != null) {
+            lab.close();
+        }
+        assertEquals(List.of(), Proc.filesStartingWith(NetNamespace.NETNS_DIR, p), "namespaces left");
+    }
+
+    @Test
+    void aChildOfABridgeSandboxHoldsOnlyItsStandardStreams() throws Exception {
+        List<AutoCloseable> held = new ArrayList<>();
+        try (Sandbox a = lab.create(p + "a", NetworkMode.bridge());
+                Sandbox b = lab.create(p + "b", NetworkMode.bridge().subnet("10.89.0.0/24"))) {
+            // everything the JVM can hold open at the moment a child starts
+            held.add(RtnlClient.open(a.namespace()));
+            held.add(RtnlClient.open(lab.namespace()));
+            held.add(NetNamespace.open(p + "b"));
+            held.add(a.call(() -> new ServerSocket(8080, 5, a.addresses().get(0))));
+            assertEquals(a.namespace().inode(), (long) a.executor().submit(Proc::threadNetInode).get(10, TimeUnit.SECONDS));
+            int ours = Proc.openFds();
+
+            List<Process> children = new ArrayList<>();
+            children.add(a.start(new ProcessBuilder("sleep", "30")));
+            children.add(b.start(new ProcessBuilder("sleep", "30").redirectErrorStream(true)));
+            // a child forked by a thread that lives inside (the sandbox's executor)
+            children.add(a.executor().submit(() -> new ProcessBuilder("sleep", "30").start()).get(10, TimeUnit.SECONDS));
+            // a child forked by the host's namespace
+            children.add(lab.namespace().call(() -> new ProcessBuilder("sleep", "30").start()));
+            try {
+                for (Process c : children) {
+                    List<String> fds = Proc.fds(c.pid());
+                    System.out.printf("child %d (JVM holds %d fds): %s%n", c.pid(), ours, fds);
+                    assertEquals(3, fds.size(), "only stdin, stdout and stderr: " + fds);
+                    for (String fd : fds) {
+                        assertTrue(fd.matches("[012] -> (pipe:\\[\\d+\\]|/dev/null)"), fd);
+                    }
+                }
+                assertEquals("net:[" + a.namespace().inode() + "]",
+                        Files.readSymbolicLink(Path.of("/proc/" + children.get(2).pid() + "/ns/net")).toString());
+            } finally {
+                for (Process c : children) {
+                    c.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                }
+                for (AutoCloseable c : held) {
+                    c.close();
+                }
+            }
+            assertTrue(ours > 10, "the JVM did hold descriptors: " + ours);
+        }
+    }
+}

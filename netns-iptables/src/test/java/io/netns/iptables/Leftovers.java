@@ -1,0 +1,86 @@
+package io.netns.iptables;
+
+import io.netns.internal.OwnerRecord;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+
+/** What netns may leave on a lab host, read independently: ip, iptables-save, /run. */
+final class Leftovers {
+    static final Path NETNS_DIR = Path.of("/run/netns");
+    static final Path IPAM_DIR = Path.of("/run/netns.d/ipam");
+
+    private Leftovers() {
+    }
+
+    static List<String> namespaces(String prefix) {
+        return files(NETNS_DIR, prefix);
+    }
+
+    static List<String> ownerRecords(String prefix) {
+        return files(OwnerRecord.DIR, prefix);
+    }
+
+    /** @return every lease file of the host, as network/ip */
+    static List<String> leases(String hostId) {
+        Path dir = IPAM_DIR.resolve(hostId);
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.filter(Files::isRegularFile).map(p -> dir.relativize(p).toString()).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** @return the names of the veths in the lab */
+    static List<String> veths(String lab) throws Exception {
+        String out = Lab.run(List.of("ip", "-n", lab, "-o", "link", "show", "type", "veth"));
+        return out.lines().map(l -> l.split(":")[1].trim().split("@")[0]).sorted().toList();
+    }
+
+    /** @return the lines of iptables-save in the lab that carry a netns tag other than the infrastructure's */
+    static List<String> taggedRules(String lab, String tagPrefix) throws Exception {
+        String save = Lab.run(List.of("ip", "netns", "exec", lab, "iptables-save"));
+        return Arrays.stream(save.split("\n")).filter(l -> l.contains("\"" + tagPrefix)).toList();
+    }
+
+    static String save(String lab) throws Exception {
+        return Lab.run(List.of("ip", "netns", "exec", lab, "iptables-save"));
+    }
+
+    /** Waits until the kernel has destroyed the veths of deleted namespaces (it does so lazily). */
+    static List<String> vethsSettled(String lab, List<String> allowed) throws Exception {
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        List<String> v = veths(lab);
+        while (!allowed.containsAll(v) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            v = veths(lab);
+        }
+        return v;
+    }
+
+    private static List<String> files(Path dir, String prefix) {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(prefix)).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static int openFds() {
+        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
+            return (int) s.count();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
