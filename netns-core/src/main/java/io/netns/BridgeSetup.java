@@ -104,17 +104,18 @@ final class BridgeSetup {
     private static Network findOrMake(Host host, RtnlClient rtnl, BridgeMode mode) throws NetnsException {
         String bridge = mode.name();
         if (rtnl.link(bridge).isPresent()) {
-            for (Addr a : rtnl.addresses(bridge)) {
-                if (a.address() instanceof Inet4Address) {
-                    return new Network(bridge, Cidr.of(a.address(), a.prefixLength()), a.address(), false);
-                }
-            }
-            throw NetnsException.failure("bridge network", "link '" + bridge + "' exists on " + host
-                    + " but has no IPv4 address: it was not made by netns; choose another bridge name");
+            return existing(host, rtnl, bridge);
         }
         Cidr subnet = mode.subnetCidr() != null ? mode.subnetCidr() : Cidr.parse("subnet", BridgeMode.DEFAULT_SUBNET);
         InetAddress gateway = subnet.address(1);
-        rtnl.addBridge(bridge);
+        try {
+            rtnl.addBridge(bridge);
+        } catch (NetlinkException e) {
+            if (!"EEXIST".equals(e.errnoName())) {
+                throw e;
+            }
+            return existing(host, rtnl, bridge); // another process made it a moment ago
+        }
         try {
             rtnl.addAddress(bridge, gateway, subnet.prefix());
             rtnl.setUp(bridge);
@@ -133,6 +134,29 @@ final class BridgeSetup {
         }
         Ipam.reset(host.id(), bridge);
         return new Network(bridge, subnet, gateway, true);
+    }
+
+    /**
+     * A bridge that exists already: its gateway address gives the subnet. A process that has just made it
+     * adds the address right after the bridge, so it is awaited briefly before the bridge is called foreign.
+     */
+    private static Network existing(Host host, RtnlClient rtnl, String bridge) throws NetnsException {
+        long deadline = System.nanoTime() + 2_000_000_000L;
+        do {
+            for (Addr a : rtnl.addresses(bridge)) {
+                if (a.address() instanceof Inet4Address) {
+                    return new Network(bridge, Cidr.of(a.address(), a.prefixLength()), a.address(), false);
+                }
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        } while (System.nanoTime() < deadline);
+        throw NetnsException.failure("bridge network", "link '" + bridge + "' exists on " + host
+                + " but has no IPv4 address: it was not made by netns; choose another bridge name");
     }
 
     private static Firewall optionalFirewall() {

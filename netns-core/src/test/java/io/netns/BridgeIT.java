@@ -143,6 +143,36 @@ class BridgeIT {
     }
 
     @Test
+    void twoHostsRacingToMakeOneBridgeNetworkBothSucceed() throws Exception {
+        // Two Host objects over one lab know nothing of each other, like two JVMs: both may find the
+        // bridge absent and try to make it; the loser must join the winner's network, not fail.
+        for (int round = 0; round < 5; round++) {
+            BridgeMode mode = NetworkMode.bridge().name("nsrace" + round).subnet("10.89." + (20 + round) + ".0/24");
+            try (Host other = Host.of(NetNamespace.open(p + "lab"))) {
+                java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(2);
+                java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+                try {
+                    int r = round;
+                    var fa = pool.submit(() -> {
+                        start.await();
+                        return lab.create(p + "ra" + r, mode);
+                    });
+                    var fb = pool.submit(() -> {
+                        start.await();
+                        return other.create(p + "rb" + r, mode);
+                    });
+                    try (Sandbox a = fa.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                            Sandbox b = fb.get(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                        assertFalse(a.addresses().equals(b.addresses()), a.addresses() + " vs " + b.addresses());
+                    }
+                } finally {
+                    pool.shutdownNow();
+                }
+            }
+        }
+    }
+
+    @Test
     void mtuIsSetOnBothEnds() throws Exception {
         try (Sandbox a = lab.create(p + "mtu", NetworkMode.bridge().mtu(1400))) {
             assertTrue(Cmd.run("ip", "-n", p + "mtu", "-o", "link", "show", "eth0").contains("mtu 1400"));
