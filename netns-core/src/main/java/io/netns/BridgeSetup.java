@@ -31,8 +31,13 @@ final class BridgeSetup {
     record Network(String bridge, Cidr subnet, InetAddress gateway, boolean madeHere) {
     }
 
-    static List<InetAddress> attach(Host host, String name, BridgeMode mode, NetNamespace ns, OwnerRecord record,
-            Cleanup cleanup) throws NetnsException {
+    /**
+     * Wires a new namespace in.
+     *
+     * @param inside a client whose socket lives in {@code ns}; the caller closes it
+     */
+    static List<InetAddress> attach(Host host, String name, BridgeMode mode, NetNamespace ns, RtnlClient inside,
+            OwnerRecord record, Cleanup cleanup) throws NetnsException {
         RtnlClient hostRtnl = host.rtnl();
         Network net = ensureNetwork(host, hostRtnl, mode);
         record.put("network", net.bridge());
@@ -52,15 +57,13 @@ final class BridgeSetup {
             }
             hostRtnl.setMaster(veth, net.bridge());
             hostRtnl.setUp(veth);
-            try (RtnlClient inside = RtnlClient.open(ns)) {
-                if (mode.mtu() != BridgeMode.DEFAULT_MTU) {
-                    inside.setMtu("eth0", mode.mtu());
-                }
-                inside.setUp("lo");
-                inside.setUp("eth0");
-                inside.addAddress("eth0", ip, net.subnet().prefix());
-                inside.addDefaultRoute(net.gateway());
+            if (mode.mtu() != BridgeMode.DEFAULT_MTU) {
+                inside.setMtu("eth0", mode.mtu());
             }
+            inside.setUp("lo");
+            inside.setUp("eth0");
+            inside.addAddress("eth0", ip, net.subnet().prefix());
+            inside.addDefaultRoute(net.gateway());
             if (!mode.published().isEmpty()) {
                 Firewall fw = Firewall.load();
                 Firewall.Owner owner = Firewall.Owner.sandbox(host.id(), name);

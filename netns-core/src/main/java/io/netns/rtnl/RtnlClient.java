@@ -3,6 +3,7 @@ package io.netns.rtnl;
 import io.netns.NetNamespace;
 import io.netns.NetlinkException;
 import io.netns.NetnsException;
+import io.netns.internal.NamespaceAccess;
 import io.netns.internal.nl.IfAddrMsg;
 import io.netns.internal.nl.IfInfoMsg;
 import io.netns.internal.nl.Nl;
@@ -90,6 +91,10 @@ public final class RtnlClient implements AutoCloseable {
     private static final int RT_SCOPE_NOWHERE = 255;
     private static final int IFNAMSIZ = 16;
 
+    static {
+        NamespaceAccess.register((NamespaceAccess.Clients) RtnlClient::adopt);
+    }
+
     private final String description;
     private final NetlinkChannel channel;
     private final int pid;
@@ -121,6 +126,11 @@ public final class RtnlClient implements AutoCloseable {
     public static RtnlClient open(NetNamespace ns) throws NetnsException {
         Objects.requireNonNull(ns, "ns");
         int fd = ns.call(() -> Native.netlinkSocket(Nl.NETLINK_ROUTE));
+        return adopt(fd, ns.toString());
+    }
+
+    /** Sets up a NETLINK_ROUTE socket made inside some namespace; owns it, also when this fails. */
+    private static RtnlClient adopt(int fd, String where) throws NetnsException {
         ByteBuffer request = REQUEST_BUFFERS.take();
         ByteBuffer receive = RECEIVE_BUFFERS.take();
         try {
@@ -133,7 +143,7 @@ public final class RtnlClient implements AutoCloseable {
             Native.getsockname(fd, receive);
             int pid = receive.getInt(4);
             receive.clear();
-            return new RtnlClient("RtnlClient(" + ns + ", fd=" + fd + ", port=" + Integer.toUnsignedString(pid) + ")",
+            return new RtnlClient("RtnlClient(" + where + ", fd=" + fd + ", port=" + Integer.toUnsignedString(pid) + ")",
                     new SocketChannel(fd), pid, request, receive);
         } catch (NetnsException | RuntimeException | Error e) {
             Native.close(fd);
@@ -293,7 +303,7 @@ public final class RtnlClient implements AutoCloseable {
             throws NetnsException {
         checkName(name);
         checkName(peerName);
-        int peerFd = peerNamespace == null ? -1 : namespaceFd(peerNamespace);
+        int peerFd = peerNamespace == null ? -1 : NamespaceAccess.namespaces().acquireFd(peerNamespace);
         try {
             begin(Nl.RTM_NEWLINK, Nl.NLM_F_CREATE | Nl.NLM_F_EXCL);
             IfInfoMsg.put(request, Nl.AF_UNSPEC, 0, 0, 0, 0);
@@ -314,7 +324,7 @@ public final class RtnlClient implements AutoCloseable {
                     + (peerNamespace == null ? "" : " netns " + peerNamespace) + ")", null);
         } finally {
             if (peerFd >= 0) {
-                Native.close(peerFd);
+                NamespaceAccess.namespaces().release(peerNamespace);
             }
         }
     }
@@ -434,7 +444,7 @@ public final class RtnlClient implements AutoCloseable {
     public synchronized void moveTo(String name, NetNamespace target) throws NetnsException {
         checkName(name);
         Objects.requireNonNull(target, "target");
-        int targetFd = namespaceFd(target);
+        int targetFd = NamespaceAccess.namespaces().acquireFd(target);
         try {
             begin(Nl.RTM_NEWLINK, 0);
             IfInfoMsg.put(request, Nl.AF_UNSPEC, 0, 0, 0, 0);
@@ -442,7 +452,7 @@ public final class RtnlClient implements AutoCloseable {
             RtAttr.addU32(request, Nl.IFLA_NET_NS_FD, targetFd);
             execute(() -> "RTM_NEWLINK(" + name + " netns " + target + ")", null);
         } finally {
-            Native.close(targetFd);
+            NamespaceAccess.namespaces().release(target);
         }
     }
 
@@ -821,11 +831,6 @@ public final class RtnlClient implements AutoCloseable {
         if (closed.get()) {
             throw new IllegalStateException(description + " is closed");
         }
-    }
-
-    /** An fd on {@code ns}, opened inside it so it is right for every kind of handle; the caller closes it. */
-    private static int namespaceFd(NetNamespace ns) throws NetnsException {
-        return ns.call(() -> Native.open("/proc/thread-self/ns/net", Native.O_RDONLY, 0));
     }
 
     private static int family(InetAddress a) {
