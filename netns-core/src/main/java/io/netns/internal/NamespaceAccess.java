@@ -43,6 +43,22 @@ public final class NamespaceAccess {
          * @throws NetnsException if the socket cannot be set up
          */
         RtnlClient adopt(int socketFd, String where) throws NetnsException;
+
+        /**
+         * Creates a veth pair in one message, its end in the client's namespace already enslaved to a
+         * bridge and up, the peer (down) inside {@code peerNamespace}: what bridge mode needs, without the
+         * two further requests {@code setMaster} and {@code setUp} would cost.
+         *
+         * @param client the client of the namespace that keeps {@code name}
+         * @param name the end that stays, joined to the master and up
+         * @param masterIndex the bridge's link index
+         * @param mtu the MTU of both ends, or 0 for the default
+         * @param peerName the peer's name inside {@code peerNamespace}
+         * @param peerNamespace where the peer is created
+         * @throws NetnsException e.g. {@code EEXIST} when either name is taken
+         */
+        void addWiredVeth(RtnlClient client, String name, int masterIndex, int mtu, String peerName,
+                NetNamespace peerNamespace) throws NetnsException;
     }
 
     private static volatile Namespaces namespaces;

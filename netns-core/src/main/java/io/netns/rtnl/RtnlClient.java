@@ -92,7 +92,21 @@ public final class RtnlClient implements AutoCloseable {
     private static final int IFNAMSIZ = 16;
 
     static {
-        NamespaceAccess.register((NamespaceAccess.Clients) RtnlClient::adopt);
+        NamespaceAccess.register(new NamespaceAccess.Clients() {
+            @Override
+            public RtnlClient adopt(int socketFd, String where) throws NetnsException {
+                return RtnlClient.adopt(socketFd, where);
+            }
+
+            @Override
+            public void addWiredVeth(RtnlClient client, String name, int masterIndex, int mtu, String peerName,
+                    NetNamespace peerNamespace) throws NetnsException {
+                if (masterIndex <= 0) {
+                    throw new IllegalArgumentException("master index must be positive: " + masterIndex);
+                }
+                client.addVeth(name, peerName, Objects.requireNonNull(peerNamespace, "peerNamespace"), masterIndex, mtu);
+            }
+        });
     }
 
     private final String description;
@@ -301,26 +315,48 @@ public final class RtnlClient implements AutoCloseable {
      */
     public synchronized void addVeth(String name, String peerName, NetNamespace peerNamespace)
             throws NetnsException {
+        addVeth(name, peerName, peerNamespace, 0, 0);
+    }
+
+    /**
+     * {@link #addVeth(String, String, NetNamespace)} that also configures in the same message what the
+     * kernel allows at creation: with a master, the end here joins it and comes up
+     * ({@code ip link add $name master $master up ...}); with an MTU, both ends get it. The peer stays
+     * down: a veth end cannot be opened before its pair is registered ({@code ENOTCONN}).
+     */
+    private synchronized void addVeth(String name, String peerName, NetNamespace peerNamespace, int masterIndex,
+            int mtu) throws NetnsException {
         checkName(name);
         checkName(peerName);
         int peerFd = peerNamespace == null ? -1 : NamespaceAccess.namespaces().acquireFd(peerNamespace);
         try {
             begin(Nl.RTM_NEWLINK, Nl.NLM_F_CREATE | Nl.NLM_F_EXCL);
-            IfInfoMsg.put(request, Nl.AF_UNSPEC, 0, 0, 0, 0);
+            int up = masterIndex > 0 ? Nl.IFF_UP : 0;
+            IfInfoMsg.put(request, Nl.AF_UNSPEC, 0, 0, up, up);
             RtAttr.addString(request, Nl.IFLA_IFNAME, name);
+            if (mtu > 0) {
+                RtAttr.addU32(request, Nl.IFLA_MTU, mtu);
+            }
+            if (masterIndex > 0) {
+                RtAttr.addU32(request, Nl.IFLA_MASTER, masterIndex);
+            }
             int info = RtAttr.startNested(request, Nl.IFLA_LINKINFO);
             RtAttr.addString(request, Nl.IFLA_INFO_KIND, "veth");
             int data = RtAttr.startNested(request, Nl.IFLA_INFO_DATA);
             int peer = RtAttr.startNested(request, Nl.VETH_INFO_PEER);
             IfInfoMsg.put(request, Nl.AF_UNSPEC, 0, 0, 0, 0);
             RtAttr.addString(request, Nl.IFLA_IFNAME, peerName);
+            if (mtu > 0) {
+                RtAttr.addU32(request, Nl.IFLA_MTU, mtu);
+            }
             if (peerFd >= 0) {
                 RtAttr.addU32(request, Nl.IFLA_NET_NS_FD, peerFd);
             }
             RtAttr.endNested(request, peer);
             RtAttr.endNested(request, data);
             RtAttr.endNested(request, info);
-            execute(() -> "RTM_NEWLINK(veth " + name + " peer " + peerName
+            execute(() -> "RTM_NEWLINK(veth " + name + (mtu > 0 ? " mtu " + mtu : "")
+                    + (masterIndex > 0 ? " master index " + masterIndex + " up" : "") + " peer " + peerName
                     + (peerNamespace == null ? "" : " netns " + peerNamespace) + ")", null);
         } finally {
             if (peerFd >= 0) {
