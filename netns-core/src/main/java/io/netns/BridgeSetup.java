@@ -2,8 +2,10 @@ package io.netns;
 
 import io.netns.internal.Inet;
 import io.netns.internal.Inet.Cidr;
+import io.netns.internal.NamespaceAccess;
 import io.netns.internal.OwnerRecord;
 import io.netns.rtnl.Addr;
+import io.netns.rtnl.Link;
 import io.netns.rtnl.RtnlClient;
 import io.netns.rtnl.Sysctl;
 import java.net.Inet4Address;
@@ -13,6 +15,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Bridge mode: a bridge network per host and name (the bridge, its gateway address, forwarding, outbound
@@ -31,36 +34,34 @@ final class BridgeSetup {
     record Network(String bridge, Cidr subnet, InetAddress gateway, boolean madeHere) {
     }
 
-    static List<InetAddress> attach(Host host, String name, BridgeMode mode, NetNamespace ns, OwnerRecord record,
-            Cleanup cleanup) throws NetnsException {
+    /**
+     * Wires a new namespace in.
+     *
+     * @param inside a client whose socket lives in {@code ns}; the caller closes it
+     */
+    static List<InetAddress> attach(Host host, String name, BridgeMode mode, NetNamespace ns, RtnlClient inside,
+            OwnerRecord record, Cleanup cleanup) throws NetnsException {
         RtnlClient hostRtnl = host.rtnl();
-        Network net = ensureNetwork(host, hostRtnl, mode);
+        int[] bridgeIndex = new int[1];
+        Network net = ensureNetwork(host, hostRtnl, mode, bridgeIndex);
         record.put("network", net.bridge());
 
         InetAddress ip = Ipam.lease(host.id(), net.bridge(), net.subnet(), mode.ip(), name);
         cleanup.push("address lease " + Inet.toText(ip), () -> Ipam.release(host.id(), net.bridge(), ip, name));
         record.put("ip", Inet.toText(ip));
 
-        String veth = addVeth(hostRtnl, host.id(), name, ns);
+        int mtu = mode.mtu() != BridgeMode.DEFAULT_MTU ? mode.mtu() : 0;
+        // One message: the pair, the host end in the bridge and up, the MTU of both ends.
+        String veth = addVeth(hostRtnl, host.id(), name, ns, bridgeIndex[0], mtu);
         record.put("veth", veth);
         // No undo step for the veth: it dies with the sandbox's namespace, which the namespace step removes.
         // Until then a failure must still not leave it, so delete it explicitly if setup fails from here on.
         Cleanup.Step deleteVeth = () -> hostRtnl.delete(veth);
         try {
-            if (mode.mtu() != BridgeMode.DEFAULT_MTU) {
-                hostRtnl.setMtu(veth, mode.mtu());
-            }
-            hostRtnl.setMaster(veth, net.bridge());
-            hostRtnl.setUp(veth);
-            try (RtnlClient inside = RtnlClient.open(ns)) {
-                if (mode.mtu() != BridgeMode.DEFAULT_MTU) {
-                    inside.setMtu("eth0", mode.mtu());
-                }
-                inside.setUp("lo");
-                inside.setUp("eth0");
-                inside.addAddress("eth0", ip, net.subnet().prefix());
-                inside.addDefaultRoute(net.gateway());
-            }
+            inside.setUp("lo");
+            inside.setUp("eth0");
+            inside.addAddress("eth0", ip, net.subnet().prefix());
+            inside.addDefaultRoute(net.gateway());
             if (!mode.published().isEmpty()) {
                 Firewall fw = Firewall.load();
                 Firewall.Owner owner = Firewall.Owner.sandbox(host.id(), name);
@@ -80,14 +81,22 @@ final class BridgeSetup {
     }
 
     /** Makes the network at first use on this host, or checks the one there against the mode. */
-    private static Network ensureNetwork(Host host, RtnlClient rtnl, BridgeMode mode) throws NetnsException {
+    private static Network ensureNetwork(Host host, RtnlClient rtnl, BridgeMode mode, int[] bridgeIndex)
+            throws NetnsException {
         Map<String, Network> networks = host.networks();
         synchronized (networks) {
             Network known = networks.get(mode.name());
-            if (known == null || rtnl.link(known.bridge()).isEmpty()) {
+            Optional<Link> bridge = known == null ? Optional.empty() : rtnl.link(known.bridge());
+            if (bridge.isEmpty()) {
                 known = findOrMake(host, rtnl, mode);
                 networks.put(mode.name(), known);
+                bridge = rtnl.link(known.bridge());
+                if (bridge.isEmpty()) {
+                    throw NetnsException.failure("bridge network", "bridge '" + known.bridge() + "' of " + host
+                            + " vanished while it was being set up");
+                }
             }
+            bridgeIndex[0] = bridge.get().index();
             Cidr asked = mode.subnetCidr();
             if (asked != null && !asked.equals(known.subnet())) {
                 throw new IllegalArgumentException("bridge network '" + mode.name() + "' on " + host + " has subnet "
@@ -172,12 +181,13 @@ final class BridgeSetup {
      * characters, as interface names must be). If that name is taken (the previous sandbox of the same
      * name is still being destroyed by the kernel, or a hash collision), the next salt is tried.
      */
-    private static String addVeth(RtnlClient rtnl, String hostId, String name, NetNamespace ns) throws NetnsException {
+    private static String addVeth(RtnlClient rtnl, String hostId, String name, NetNamespace ns, int bridgeIndex,
+            int mtu) throws NetnsException {
         NetlinkException last = null;
         for (int salt = 0; salt < 8; salt++) {
             String veth = vethName(hostId, name, salt);
             try {
-                rtnl.addVeth(veth, "eth0", ns);
+                NamespaceAccess.clients().addWiredVeth(rtnl, veth, bridgeIndex, mtu, "eth0", ns);
                 return veth;
             } catch (NetlinkException e) {
                 if (!"EEXIST".equals(e.errnoName())) {

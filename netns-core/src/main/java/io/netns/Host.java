@@ -1,6 +1,7 @@
 package io.netns;
 
 import io.netns.internal.Failures;
+import io.netns.internal.NamespaceAccess;
 import io.netns.internal.Names;
 import io.netns.rtnl.RtnlClient;
 import java.util.ArrayList;
@@ -84,9 +85,10 @@ public final class Host implements AutoCloseable {
      * @throws NetnsException if the namespace cannot be made; nothing is left
      */
     public static Host createLab(String name) throws NetnsException {
-        NetNamespace ns = NetNamespace.create(name);
-        try {
-            Links.up(ns, "lo");
+        NetNamespace.Created made = NetNamespace.create(name, true);
+        NetNamespace ns = made.namespace;
+        try (RtnlClient inside = NamespaceAccess.clients().adopt(made.socketFd, ns.toString())) {
+            inside.setUp("lo");
         } catch (NetnsException | RuntimeException e) {
             ns.close();
             try {

@@ -2,15 +2,14 @@ package io.netns;
 
 import io.netns.internal.Inet;
 import io.netns.internal.Inet.Cidr;
+import io.netns.internal.posix.Native;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -36,11 +35,6 @@ final class Ipam {
     static InetAddress lease(String host, String network, Cidr subnet, InetAddress wanted, String owner)
             throws NetnsException {
         Path dir = DIR.resolve(host).resolve(network);
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw NetnsException.wrap("mkdir " + dir, e);
-        }
         long size = subnet.hostBits() >= 62 ? Long.MAX_VALUE : 1L << subnet.hostBits();
         long first = 2;
         long last = size - 2; // the broadcast address is size - 1
@@ -84,27 +78,37 @@ final class Ipam {
     }
 
     private static boolean tryLease(Path dir, InetAddress a, String owner) throws NetnsException {
-        Path f = dir.resolve(Inet.toText(a));
-        for (int attempt = 0; ; attempt++) {
-            try {
-                Files.write(f, owner.getBytes(StandardCharsets.UTF_8), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-                return true;
-            } catch (FileAlreadyExistsException e) {
+        String f = dir.resolve(Inet.toText(a)).toString();
+        int flags = Native.O_WRONLY | Native.O_CREAT | Native.O_EXCL;
+        int fd;
+        try {
+            fd = Native.open(f, flags, 0644);
+        } catch (NetnsException e) {
+            if (e.errno() == Native.EEXIST) {
                 return false;
-            } catch (NoSuchFileException e) {
-                if (attempt >= 3) {
-                    throw NetnsException.wrap("write " + f, e);
-                }
-                // Another JVM removed the empty directory as its network went away (forget): make it again.
-                try {
-                    Files.createDirectories(dir);
-                } catch (IOException again) {
-                    throw NetnsException.wrap("mkdir " + dir, again);
-                }
-            } catch (IOException e) {
-                throw NetnsException.wrap("write " + f, e);
             }
+            if (e.errno() != Native.ENOENT) {
+                throw e;
+            }
+            try {
+                // First lease of this network since boot, or another JVM removed the empty directory as its
+                // network went away (forget): make it again.
+                Files.createDirectories(dir);
+            } catch (IOException io) {
+                throw NetnsException.wrap("mkdir " + dir, io);
+            }
+            return tryLease(dir, a, owner);
         }
+        try {
+            byte[] b = owner.getBytes(StandardCharsets.UTF_8);
+            Native.write(fd, ByteBuffer.allocateDirect(b.length).put(b).flip());
+        } catch (NetnsException | RuntimeException e) {
+            Native.close(fd);
+            Native.unlink(f);
+            throw e;
+        }
+        Native.close(fd);
+        return true;
     }
 
     /**
@@ -150,7 +154,7 @@ final class Ipam {
         Path f = DIR.resolve(host).resolve(network).resolve(Inet.toText(a));
         try {
             if (owner.equals(Files.readString(f))) {
-                Files.deleteIfExists(f);
+                Native.unlink(f.toString());
             }
         } catch (IOException e) {
             // Gone already.

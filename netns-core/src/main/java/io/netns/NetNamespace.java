@@ -1,13 +1,20 @@
 package io.netns;
 
+import io.netns.internal.NamespaceAccess;
 import io.netns.internal.Names;
+import io.netns.internal.nl.Nl;
+import io.netns.internal.posix.FileId;
 import io.netns.internal.posix.Native;
 import java.io.IOException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -58,6 +65,21 @@ public final class NetNamespace implements AutoCloseable {
     public static final Path NETNS_DIR = Path.of("/run/netns");
 
     private static final Object MOUNT_LOCK = new Object();
+
+    static {
+        NamespaceAccess.register(new NamespaceAccess.Namespaces() {
+            @Override
+            public int acquireFd(NetNamespace ns) {
+                ns.acquire();
+                return ns.fd;
+            }
+
+            @Override
+            public void release(NetNamespace ns) {
+                ns.release();
+            }
+        });
+    }
     private static volatile boolean netnsDirShared;
     private static volatile long nsfsDev;
 
@@ -81,7 +103,7 @@ public final class NetNamespace implements AutoCloseable {
 
     /**
      * Creates a new, empty network namespace persisted at {@code /run/netns/<name>}, like
-     * {@code ip netns add <name>}. The namespace is made on a short-lived helper thread, never on the
+     * {@code ip netns add <name>}. The namespace is made on a helper thread of netns, never on the
      * caller's, and holds only a {@code lo} that is down.
      *
      * @param name 1 to 64 characters from {@code [A-Za-z0-9_.-]}, starting with a letter or digit
@@ -91,29 +113,58 @@ public final class NetNamespace implements AutoCloseable {
      *     CAP_SYS_ADMIN); nothing is left behind
      */
     public static NetNamespace create(String name) throws NetnsException {
+        return create(name, false).namespace;
+    }
+
+    /** A namespace just made, and optionally a {@code NETLINK_ROUTE} socket made inside it. */
+    static final class Created {
+        final NetNamespace namespace;
+        /** The socket, or -1; the receiver owns it. */
+        final int socketFd;
+
+        Created(NetNamespace namespace, int socketFd) {
+            this.namespace = namespace;
+            this.socketFd = socketFd;
+        }
+    }
+
+    /**
+     * {@link #create(String)}, optionally also making a {@code NETLINK_ROUTE} socket inside the new namespace
+     * on the thread that made it, so configuring it needs no switch.
+     */
+    static Created create(String name, boolean withSocket) throws NetnsException {
         Names.check("namespace name", name);
         Netns.ensureAvailability();
         ensureNetnsDir();
-        Path file = NETNS_DIR.resolve(name);
+        String file = NETNS_DIR.resolve(name).toString();
         try {
-            Files.createFile(file);
-        } catch (FileAlreadyExistsException e) {
-            throw NetnsException.failure("create namespace",
-                    "a namespace named '" + name + "' already exists at " + file
-                            + " (see `ip netns list`; remove it with `ip netns delete " + name + "`)");
-        } catch (IOException e) {
-            throw NetnsException.wrap("create " + file, e);
+            // Like iproute2: an empty file to bind onto, made exclusively so that two makers cannot share it.
+            Native.close(Native.open(file, Native.O_RDONLY | Native.O_CREAT | Native.O_EXCL, 0));
+        } catch (NetnsException e) {
+            if (e.errno() == Native.EEXIST) {
+                throw NetnsException.failure("create namespace",
+                        "a namespace named '" + name + "' already exists at " + file
+                                + " (see `ip netns list`; remove it with `ip netns delete " + name + "`)");
+            }
+            throw e;
         }
         try {
-            unshareAndMount(file.toString());
-            return openPath(file, name);
-        } catch (NetnsException | RuntimeException e) {
-            Native.umount2(file.toString(), Native.MNT_DETACH);
+            Made made = Creator.make(file, withSocket);
             try {
-                Files.deleteIfExists(file);
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
+                // Made by us this instant: a network namespace, so no nsfs check, only its identity.
+                FileId id = Native.identity(made.nsFd);
+                return new Created(new NetNamespace(made.nsFd, id.dev(), id.ino(), name, NETNS_DIR.resolve(name)),
+                        made.socketFd);
+            } catch (NetnsException | RuntimeException e) {
+                Native.close(made.nsFd);
+                if (made.socketFd >= 0) {
+                    Native.close(made.socketFd);
+                }
+                throw e;
             }
+        } catch (NetnsException | RuntimeException e) {
+            Native.umount2(file, Native.MNT_DETACH);
+            Native.unlink(file);
             throw e;
         }
     }
@@ -190,25 +241,38 @@ public final class NetNamespace implements AutoCloseable {
     static NetNamespace openPath(Path path, String name) throws NetnsException {
         int fd = Native.open(path.toString(), Native.O_RDONLY, 0);
         try {
-            Path link = Path.of("/proc/self/fd/" + fd);
-            long dev = ((Number) Files.getAttribute(link, "unix:dev")).longValue();
-            long ino = ((Number) Files.getAttribute(link, "unix:ino")).longValue();
-            // A /proc namespace link reads "net:[inode]"; a bind mount of one reads as its path, and is an
-            // nsfs inode when it lives on the device of nsfs.
-            String target = Files.readSymbolicLink(link).toString();
-            boolean isNet = target.startsWith("net:[")
-                    || (!target.matches("[a-z_]+:\\[\\d+\\]") && dev == nsfsDevice());
-            if (!isNet) {
+            FileId id = Native.identity(fd);
+            int type = Native.nsType(fd);
+            if (type != Native.CLONE_NEWNET && (type != 0 || !isNetByLink(fd, id.dev()))) {
                 throw NetnsException.failure("open namespace", path + " is not a network namespace (it is "
-                        + target + "); expected a file under " + NETNS_DIR + " or /proc/<pid>/ns/net");
+                        + describe(fd) + "); expected a file under " + NETNS_DIR + " or /proc/<pid>/ns/net");
             }
-            return new NetNamespace(fd, dev, ino, name, path);
-        } catch (IOException e) {
-            Native.close(fd);
-            throw NetnsException.wrap("stat " + path, e);
-        } catch (RuntimeException e) {
+            return new NetNamespace(fd, id.dev(), id.ino(), name, path);
+        } catch (NetnsException | RuntimeException e) {
             Native.close(fd);
             throw e;
+        }
+    }
+
+    /**
+     * For a kernel before 4.11 (no {@code NS_GET_NSTYPE}): a /proc namespace link reads "net:[inode]"; a bind
+     * mount of one reads as its path, and is taken for a network namespace when it lives on nsfs.
+     */
+    private static boolean isNetByLink(int fd, long dev) throws NetnsException {
+        String target = describe(fd);
+        try {
+            return target.startsWith("net:[") || (!target.matches("[a-z_]+:\\[\\d+\\]") && dev == nsfsDevice());
+        } catch (IOException e) {
+            throw NetnsException.wrap("stat /proc/self/ns/net", e);
+        }
+    }
+
+    /** What {@code /proc/self/fd/<fd>} points at: {@code uts:[4026531838]}, a path, ... */
+    private static String describe(int fd) {
+        try {
+            return Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString();
+        } catch (IOException e) {
+            return "unknown: " + e.getMessage();
         }
     }
 
@@ -254,33 +318,116 @@ public final class NetNamespace implements AutoCloseable {
         }
     }
 
-    /** unshare on a helper thread, then bind its namespace onto the file; the thread then ends. */
-    private static void unshareAndMount(String file) throws NetnsException {
-        NetnsException[] failure = new NetnsException[1];
-        Thread helper = new Thread(() -> {
+    /** What a {@link Creator} thread made: an fd on the new namespace, and the optional socket (or -1). */
+    private static final class Made {
+        final int nsFd;
+        final int socketFd;
+
+        Made(int nsFd, int socketFd) {
+            this.nsFd = nsFd;
+            this.socketFd = socketFd;
+        }
+    }
+
+    /**
+     * The threads that make namespaces, never the caller's: a thread {@code unshare}s into a new namespace,
+     * bind-mounts it onto its file, opens it (and, if asked, a netlink socket inside it), and switches back
+     * to the JVM's initial namespace with {@code setns}. Threads are reused (starting one costs more than
+     * making a namespace's file and mount) and end after {@value #IDLE_SECONDS} s idle. They run nothing
+     * but this. A thread whose way back fails could be left inside a namespace, so it ends at once instead
+     * of taking another task; the next one starts afresh.
+     */
+    private static final class Creator {
+        static final int IDLE_SECONDS = 30;
+        private static final AtomicInteger THREADS = new AtomicInteger();
+        private static final ThreadPoolExecutor POOL = new ThreadPoolExecutor(0, Integer.MAX_VALUE,
+                IDLE_SECONDS, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
+                    Thread t = new Thread(r, "netns-create-" + THREADS.incrementAndGet());
+                    t.setDaemon(true);
+                    t.setUncaughtExceptionHandler((thread, e) -> {
+                        // Only Stranded ends a thread, and its failure went to the caller already.
+                    });
+                    return t;
+                });
+
+        /** Thrown out of a task to end the thread that could not switch back. */
+        private static final class Stranded extends RuntimeException {
+            Stranded() {
+                super(null, null, false, false);
+            }
+        }
+
+        static Made make(String file, boolean withSocket) throws NetnsException {
+            NetNamespace home = Netns.initialNamespace();
+            if (home == null) {
+                throw NetnsException.failure("create namespace", "the JVM's initial namespace cannot be opened");
+            }
+            CompletableFuture<Made> result = new CompletableFuture<>();
+            home.acquire();
+            try {
+                POOL.execute(() -> run(file, withSocket, home.fd, result));
+                // Uninterruptible: once started, the thread makes the mount; the caller must learn of it.
+                return result.join();
+            } catch (CompletionException e) {
+                Throwable c = e.getCause();
+                if (c instanceof NetnsException) {
+                    throw (NetnsException) c;
+                }
+                if (c instanceof RuntimeException) {
+                    throw (RuntimeException) c;
+                }
+                if (c instanceof Error) {
+                    throw (Error) c;
+                }
+                throw new IllegalStateException(c);
+            } finally {
+                home.release();
+            }
+        }
+
+        private static void run(String file, boolean withSocket, int homeFd, CompletableFuture<Made> result) {
             try {
                 Native.unshareNet();
-                Native.mount("/proc/thread-self/ns/net", file, "none", Native.MS_BIND);
-            } catch (NetnsException e) {
-                failure[0] = e;
+            } catch (Throwable e) {
+                result.completeExceptionally(e); // still home: the thread stays usable
+                return;
             }
-        }, "netns-create");
-        helper.setDaemon(true);
-        helper.start();
-        boolean interrupted = false;
-        while (true) {
+            int nsFd = -1;
+            int socketFd = -1;
+            Throwable failure = null;
             try {
-                helper.join();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
+                Native.mount("/proc/thread-self/ns/net", file, "none", Native.MS_BIND);
+                nsFd = Native.open("/proc/thread-self/ns/net", Native.O_RDONLY, 0);
+                if (withSocket) {
+                    socketFd = Native.netlinkSocket(Nl.NETLINK_ROUTE);
+                }
+            } catch (Throwable e) {
+                failure = e;
+            }
+            try {
+                Native.setns(homeFd);
+            } catch (Throwable e) {
+                if (failure != null) {
+                    e.addSuppressed(failure);
+                }
+                closeQuietly(nsFd, socketFd);
+                result.completeExceptionally(e);
+                throw new Stranded();
+            }
+            if (failure != null) {
+                closeQuietly(nsFd, socketFd);
+                result.completeExceptionally(failure);
+            } else {
+                result.complete(new Made(nsFd, socketFd));
             }
         }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
-        if (failure[0] != null) {
-            throw failure[0];
+
+        private static void closeQuietly(int... fds) {
+            for (int fd : fds) {
+                if (fd >= 0) {
+                    Native.close(fd);
+                }
+            }
         }
     }
 
@@ -385,29 +532,24 @@ public final class NetNamespace implements AutoCloseable {
     }
 
     static void deleteNamed(String name) throws NetnsException {
-        Path file = NETNS_DIR.resolve(Names.check("namespace name", name));
-        String f = file.toString();
-        int errno = 0;
-        for (int attempt = 0; attempt < 50; attempt++) {
-            errno = Native.umount2(f, Native.MNT_DETACH);
-            if (errno != 16) { // EBUSY
-                break;
-            }
-            Thread.onSpinWait();
+        String f = NETNS_DIR.resolve(Names.check("namespace name", name)).toString();
+        int errno = Native.umount2(f, Native.MNT_DETACH);
+        // EBUSY is rare with MNT_DETACH (a mount propagating at this moment): retry briefly, sleeping only then.
+        for (int attempt = 0; errno == 16 && attempt < 50; attempt++) {
             try {
                 Thread.sleep(2);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
             }
+            errno = Native.umount2(f, Native.MNT_DETACH);
         }
-        if (errno != 0 && errno != 22 && errno != 2) { // EINVAL: not mounted; ENOENT: gone already
+        if (errno != 0 && errno != 22 && errno != Native.ENOENT) { // EINVAL: not mounted; ENOENT: gone already
             throw NetnsException.of("umount2(" + f + ", MNT_DETACH)", errno, null);
         }
-        try {
-            Files.deleteIfExists(file);
-        } catch (IOException e) {
-            throw NetnsException.wrap("unlink " + f, e);
+        errno = Native.unlink(f);
+        if (errno != 0 && errno != Native.ENOENT) {
+            throw NetnsException.of("unlink(" + f + ")", errno, null);
         }
     }
 

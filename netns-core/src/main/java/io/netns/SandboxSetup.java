@@ -1,7 +1,10 @@
 package io.netns;
 
 import io.netns.internal.Failures;
+import io.netns.internal.NamespaceAccess;
 import io.netns.internal.OwnerRecord;
+import io.netns.internal.posix.Native;
+import io.netns.rtnl.RtnlClient;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -21,48 +24,74 @@ final class SandboxSetup {
         try {
             OwnerRecord record = OwnerRecord.claim(name, host.id(), mode.kind());
             cleanup.push("owner record " + name, record::remove);
-            if (mode instanceof NoneMode) {
-                NetNamespace ns = newNamespace(name, record, cleanup);
-                Links.up(ns, "lo");
-                return new Sandbox(host, name, mode, ns, List.of(), cleanup, null);
-            }
-            if (mode instanceof HostMode) {
-                HostMode h = (HostMode) mode;
-                NetNamespace ns = NetNamespace.open(host.namespace().path());
-                cleanup.push("handle " + ns, ns::close);
-                if (!h.exposures().isEmpty()) {
-                    Firewall fw = Firewall.load();
-                    Firewall.Owner owner = Firewall.Owner.sandbox(host.id(), name);
-                    cleanup.push("firewall openings of " + name, () -> fw.remove(host.namespace(), owner));
-                    record.put("firewall", "1");
-                    fw.expose(host.namespace(), owner, h.exposures());
-                }
-                return new Sandbox(host, name, mode, ns, List.of(), cleanup, null);
-            }
-            if (mode instanceof ContainerMode) {
-                ContainerMode c = (ContainerMode) mode;
-                NetNamespace ns = c.open(host);
-                cleanup.push("handle " + ns, ns::close);
-                return new Sandbox(host, name, mode, ns, List.of(), cleanup, c.joinedSandbox(host));
-            }
-            BridgeMode b = (BridgeMode) mode;
-            NetNamespace ns = newNamespace(name, record, cleanup);
-            List<InetAddress> addrs = BridgeSetup.attach(host, name, b, ns, record, cleanup);
-            return new Sandbox(host, name, mode, ns, addrs, cleanup, null);
+            Sandbox s = make(host, name, mode, record, cleanup);
+            record.finish();
+            return s;
         } catch (NetnsException | RuntimeException | Error e) {
             cleanup.undoAfter(e);
             throw e;
         }
     }
 
-    private static NetNamespace newNamespace(String name, OwnerRecord record, Cleanup cleanup) throws NetnsException {
-        NetNamespace ns = NetNamespace.create(name);
+    private static Sandbox make(Host host, String name, NetworkMode mode, OwnerRecord record, Cleanup cleanup)
+            throws NetnsException {
+        if (mode instanceof NoneMode) {
+            // One client, on the socket the thread that made the namespace opened inside it: no switch.
+            NetNamespace.Created made = newNamespace(name, record, cleanup);
+            try (RtnlClient inside = adopt(made)) {
+                inside.setUp("lo");
+            }
+            return new Sandbox(host, name, mode, made.namespace, List.of(), cleanup, null);
+        }
+        if (mode instanceof HostMode) {
+            HostMode h = (HostMode) mode;
+            NetNamespace ns = NetNamespace.open(host.namespace().path());
+            cleanup.push("handle " + ns, ns::close);
+            if (!h.exposures().isEmpty()) {
+                Firewall fw = Firewall.load();
+                Firewall.Owner owner = Firewall.Owner.sandbox(host.id(), name);
+                cleanup.push("firewall openings of " + name, () -> fw.remove(host.namespace(), owner));
+                record.put("firewall", "1");
+                fw.expose(host.namespace(), owner, h.exposures());
+            }
+            return new Sandbox(host, name, mode, ns, List.of(), cleanup, null);
+        }
+        if (mode instanceof ContainerMode) {
+            ContainerMode c = (ContainerMode) mode;
+            NetNamespace ns = c.open(host);
+            cleanup.push("handle " + ns, ns::close);
+            return new Sandbox(host, name, mode, ns, List.of(), cleanup, c.joinedSandbox(host));
+        }
+        BridgeMode b = (BridgeMode) mode;
+        NetNamespace.Created made = newNamespace(name, record, cleanup);
+        List<InetAddress> addrs;
+        try (RtnlClient inside = adopt(made)) {
+            addrs = BridgeSetup.attach(host, name, b, made.namespace, inside, record, cleanup);
+        }
+        return new Sandbox(host, name, mode, made.namespace, addrs, cleanup, null);
+    }
+
+    /** The client of the socket made inside a new namespace; it owns the socket. */
+    private static RtnlClient adopt(NetNamespace.Created made) throws NetnsException {
+        return NamespaceAccess.clients().adopt(made.socketFd, made.namespace.toString());
+    }
+
+    /** A namespace with a netlink socket inside (the caller adopts it at once), and its undo step. */
+    private static NetNamespace.Created newNamespace(String name, OwnerRecord record, Cleanup cleanup)
+            throws NetnsException {
+        NetNamespace.Created made = NetNamespace.create(name, true);
+        NetNamespace ns = made.namespace;
         cleanup.push("namespace " + name, () -> {
             ns.close();
             ns.delete();
         });
-        record.put("netns", name);
-        return ns;
+        try {
+            record.put("netns", name);
+        } catch (NetnsException | RuntimeException e) {
+            Native.close(made.socketFd);
+            throw e;
+        }
+        return made;
     }
 
     /** What the host itself made (bridge networks), removed when it closes. */

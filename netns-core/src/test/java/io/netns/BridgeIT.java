@@ -175,7 +175,12 @@ class BridgeIT {
     @Test
     void mtuIsSetOnBothEnds() throws Exception {
         try (Sandbox a = lab.create(p + "mtu", NetworkMode.bridge().mtu(1400))) {
-            assertTrue(Cmd.run("ip", "-n", p + "mtu", "-o", "link", "show", "eth0").contains("mtu 1400"));
+            String inside = Cmd.run("ip", "-n", p + "mtu", "-o", "link", "show", "eth0");
+            assertTrue(inside.contains("mtu 1400") && inside.contains(",UP"), inside);
+            // The host end: the only port of the bridge, with the MTU, up (all set when the pair was made).
+            String host = Cmd.run("ip", "-n", p + "lab", "-o", "link", "show", "master", "netns0");
+            assertEquals(1, host.lines().count(), host);
+            assertTrue(host.contains("mtu 1400") && host.contains(",UP") && host.contains("state UP"), host);
         }
     }
 }

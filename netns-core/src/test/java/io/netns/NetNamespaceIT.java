@@ -205,6 +205,61 @@ class NetNamespaceIT {
     }
 
     @Test
+    void theThreadsThatMakeNamespacesGoBackHomeAndHoldNothing() throws Exception {
+        String home = Files.readSymbolicLink(Path.of("/proc/self/ns/net")).toString();
+        long inode;
+        try (NetNamespace ns = create("maker")) {
+            inode = ns.inode();
+            ns.delete();
+        }
+        List<String> makers = new ArrayList<>();
+        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                String comm;
+                String net;
+                try {
+                    comm = Files.readString(task.resolve("comm")).trim();
+                    net = Files.readSymbolicLink(task.resolve("ns/net")).toString();
+                } catch (IOException gone) {
+                    continue;
+                }
+                if (comm.startsWith("netns-create")) {
+                    makers.add(comm);
+                    assertEquals(home, net, comm + " went back to the initial namespace");
+                }
+            }
+        }
+        assertFalse(makers.isEmpty(), "the maker thread is kept for the next create");
+        // Nothing of the process holds the deleted namespace: no task is in it, no descriptor on it.
+        String gone = "net:[" + inode + "]";
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : (Iterable<Path>) fds::iterator) {
+                try {
+                    assertNotEquals(gone, Files.readSymbolicLink(fd).toString(), "fd " + fd + " holds it");
+                } catch (IOException closedMeanwhile) {
+                    // the listing's own descriptor
+                }
+            }
+        }
+    }
+
+    @Test
+    void aBindMountOfAnotherKindOfNamespaceIsRefused() throws Exception {
+        Path file = Files.createTempFile("nsit-uts", "");
+        try {
+            Cmd.run("mount", "--bind", "/proc/self/ns/uts", file.toString());
+            try {
+                NetnsException e = assertThrows(NetnsException.class, () -> NetNamespace.open(file));
+                assertTrue(e.getMessage().contains("not a network namespace"), e.getMessage());
+            } finally {
+                Cmd.exec("umount", file.toString());
+            }
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    @Test
     void missingAndInvalidNamesFailFastNamingTheValue() {
         NamespaceNotFoundException e = assertThrows(NamespaceNotFoundException.class,
                 () -> NetNamespace.open("nsit-no-such-" + ProcessHandle.current().pid()));

@@ -1,14 +1,14 @@
 package io.netns.internal;
 
 import io.netns.NetnsException;
+import io.netns.internal.posix.Native;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,7 +20,9 @@ import java.util.Map;
  *
  * <p>One file per sandbox, {@code /run/netns.d/sandboxes/<name>}, made with {@code O_EXCL} before anything
  * else of the sandbox (so two JVMs cannot make the same sandbox) and removed after everything else. It
- * holds {@code key=value} lines: the owning process's {@code pid} and {@code start} time (from
+ * holds {@code key=value} lines, a later line of a key overriding an earlier one; setup keeps the file open
+ * and appends one line per thing made, right after making it ({@link #put}), and closes it when done
+ * ({@link #finish}). The lines are: the owning process's {@code pid} and {@code start} time (from
  * {@code /proc/<pid>/stat}, so a reused pid is not mistaken for the owner), the {@code host} id, the
  * {@code mode}, and what the mode made ({@code netns}, {@code network}, {@code ip}, {@code veth}). Being
  * under {@code /run}, it goes away on reboot together with everything it describes.
@@ -32,8 +34,13 @@ public final class OwnerRecord {
     private static final long SELF_PID = ProcessHandle.current().pid();
     private static final String SELF_START = startTime(SELF_PID);
 
+    private static final int BUFFER_SIZE = 4096;
+    private static final ThreadLocal<ByteBuffer> BUFFER = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(BUFFER_SIZE));
+
     private final String name;
     private final Map<String, String> values;
+    /** The open record while setup writes it, else -1. */
+    private int fd = -1;
 
     private OwnerRecord(String name, Map<String, String> values) {
         this.name = name;
@@ -56,35 +63,82 @@ public final class OwnerRecord {
         v.put("host", host);
         v.put("mode", mode);
         OwnerRecord r = new OwnerRecord(name, v);
+        String file = DIR.resolve(name).toString();
+        int fd;
         try {
-            Files.createDirectories(DIR);
-            Files.write(DIR.resolve(name), r.render(), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        } catch (FileAlreadyExistsException e) {
+            fd = createExclusive(file);
+        } catch (NetnsException e) {
+            if (e.errno() != Native.EEXIST) {
+                throw e;
+            }
             OwnerRecord other = read(name);
             String who = other == null ? "another process" : "host " + other.get("host") + " in process "
                     + other.get("pid") + (other.ownerAlive() ? "" : ", which is dead (run host.reclaim())");
             throw NetnsException.failure("create sandbox", "a sandbox named '" + name + "' already exists: it belongs to "
-                    + who + " (" + DIR.resolve(name) + ")");
-        } catch (IOException e) {
-            throw NetnsException.wrap("write " + DIR.resolve(name), e);
+                    + who + " (" + file + ")");
+        }
+        r.fd = fd;
+        try {
+            r.append(r.render());
+        } catch (NetnsException | RuntimeException e) {
+            r.remove();
+            throw e;
         }
         return r;
     }
 
+    private static int createExclusive(String file) throws NetnsException {
+        int flags = Native.O_WRONLY | Native.O_CREAT | Native.O_EXCL;
+        try {
+            return Native.open(file, flags, 0644);
+        } catch (NetnsException e) {
+            if (e.errno() != Native.ENOENT) {
+                throw e;
+            }
+        }
+        try {
+            Files.createDirectories(DIR);
+        } catch (IOException e) {
+            throw NetnsException.wrap("mkdir " + DIR, e);
+        }
+        return Native.open(file, flags, 0644);
+    }
+
     /**
-     * Adds what the mode made, and writes the record again.
+     * Adds what the mode made, appending one line to the record (a later line of a key wins when read).
      *
      * @param key the key
      * @param value the value
      * @throws NetnsException if the record cannot be written
      */
-    public void put(String key, String value) throws NetnsException {
+    public synchronized void put(String key, String value) throws NetnsException {
         values.put(key, value);
-        try {
-            Files.write(DIR.resolve(name), render(), StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
-        } catch (IOException e) {
-            throw NetnsException.wrap("write " + DIR.resolve(name), e);
+        byte[] line = (key + "=" + value + "\n").getBytes(StandardCharsets.UTF_8);
+        if (fd >= 0) {
+            append(line);
+            return;
         }
+        String file = DIR.resolve(name).toString();
+        fd = Native.open(file, Native.O_WRONLY | Native.O_APPEND, 0);
+        try {
+            append(line);
+        } finally {
+            finish();
+        }
+    }
+
+    /** Closes the record's file once setup is done; a later {@link #put} opens it again. Idempotent. */
+    public synchronized void finish() {
+        if (fd >= 0) {
+            Native.close(fd);
+            fd = -1;
+        }
+    }
+
+    private void append(byte[] bytes) throws NetnsException {
+        ByteBuffer b = bytes.length <= BUFFER_SIZE ? BUFFER.get().clear() : ByteBuffer.allocateDirect(bytes.length);
+        b.put(bytes).flip();
+        Native.write(fd, b);
     }
 
     /**
@@ -101,12 +155,10 @@ public final class OwnerRecord {
     }
 
     /** Removes the record; the sandbox is gone. */
-    public void remove() {
-        try {
-            Files.deleteIfExists(DIR.resolve(name));
-        } catch (IOException e) {
-            // Nothing to do: reclaim will find it and see that nothing is left.
-        }
+    public synchronized void remove() {
+        finish();
+        // A failure leaves nothing to do: reclaim will find it and see that nothing is left.
+        Native.unlink(DIR.resolve(name).toString());
     }
 
     /** @return whether the owning process still runs (same pid, same start time) */

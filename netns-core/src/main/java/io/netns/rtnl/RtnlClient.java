@@ -3,6 +3,7 @@ package io.netns.rtnl;
 import io.netns.NetNamespace;
 import io.netns.NetlinkException;
 import io.netns.NetnsException;
+import io.netns.internal.NamespaceAccess;
 import io.netns.internal.nl.IfAddrMsg;
 import io.netns.internal.nl.IfInfoMsg;
 import io.netns.internal.nl.Nl;
@@ -90,6 +91,24 @@ public final class RtnlClient implements AutoCloseable {
     private static final int RT_SCOPE_NOWHERE = 255;
     private static final int IFNAMSIZ = 16;
 
+    static {
+        NamespaceAccess.register(new NamespaceAccess.Clients() {
+            @Override
+            public RtnlClient adopt(int socketFd, String where) throws NetnsException {
+                return RtnlClient.adopt(socketFd, where);
+            }
+
+            @Override
+            public void addWiredVeth(RtnlClient client, String name, int masterIndex, int mtu, String peerName,
+                    NetNamespace peerNamespace) throws NetnsException {
+                if (masterIndex <= 0) {
+                    throw new IllegalArgumentException("master index must be positive: " + masterIndex);
+                }
+                client.addVeth(name, peerName, Objects.requireNonNull(peerNamespace, "peerNamespace"), masterIndex, mtu);
+            }
+        });
+    }
+
     private final String description;
     private final NetlinkChannel channel;
     private final int pid;
@@ -121,6 +140,11 @@ public final class RtnlClient implements AutoCloseable {
     public static RtnlClient open(NetNamespace ns) throws NetnsException {
         Objects.requireNonNull(ns, "ns");
         int fd = ns.call(() -> Native.netlinkSocket(Nl.NETLINK_ROUTE));
+        return adopt(fd, ns.toString());
+    }
+
+    /** Sets up a NETLINK_ROUTE socket made inside some namespace; owns it, also when this fails. */
+    private static RtnlClient adopt(int fd, String where) throws NetnsException {
         ByteBuffer request = REQUEST_BUFFERS.take();
         ByteBuffer receive = RECEIVE_BUFFERS.take();
         try {
@@ -133,7 +157,7 @@ public final class RtnlClient implements AutoCloseable {
             Native.getsockname(fd, receive);
             int pid = receive.getInt(4);
             receive.clear();
-            return new RtnlClient("RtnlClient(" + ns + ", fd=" + fd + ", port=" + Integer.toUnsignedString(pid) + ")",
+            return new RtnlClient("RtnlClient(" + where + ", fd=" + fd + ", port=" + Integer.toUnsignedString(pid) + ")",
                     new SocketChannel(fd), pid, request, receive);
         } catch (NetnsException | RuntimeException | Error e) {
             Native.close(fd);
@@ -291,30 +315,52 @@ public final class RtnlClient implements AutoCloseable {
      */
     public synchronized void addVeth(String name, String peerName, NetNamespace peerNamespace)
             throws NetnsException {
+        addVeth(name, peerName, peerNamespace, 0, 0);
+    }
+
+    /**
+     * {@link #addVeth(String, String, NetNamespace)} that also configures in the same message what the
+     * kernel allows at creation: with a master, the end here joins it and comes up
+     * ({@code ip link add $name master $master up ...}); with an MTU, both ends get it. The peer stays
+     * down: a veth end cannot be opened before its pair is registered ({@code ENOTCONN}).
+     */
+    private synchronized void addVeth(String name, String peerName, NetNamespace peerNamespace, int masterIndex,
+            int mtu) throws NetnsException {
         checkName(name);
         checkName(peerName);
-        int peerFd = peerNamespace == null ? -1 : namespaceFd(peerNamespace);
+        int peerFd = peerNamespace == null ? -1 : NamespaceAccess.namespaces().acquireFd(peerNamespace);
         try {
             begin(Nl.RTM_NEWLINK, Nl.NLM_F_CREATE | Nl.NLM_F_EXCL);
-            IfInfoMsg.put(request, Nl.AF_UNSPEC, 0, 0, 0, 0);
+            int up = masterIndex > 0 ? Nl.IFF_UP : 0;
+            IfInfoMsg.put(request, Nl.AF_UNSPEC, 0, 0, up, up);
             RtAttr.addString(request, Nl.IFLA_IFNAME, name);
+            if (mtu > 0) {
+                RtAttr.addU32(request, Nl.IFLA_MTU, mtu);
+            }
+            if (masterIndex > 0) {
+                RtAttr.addU32(request, Nl.IFLA_MASTER, masterIndex);
+            }
             int info = RtAttr.startNested(request, Nl.IFLA_LINKINFO);
             RtAttr.addString(request, Nl.IFLA_INFO_KIND, "veth");
             int data = RtAttr.startNested(request, Nl.IFLA_INFO_DATA);
             int peer = RtAttr.startNested(request, Nl.VETH_INFO_PEER);
             IfInfoMsg.put(request, Nl.AF_UNSPEC, 0, 0, 0, 0);
             RtAttr.addString(request, Nl.IFLA_IFNAME, peerName);
+            if (mtu > 0) {
+                RtAttr.addU32(request, Nl.IFLA_MTU, mtu);
+            }
             if (peerFd >= 0) {
                 RtAttr.addU32(request, Nl.IFLA_NET_NS_FD, peerFd);
             }
             RtAttr.endNested(request, peer);
             RtAttr.endNested(request, data);
             RtAttr.endNested(request, info);
-            execute(() -> "RTM_NEWLINK(veth " + name + " peer " + peerName
+            execute(() -> "RTM_NEWLINK(veth " + name + (mtu > 0 ? " mtu " + mtu : "")
+                    + (masterIndex > 0 ? " master index " + masterIndex + " up" : "") + " peer " + peerName
                     + (peerNamespace == null ? "" : " netns " + peerNamespace) + ")", null);
         } finally {
             if (peerFd >= 0) {
-                Native.close(peerFd);
+                NamespaceAccess.namespaces().release(peerNamespace);
             }
         }
     }
@@ -434,7 +480,7 @@ public final class RtnlClient implements AutoCloseable {
     public synchronized void moveTo(String name, NetNamespace target) throws NetnsException {
         checkName(name);
         Objects.requireNonNull(target, "target");
-        int targetFd = namespaceFd(target);
+        int targetFd = NamespaceAccess.namespaces().acquireFd(target);
         try {
             begin(Nl.RTM_NEWLINK, 0);
             IfInfoMsg.put(request, Nl.AF_UNSPEC, 0, 0, 0, 0);
@@ -442,7 +488,7 @@ public final class RtnlClient implements AutoCloseable {
             RtAttr.addU32(request, Nl.IFLA_NET_NS_FD, targetFd);
             execute(() -> "RTM_NEWLINK(" + name + " netns " + target + ")", null);
         } finally {
-            Native.close(targetFd);
+            NamespaceAccess.namespaces().release(target);
         }
     }
 
@@ -821,11 +867,6 @@ public final class RtnlClient implements AutoCloseable {
         if (closed.get()) {
             throw new IllegalStateException(description + " is closed");
         }
-    }
-
-    /** An fd on {@code ns}, opened inside it so it is right for every kind of handle; the caller closes it. */
-    private static int namespaceFd(NetNamespace ns) throws NetnsException {
-        return ns.call(() -> Native.open("/proc/thread-self/ns/net", Native.O_RDONLY, 0));
     }
 
     private static int family(InetAddress a) {

@@ -56,6 +56,16 @@ public final class Native {
     public static final int MSG_PEEK = 2;
     /** {@code MSG_TRUNC}. */
     public static final int MSG_TRUNC = 0x20;
+    /** {@code O_APPEND}. */
+    public static final int O_APPEND = 02000;
+    /** {@code EEXIST}. */
+    public static final int EEXIST = 17;
+    /** {@code ENOENT}. */
+    public static final int ENOENT = 2;
+    /** {@code ENOTTY}: what an ioctl answers on a file that does not know it. */
+    public static final int ENOTTY = 25;
+    /** {@code NS_GET_NSTYPE} from {@code <linux/nsfs.h>}: {@code _IO(0xb7, 0x3)}. */
+    public static final int NS_GET_NSTYPE = 0xb703;
 
     private static final int EINTR = 4;
     private static final int EPERM = 1;
@@ -87,11 +97,34 @@ public final class Native {
         @ssize_t long sendto(int fd, @In ByteBuffer buf, @size_t long len, int flags, @In ByteBuffer addr, int addrlen);
 
         @ssize_t long recvfrom(int fd, @Out ByteBuffer buf, @size_t long len, int flags, ByteBuffer addr, IntByReference addrlen);
+
+        @ssize_t long write(int fd, @In ByteBuffer buf, @size_t long len);
+
+        int unlink(String path);
+
+        int ioctl(int fd, long request);
+    }
+
+    /** {@code statx(2)}, in its own interface: glibc has it since 2.28, and an older one must not fail the rest. */
+    public interface LibCStatx {
+        int statx(int dirfd, String path, int flags, int mask, @Out ByteBuffer buf);
     }
 
     private static final class Holder {
         static final LibC LIBC = LibraryLoader.create(LibC.class).failImmediately().load("c");
         static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
+    }
+
+    private static final class StatxHolder {
+        static final LibCStatx STATX = loadStatx();
+
+        private static LibCStatx loadStatx() {
+            try {
+                return LibraryLoader.create(LibCStatx.class).failImmediately().load("c");
+            } catch (UnsatisfiedLinkError | RuntimeException e) {
+                return null;
+            }
+        }
     }
 
     private Native() {
@@ -324,5 +357,83 @@ public final class Native {
                 throw NetnsException.of("recvfrom(fd=" + fd + ")", errno, null);
             }
         }
+    }
+
+    /**
+     * {@code write(fd, buf, len)}, retried on EINTR and until everything from position to limit is written;
+     * the position advances to the limit.
+     *
+     * @param fd the file
+     * @param buf the bytes, a direct buffer
+     * @throws NetnsException if the call fails
+     */
+    public static void write(int fd, ByteBuffer buf) throws NetnsException {
+        while (buf.hasRemaining()) {
+            long n = libc().write(fd, buf, buf.remaining());
+            if (n >= 0) {
+                buf.position(buf.position() + (int) n);
+                continue;
+            }
+            int errno = lastErrno();
+            if (errno != EINTR) {
+                throw NetnsException.of("write(fd=" + fd + ", len=" + buf.remaining() + ")", errno, null);
+            }
+        }
+    }
+
+    /**
+     * {@code unlink(path)}, reporting failure by errno.
+     *
+     * @param path the file
+     * @return 0 on success, else the errno (ENOENT when it is gone already)
+     */
+    public static int unlink(String path) {
+        return libc().unlink(path) < 0 ? lastErrno() : 0;
+    }
+
+    /**
+     * {@code ioctl(fd, NS_GET_NSTYPE)}: the kind of namespace an {@code nsfs} file is (Linux 4.11).
+     *
+     * @param fd an open file
+     * @return its {@code CLONE_NEW*} type, e.g. {@link #CLONE_NEWNET}; 0 when the file does not answer
+     *     ({@code ENOTTY}: it is no namespace, or the kernel predates the request)
+     * @throws NetnsException if the call fails otherwise
+     */
+    public static int nsType(int fd) throws NetnsException {
+        int type = libc().ioctl(fd, NS_GET_NSTYPE);
+        if (type >= 0) {
+            return type;
+        }
+        int errno = lastErrno();
+        if (errno == ENOTTY || errno == EINVAL) {
+            return 0;
+        }
+        throw NetnsException.of("ioctl(fd=" + fd + ", NS_GET_NSTYPE)", errno, null);
+    }
+
+    /**
+     * {@code statx(fd, "", AT_EMPTY_PATH, STATX_INO)}: the identity of an open file in one system call,
+     * without the JDK's attribute views. Falls back to the JDK (two {@code stat} calls on
+     * {@code /proc/self/fd/<fd>}) where the C library has no {@code statx}.
+     *
+     * @param fd an open file
+     * @return its {@code (st_dev, st_ino)}, {@code st_dev} encoded as glibc's {@code makedev} does (the
+     *     value {@code stat(2)} and {@code Files.getAttribute(path, "unix:dev")} give)
+     * @throws NetnsException if the call fails
+     */
+    public static FileId identity(int fd) throws NetnsException {
+        LibCStatx lib = StatxHolder.STATX;
+        if (lib == null) {
+            return FileId.ofProcFd(fd);
+        }
+        ByteBuffer buf = Statx.buffer();
+        if (lib.statx(fd, "", Statx.AT_EMPTY_PATH, Statx.STATX_INO, buf) < 0) {
+            int errno = lastErrno();
+            if (errno == 38) { // ENOSYS: a kernel before 4.11 under a newer C library
+                return FileId.ofProcFd(fd);
+            }
+            throw NetnsException.of("statx(fd=" + fd + ", AT_EMPTY_PATH)", errno, null);
+        }
+        return new FileId(Statx.dev(buf), Statx.ino(buf));
     }
 }
