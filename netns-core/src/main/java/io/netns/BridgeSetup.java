@@ -178,13 +178,17 @@ final class BridgeSetup {
 
     /**
      * The host side of the pair: {@code nv} + 12 hex digits of a hash of host and sandbox name (≤ 15
-     * characters, as interface names must be). If that name is taken (the previous sandbox of the same
-     * name is still being destroyed by the kernel, or a hash collision), the next salt is tried.
+     * characters, as interface names must be). If that name is taken (earlier sandboxes of the same name
+     * still being destroyed by the kernel's lazy namespace cleanup, which lags under load, or a hash
+     * collision), the next salt is tried.
      */
+    /** Names tried per sandbox name: enough for a burst of same-name sandboxes whose old pairs linger. */
+    static final int VETH_SALTS = 64;
+
     private static String addVeth(RtnlClient rtnl, String hostId, String name, NetNamespace ns, int bridgeIndex,
             int mtu) throws NetnsException {
         NetlinkException last = null;
-        for (int salt = 0; salt < 8; salt++) {
+        for (int salt = 0; salt < VETH_SALTS; salt++) {
             String veth = vethName(hostId, name, salt);
             try {
                 NamespaceAccess.clients().addWiredVeth(rtnl, veth, bridgeIndex, mtu, "eth0", ns);
