@@ -169,8 +169,8 @@ class BadInputIT {
             nothingOf(p + "ip");
             rejects(IllegalArgumentException.class, "10.89.0.1", () -> lab.create(p + "gw", NetworkMode.bridge().ip("10.89.0.1")));
             nothingOf(p + "gw");
-            assertEquals(1, Cmd.run("ip", "-n", p + "lab", "-o", "link", "show", "type", "veth").lines().count(),
-                    "only the first sandbox's veth");
+            String veths = Cmd.run("ip", "-n", p + "lab", "-o", "link", "show", "type", "veth");
+            assertEquals(1, veths.lines().count(), "only the first sandbox's veth:\n" + veths);
         }
         assertEquals(List.of(), Proc.filesStartingWith(OwnerRecord.DIR, p + "dup"));
     }
