@@ -46,30 +46,28 @@ public class SetupBenchmark extends AbstractNetnsBenchmark {
         BridgeMode bridgePublished;
         Sandbox anchor;
 
+        private final Undo undo = new Undo();
+
         @Setup
-        public void open() throws NetnsException {
-            lab = Lab.open("s");
-            joinable = NetNamespace.create(Names.unique("join"));
-            bridge = NetworkMode.bridge().name(Names.unique("br").substring(6)).subnet(SUBNET);
-            bridgePublished = bridge.publish(18080, 80);
+        public void open() throws Exception {
             try {
-                anchor = lab.host().create(Names.unique("anc"), bridge);
-            } catch (UnsupportedOperationException notYet) {
-                anchor = null; // bridge mode not merged yet: bridge() and bridgePublished() fail, run.sh skips them
+                joinable = undo.namespace(NetNamespace.create(Names.unique("join")));
+                lab = undo.closing(Lab.open("s"));
+                bridge = NetworkMode.bridge().name(Names.unique("br").substring(6)).subnet(SUBNET);
+                bridgePublished = bridge.publish(18080, 80);
+                try {
+                    anchor = undo.closing(lab.host().create(Names.unique("anc"), bridge));
+                } catch (UnsupportedOperationException notYet) {
+                    anchor = null; // bridge mode not built: bridge() and bridgePublished() fail, run.sh skips them
+                }
+            } catch (Exception | Error e) {
+                throw undo.abort(e);
             }
         }
 
         @TearDown
-        public void close() throws NetnsException {
-            try {
-                if (anchor != null) {
-                    anchor.close();
-                }
-                lab.close();
-            } finally {
-                joinable.close();
-                joinable.delete();
-            }
+        public void close() throws Exception {
+            undo.run(); // anchor, then the lab host (its bridge network goes with it), then the joined stack
         }
     }
 
