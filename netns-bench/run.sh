@@ -257,7 +257,6 @@ set -e
     echo
     grep '=no' "$RESULTS/capabilities.txt" | sed 's/^\([a-z]*\)=no /- `\1`: /' || echo "- nothing"
     [ -s "$RESULTS/peer.txt" ] || echo "- CNI peer: \`/usr/lib/cni/bridge\` absent (\`run.sh --cni\` installs containernetworking-plugins)"
-    echo "- floor for bridge setup over raw netlink: not written; bridge mode's reference is the CNI plugin"
     echo
     echo "## Results"
     echo

@@ -142,6 +142,8 @@ public final class Report {
                 "peer.cni_portmap_up", "SetupBenchmark.bridgePublished");
         inverse("CNI bridge+portmap down (portmap DEL, bridge DEL, ip netns del) / bridge + published create+close (peer/ours)",
                 "peer.cni_portmap_down", "SetupBenchmark.bridgePublished");
+        ratio("bridge create+close / C floor (ns, veth into the bridge, lo+eth0 up, address, default route)",
+                "SetupBenchmark.bridge", "floor.bridge_create_delete", 2.0);
         ratio("bridge + published port / bridge", "SetupBenchmark.bridgePublished", "SetupBenchmark.bridge", Double.NaN);
         absolute("planner, 10,000 requests over 64 addresses", "PlannerBenchmark.plan{addresses=64,requests=10000}", 100e6);
         ratio("planner 10,000 / 1,000 requests (linear: ≈10×)", "PlannerBenchmark.plan{addresses=64,requests=10000}",

@@ -34,7 +34,8 @@ import java.util.stream.Stream;
  *   <li><b>heap</b>: {@code MemoryMXBean} heap used after {@code System.gc()} (three times, with a pause)
  *       at the same two points, divided by N-10. Retained-size accuracy is that of a full GC's result
  *       (±some KiB over the whole run, i.e. a few bytes per sandbox at N = 1,000);</li>
- *   <li><b>nothing left</b>: after closing every sandbox and the lab, no {@code /run/netns/<name>} and no
+ *   <li><b>nothing left</b>: after closing every sandbox and the lab, no {@code /run/netns/<name>}, no IPAM lease
+ *       file under the lab host's {@code /run/netns.d/ipam/<host>} and no
  *       owner record of ours exists, and the fd count after closing the sandboxes is back to what it was
  *       before the first (after one warm-up sandbox made and closed).</li>
  * </ul>
@@ -64,6 +65,7 @@ public final class ScaleCheck {
         long fdAfter = -1;
         NetNamespace joinable = null;
         Lab lab = Lab.open("sc");
+        Path ipamDir = Path.of("/run/netns.d/ipam", lab.host().id());
         List<Sandbox> live = new ArrayList<>();
         long[] nanos = new long[n + 1];
         double fdPer;
@@ -129,18 +131,20 @@ public final class ScaleCheck {
         double ratio = last / tenth;
         long leftNs = names.stream().filter(x -> Files.exists(NetNamespace.NETNS_DIR.resolve(x))).count();
         long leftRecords = names.stream().filter(x -> Files.exists(Path.of("/run/netns.d/sandboxes", x))).count();
+        long leftLeases = leases(ipamDir);
         boolean timeOk = ratio <= 1.5;
         boolean fdOk = fdPer <= 2.0;
         boolean heapOk = heapPer <= 16 * 1024;
-        boolean leftOk = leftNs == 0 && leftRecords == 0 && fdAfter <= fd0;
+        boolean leftOk = leftNs == 0 && leftRecords == 0 && leftLeases == 0 && fdAfter <= fd0;
         ok &= fdOk & heapOk & leftOk;
         rows.add(row("create, 10th (median of 6..15)", ms(tenth), "", ""));
         rows.add(row("create, " + n + "th (median of last 10)", ms(last), "≤ 1.5× 10th", verdict(timeOk, String.format(Locale.ROOT, "%.2f×", ratio))));
         rows.add(row("create, mean of all " + n, ms(Arrays.stream(nanos, 1, n + 1).average().orElse(0)), "", ""));
         rows.add(row("fds per live sandbox", String.format(Locale.ROOT, "%.2f", fdPer), "≤ 2", verdict(fdOk, "")));
         rows.add(row("heap per live sandbox", String.format(Locale.ROOT, "%.1f KiB", heapPer / 1024), "≤ 16 KiB", verdict(heapOk, "")));
-        rows.add(row("close all " + n, ms(closeNanos), "", ""));
-        rows.add(row("left after close", leftNs + " namespaces, " + leftRecords + " owner records, fds " + fd0 + " → " + fdAfter,
+        rows.add(row("close all " + n + " (mean per sandbox)", ms(closeNanos) + " (" + ms(closeNanos / (double) n) + ")", "", ""));
+        rows.add(row("left after close", leftNs + " namespaces, " + leftRecords + " owner records, " + leftLeases
+                + " IPAM leases, fds " + fd0 + " → " + fdAfter,
                 "nothing", verdict(leftOk, "")));
         System.out.println("| ScaleCheck, " + modeName + ", N = " + n + " | value | target | verdict |");
         System.out.println("|---|---|---|---|");
@@ -198,6 +202,16 @@ public final class ScaleCheck {
         long[] w = Arrays.copyOfRange(a, from, to + 1);
         Arrays.sort(w);
         return w.length % 2 == 1 ? w[w.length / 2] : (w[w.length / 2 - 1] + w[w.length / 2]) / 2.0;
+    }
+
+    /** Lease files under a lab host's IPAM directory (empty per-network directories are not leases). */
+    static long leases(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.filter(Files::isRegularFile).count();
+        }
     }
 
     static long fds() throws IOException {

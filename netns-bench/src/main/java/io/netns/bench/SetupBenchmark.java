@@ -25,8 +25,10 @@ import org.openjdk.jmh.annotations.TearDown;
  *
  * <p>Floors in {@code floor.c}: {@code ns_create_delete} (unshare on a thread, bind mount, umount, unlink)
  * for {@link #namespaceCreateDelete}, and {@code none_create_delete} (the same plus {@code lo} up over a raw
- * rtnetlink socket) for {@link #none} (target ≤ 1.5×). Bridge mode's peer is the CNI {@code bridge} plugin,
- * when installed ({@code run.sh --cni}).
+ * rtnetlink socket) for {@link #none} (target ≤ 1.5×), {@code bridge_create_delete} (the same namespace, a veth
+ * made with its peer inside, attached and up, lo and eth0 up, address, default route, over raw rtnetlink) for
+ * {@link #bridge} (target ≤ 2×). Bridge mode's peers are the CNI {@code bridge} plugin and bridge + {@code portmap}
+ * for {@link #bridgePublished} (target: ≥ 15× faster), when installed ({@code run.sh --cni}).
  *
  * <p>{@link #none}, {@link #bridge} and {@link #bridgePublished} need rtnetlink, bridge mode and the
  * iptables firewall; until they are merged they throw, and {@code run.sh} leaves them out (see
