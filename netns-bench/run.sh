@@ -7,6 +7,8 @@
 #               minutes); exits 0 only if everything that this build has ran (pending parts are listed).
 #   --cni       install the CNI plugins (Debian containernetworking-plugins) if absent, to measure the peer
 #               (measured whenever /usr/lib/cni/bridge exists: bridge + host-local, and bridge + portmap).
+#   (default)   the full run: 2 forks x (3 warm-up + 4 measured 1 s iterations) per benchmark, the floor
+#               with 1,000,000 switches / 200 creates, CNI 50 lifecycles, ScaleCheck N = 1000 (~12-15 min).
 #   --strict    also exit non-zero (3) when a target is missed (full runs only; smoke numbers are noise).
 #   --no-build  use the existing target/benchmarks.jar (e.g. from 'mvn verify'; an error if it is missing) and
 #               target/floor (built with gcc if missing).
@@ -102,7 +104,9 @@ if [ $smoke = 1 ]; then
     cni_iterations=3
 else
     floor_args=(1000000 200)
-    jmh_mode=()
+    # Two forks, 3 warm-up and 4 measured iterations of 1 s (the classes' defaults are 2 x (5 + 5)): the full
+    # run stays under ~15 minutes on a 2-core machine. Override after '--', e.g. -- -wi 5 -i 5.
+    jmh_mode=(-f 2 -wi 3 -w 1s -i 4 -r 1s)
     scale=${scale:-1000}
     cni_iterations=50
 fi
