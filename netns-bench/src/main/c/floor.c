@@ -14,8 +14,15 @@
  *                      helper inside the new namespace (acknowledged): the floor of a none sandbox. The
  *                      library's none also writes and removes its owner record; that file is not in the floor.
  *
- * Bridge setup over raw netlink (veth, bridge, addresses, routes) is not in the floor yet: bridge mode's peer
- * is the CNI bridge plugin instead (run.sh --cni).
+ *   bridge_create_delete
+ *                      a bridge sandbox on a lab namespace whose bridge exists (made once, like the library's
+ *                      network): the namespace as above with a NETLINK_ROUTE socket opened inside by the helper,
+ *                      then over netlink in the lab: one RTM_NEWLINK veth with its peer "eth0" created directly
+ *                      in the new namespace (IFLA_NET_NS_FD), one RTM_NEWLINK master + up; inside: lo up, a
+ *                      RTM_GETLINK for eth0's index, eth0 up, RTM_NEWADDR, default RTM_NEWROUTE via the
+ *                      bridge's address, every message acknowledged; then close, umount2, unlink (the veth
+ *                      dies with the namespace, as in the library). Not in the floor: the library's IPAM lease
+ *                      and owner record files, and its checks.
  *
  * Usage: floor [switch-ops] [create-ops]    Needs root (CAP_SYS_ADMIN); leaves nothing behind.
  */
@@ -24,6 +31,7 @@
 #include <fcntl.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <arpa/inet.h>
 #include <net/if.h>
 #include <pthread.h>
 #include <sched.h>
@@ -59,6 +67,129 @@ static void report(const char *key, double *rounds, long ops) {
     qsort(rounds, ROUNDS, sizeof rounds[0], cmp_double);
     printf("floor %s %.1f %ld\n", key, rounds[ROUNDS / 2], ops);
     fflush(stdout);
+}
+
+/* ---- minimal rtnetlink: one request, acknowledged (or answered), per call ---- */
+
+struct nlreq {
+    struct nlmsghdr nh;
+    char body[1024];
+};
+
+static void *nl_tail(struct nlmsghdr *n) { return (char *) n + NLMSG_ALIGN(n->nlmsg_len); }
+
+static void nl_put(struct nlmsghdr *n, const void *data, int len) {
+    memcpy(nl_tail(n), data, len);
+    n->nlmsg_len = NLMSG_ALIGN(n->nlmsg_len) + len;
+}
+
+static void nl_attr(struct nlmsghdr *n, int type, const void *data, int len) {
+    struct rtattr *a = nl_tail(n);
+    a->rta_type = type;
+    a->rta_len = RTA_LENGTH(len);
+    if (len) memcpy(RTA_DATA(a), data, len);
+    n->nlmsg_len = NLMSG_ALIGN(n->nlmsg_len) + RTA_ALIGN(a->rta_len);
+}
+
+static struct rtattr *nl_nest(struct nlmsghdr *n, int type) {
+    struct rtattr *a = nl_tail(n);
+    nl_attr(n, type, NULL, 0);
+    return a;
+}
+
+static void nl_nest_end(struct nlmsghdr *n, struct rtattr *a) { a->rta_len = (char *) nl_tail(n) - (char *) a; }
+
+static void nl_start(struct nlreq *r, int type, int flags, const void *hdr, int hdrlen) {
+    memset(r, 0, sizeof *r);
+    r->nh.nlmsg_len = NLMSG_LENGTH(0);
+    r->nh.nlmsg_type = type;
+    r->nh.nlmsg_flags = NLM_F_REQUEST | flags;
+    nl_put(&r->nh, hdr, hdrlen);
+}
+
+/* Sends one request; returns 0 on an ack, the answer's ifindex for RTM_GETLINK, or -1 with errno. */
+static int nl_talk(int fd, struct nlreq *r) {
+    static unsigned seq;
+    r->nh.nlmsg_seq = ++seq;
+    struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+    if (sendto(fd, r, r->nh.nlmsg_len, 0, (struct sockaddr *) &kernel, sizeof kernel) < 0) return -1;
+    char buf[8192];
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n < (ssize_t) sizeof(struct nlmsghdr)) return -1;
+    struct nlmsghdr *h = (struct nlmsghdr *) buf;
+    if (h->nlmsg_type == RTM_NEWLINK) return ((struct ifinfomsg *) NLMSG_DATA(h))->ifi_index;
+    if (h->nlmsg_type == NLMSG_ERROR) {
+        struct nlmsgerr *e = NLMSG_DATA(h);
+        if (e->error == 0) return 0;
+        errno = -e->error;
+    }
+    return -1;
+}
+
+/* Link by name (or index when name is NULL): set flags, optionally a master; acknowledged. */
+static int link_set(int fd, int index, const char *name, int up, int master) {
+    struct nlreq r;
+    struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = index, .ifi_flags = up ? IFF_UP : 0, .ifi_change = IFF_UP};
+    nl_start(&r, RTM_NEWLINK, NLM_F_ACK, &ifi, sizeof ifi);
+    if (name) nl_attr(&r.nh, IFLA_IFNAME, name, strlen(name) + 1);
+    if (master) nl_attr(&r.nh, IFLA_MASTER, &master, 4);
+    return nl_talk(fd, &r);
+}
+
+static int link_index(int fd, const char *name) {
+    struct nlreq r;
+    struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
+    nl_start(&r, RTM_GETLINK, 0, &ifi, sizeof ifi);
+    nl_attr(&r.nh, IFLA_IFNAME, name, strlen(name) + 1);
+    return nl_talk(fd, &r);
+}
+
+static int addr_add(int fd, int index, unsigned addr, int prefix) {
+    struct nlreq r;
+    struct ifaddrmsg ifa = {.ifa_family = AF_INET, .ifa_prefixlen = prefix, .ifa_index = index};
+    nl_start(&r, RTM_NEWADDR, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, &ifa, sizeof ifa);
+    nl_attr(&r.nh, IFA_LOCAL, &addr, 4);
+    nl_attr(&r.nh, IFA_ADDRESS, &addr, 4);
+    return nl_talk(fd, &r);
+}
+
+static int default_route(int fd, unsigned gateway) {
+    struct nlreq r;
+    struct rtmsg rt = {.rtm_family = AF_INET, .rtm_table = RT_TABLE_MAIN, .rtm_protocol = RTPROT_BOOT,
+                       .rtm_scope = RT_SCOPE_UNIVERSE, .rtm_type = RTN_UNICAST};
+    nl_start(&r, RTM_NEWROUTE, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, &rt, sizeof rt);
+    nl_attr(&r.nh, RTA_GATEWAY, &gateway, 4);
+    return nl_talk(fd, &r);
+}
+
+static int veth_add(int fd, const char *name, const char *peer, int peer_ns) {
+    struct nlreq r;
+    struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
+    nl_start(&r, RTM_NEWLINK, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, &ifi, sizeof ifi);
+    nl_attr(&r.nh, IFLA_IFNAME, name, strlen(name) + 1);
+    struct rtattr *info = nl_nest(&r.nh, IFLA_LINKINFO);
+    nl_attr(&r.nh, IFLA_INFO_KIND, "veth", 5);
+    struct rtattr *data = nl_nest(&r.nh, IFLA_INFO_DATA);
+    struct rtattr *p = nl_nest(&r.nh, 1 /* VETH_INFO_PEER */);
+    struct ifinfomsg pi = {.ifi_family = AF_UNSPEC};
+    nl_put(&r.nh, &pi, sizeof pi);
+    nl_attr(&r.nh, IFLA_IFNAME, peer, strlen(peer) + 1);
+    nl_attr(&r.nh, IFLA_NET_NS_FD, &peer_ns, 4);
+    nl_nest_end(&r.nh, p);
+    nl_nest_end(&r.nh, data);
+    nl_nest_end(&r.nh, info);
+    return nl_talk(fd, &r);
+}
+
+static int bridge_add(int fd, const char *name) {
+    struct nlreq r;
+    struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
+    nl_start(&r, RTM_NEWLINK, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, &ifi, sizeof ifi);
+    nl_attr(&r.nh, IFLA_IFNAME, name, strlen(name) + 1);
+    struct rtattr *info = nl_nest(&r.nh, IFLA_LINKINFO);
+    nl_attr(&r.nh, IFLA_INFO_KIND, "bridge", 7);
+    nl_nest_end(&r.nh, info);
+    return nl_talk(fd, &r);
 }
 
 /* lo up, from inside the namespace: RTM_NEWLINK ifindex of lo, IFF_UP, acknowledged. */
@@ -101,22 +232,26 @@ struct helper_arg {
     int lo;
     int err;
     const char *what;
+    int *nl; /* if not NULL: a NETLINK_ROUTE socket opened inside, instead of lo up */
 };
 
 static void *helper(void *p) {
     struct helper_arg *a = p;
     if (unshare(CLONE_NEWNET) < 0) { a->err = errno; a->what = "unshare"; return NULL; }
     if (mount("/proc/thread-self/ns/net", a->path, "none", MS_BIND, NULL) < 0) { a->err = errno; a->what = "mount"; return NULL; }
-    if (a->lo && lo_up() < 0) { a->err = errno; a->what = "lo up"; }
+    if (a->nl) {
+        *a->nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+        if (*a->nl < 0) { a->err = errno; a->what = "netlink socket"; }
+    } else if (a->lo && lo_up() < 0) { a->err = errno; a->what = "lo up"; }
     return NULL;
 }
 
 /* Creates /run/netns/<name> like NetNamespace.create and returns an open fd on it. */
-static int ns_create(const char *path, int lo) {
+static int ns_create_nl(const char *path, int lo, int *nl) {
     int f = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
     if (f < 0) die(path);
     close(f);
-    struct helper_arg a = {.path = path, .lo = lo};
+    struct helper_arg a = {.path = path, .lo = lo, .nl = nl};
     pthread_t t;
     if (pthread_create(&t, NULL, helper, &a) != 0) die("pthread_create");
     pthread_join(t, NULL);
@@ -125,6 +260,8 @@ static int ns_create(const char *path, int lo) {
     if (fd < 0) die("open namespace");
     return fd;
 }
+
+static int ns_create(const char *path, int lo) { return ns_create_nl(path, lo, NULL); }
 
 static void ns_delete(const char *path) {
     if (umount2(path, MNT_DETACH) < 0) die("umount2");
@@ -176,5 +313,41 @@ int main(int argc, char **argv) {
         }
         report(lo ? "none_create_delete" : "ns_create_delete", rounds, create_ops);
     }
+
+    /* bridge: a lab namespace with lo up and bridge fbr0 (10.215.0.1/24, up), made once. */
+    char lab[128];
+    int labnl;
+    snprintf(lab, sizeof lab, "/run/netns/bench-floor%d-lab", (int) getpid());
+    int labfd = ns_create_nl(lab, 0, &labnl);
+    unsigned gw = htonl(0x0ad70001), ip = htonl(0x0ad70002); /* 10.215.0.1, 10.215.0.2 */
+    int br;
+    if (link_set(labnl, 1, NULL, 1, 0) < 0 || bridge_add(labnl, "fbr0") < 0 || (br = link_index(labnl, "fbr0")) <= 0
+        || addr_add(labnl, br, gw, 24) < 0 || link_set(labnl, br, NULL, 1, 0) < 0) die("lab bridge");
+    long serial = 0;
+    for (int r = 0; r < ROUNDS; r++) {
+        long long t0 = now_ns();
+        for (long i = 0; i < create_ops; i++) {
+            char veth[IFNAMSIZ];
+            int inside, eth0;
+            snprintf(path, sizeof path, "/run/netns/bench-floor%d-b-%ld", (int) getpid(), serial);
+            snprintf(veth, sizeof veth, "fv%x", (unsigned) (serial++ & 0xffffff)); /* unique: a veth dies asynchronously with its namespace */
+            int ns = ns_create_nl(path, 0, &inside);
+            if (veth_add(labnl, veth, "eth0", ns) < 0) die("veth");
+            if (link_set(labnl, 0, veth, 1, br) < 0) die("veth master+up");
+            if (link_set(inside, 1, NULL, 1, 0) < 0) die("lo up");
+            if ((eth0 = link_index(inside, "eth0")) <= 0) die("eth0 index");
+            if (link_set(inside, eth0, NULL, 1, 0) < 0) die("eth0 up");
+            if (addr_add(inside, eth0, ip, 24) < 0) die("address");
+            if (default_route(inside, gw) < 0) die("route");
+            close(inside);
+            close(ns);
+            ns_delete(path);
+        }
+        rounds[r] = (double) (now_ns() - t0) / create_ops;
+    }
+    report("bridge_create_delete", rounds, create_ops);
+    close(labnl);
+    close(labfd);
+    ns_delete(lab);
     return 0;
 }

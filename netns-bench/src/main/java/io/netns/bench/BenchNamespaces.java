@@ -22,21 +22,21 @@ public class BenchNamespaces {
     /** Work that calls into {@link #other} again: a re-entry from inside, made once so no lambda is allocated per call. */
     public NetnsCallable<Integer, NetnsException> nestedWork;
 
+    private final Undo undo = new Undo();
+
     @Setup
-    public void open() throws NetnsException {
-        other = NetNamespace.create(Names.unique("sw"));
-        home = NetNamespace.initial();
-        nestedWork = () -> other.call(() -> 1);
+    public void open() throws Exception {
+        try {
+            other = undo.namespace(NetNamespace.create(Names.unique("sw")));
+            home = undo.closing(NetNamespace.initial());
+            nestedWork = () -> other.call(() -> 1);
+        } catch (Exception | Error e) {
+            throw undo.abort(e);
+        }
     }
 
     @TearDown
-    public void close() throws NetnsException {
-        if (other != null) {
-            other.close();
-            other.delete();
-        }
-        if (home != null) {
-            home.close();
-        }
+    public void close() throws Exception {
+        undo.run();
     }
 }

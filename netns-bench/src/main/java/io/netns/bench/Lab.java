@@ -30,7 +30,17 @@ public final class Lab implements AutoCloseable {
             return new Lab(Host.createLab(name), null);
         } catch (UnsupportedOperationException notYet) {
             NetNamespace ns = NetNamespace.create(name);
-            return new Lab(Host.of(ns), ns);
+            try {
+                return new Lab(Host.of(ns), ns);
+            } catch (RuntimeException | Error e) {
+                try {
+                    ns.close();
+                    ns.delete();
+                } catch (NetnsException | RuntimeException undo) {
+                    e.addSuppressed(undo);
+                }
+                throw e;
+            }
         }
     }
 
@@ -50,8 +60,11 @@ public final class Lab implements AutoCloseable {
             host.close();
         } finally {
             if (own != null) {
-                own.close();
-                own.delete();
+                try {
+                    own.close();
+                } finally {
+                    own.delete();
+                }
             }
         }
     }

@@ -23,6 +23,7 @@ public final class Report {
     private final Map<String, Double> ext = new LinkedHashMap<>();   // "floor.key" / "peer.key" → ns/op
     private final StringBuilder out = new StringBuilder();
     private boolean missed;
+    private boolean unreadable;
 
     private Report() {
     }
@@ -40,7 +41,7 @@ public final class Report {
         r.scores();
         r.ratios();
         System.out.print(r.out);
-        System.exit(r.missed ? 1 : 0);
+        System.exit(r.unreadable ? 2 : r.missed ? 1 : 0);
     }
 
     @SuppressWarnings("unchecked")
@@ -48,7 +49,20 @@ public final class Report {
         if (!Files.exists(file)) {
             return;
         }
-        List<Object> runs = (List<Object>) new Json(Files.readString(file)).value();
+        String text = Files.readString(file);
+        if (text.isBlank()) {
+            out.append("JMH wrote no results (").append(file.getFileName()).append(" is empty: JMH failed before its first"
+                    + " result; see jmh.log).\n\n");
+            return;
+        }
+        List<Object> runs;
+        try {
+            runs = (List<Object>) new Json(text).parse();
+        } catch (IllegalArgumentException | ClassCastException e) {
+            out.append("JMH results unreadable: ").append(e.getMessage()).append(" (see jmh.log).\n\n");
+            unreadable = true;
+            return;
+        }
         out.append("| benchmark | mode | score | ± error (99.9%) | unit |\n|---|---|---:|---:|---|\n");
         for (Object o : runs) {
             Map<String, Object> run = (Map<String, Object>) o;
@@ -118,7 +132,22 @@ public final class Report {
         absolute("host create+close (a handle on the host's stack, owner record)", "SetupBenchmark.host", Double.NaN);
         inverse("CNI bridge lifecycle (ip netns add, ADD, DEL, ip netns del) / bridge create+close (peer/ours)", "peer.cni_bridge_lifecycle",
                 "SetupBenchmark.bridge");
+        inverse("CNI bridge up (ip netns add + ADD) / bridge create+close (peer/ours)", "peer.cni_bridge_up",
+                "SetupBenchmark.bridge");
+        inverse("CNI bridge down (DEL + ip netns del) / bridge create+close (peer/ours)", "peer.cni_bridge_down",
+                "SetupBenchmark.bridge");
+        inverseTarget("CNI bridge+portmap lifecycle / bridge + published port create+close (peer/ours)",
+                "peer.cni_portmap_lifecycle", "SetupBenchmark.bridgePublished", 15);
+        inverse("CNI bridge+portmap up (ip netns add, bridge ADD, portmap ADD) / bridge + published create+close (peer/ours)",
+                "peer.cni_portmap_up", "SetupBenchmark.bridgePublished");
+        inverse("CNI bridge+portmap down (portmap DEL, bridge DEL, ip netns del) / bridge + published create+close (peer/ours)",
+                "peer.cni_portmap_down", "SetupBenchmark.bridgePublished");
+        ratio("bridge create+close / C floor (ns, veth into the bridge, lo+eth0 up, address, default route)",
+                "SetupBenchmark.bridge", "floor.bridge_create_delete", 2.0);
         ratio("bridge + published port / bridge", "SetupBenchmark.bridgePublished", "SetupBenchmark.bridge", Double.NaN);
+        absolute("planner, 10,000 requests over 64 addresses", "PlannerBenchmark.plan{addresses=64,requests=10000}", 100e6);
+        ratio("planner 10,000 / 1,000 requests (linear: ≈10×)", "PlannerBenchmark.plan{addresses=64,requests=10000}",
+                "PlannerBenchmark.plan{addresses=64,requests=1000}", Double.NaN);
         inverse("ip link add veth / library veth (peer/ours)", "RtnlBenchmark.vethIpProcess", "RtnlBenchmark.vethLibrary");
         inverse("ip link show (1,000) / library dump (peer/ours)", "RtnlBenchmark.dumpIpProcess", "RtnlBenchmark.dumpLibrary");
         out.append('\n');
@@ -146,6 +175,14 @@ public final class Report {
         row(what, o, p, p == null || o == null ? "—" : String.format(Locale.ROOT, "%.1f×", p / o), "", "");
     }
 
+    private void inverseTarget(String what, String peer, String ours, double atLeast) {
+        Double p = get(peer);
+        Double o = get(ours);
+        boolean both = p != null && o != null;
+        row(what + " (" + peer + " / " + ours + ")", o, p, both ? String.format(Locale.ROOT, "%.1f×", p / o) : "—",
+                "≥ " + fmt(atLeast) + "×", both ? verdict(p / o >= atLeast) : "not run");
+    }
+
     private void diff(String what, String a, String b) {
         Double x = get(a);
         Double y = get(b);
@@ -155,7 +192,7 @@ public final class Report {
     private void absolute(String what, String ours, double maxNs) {
         Double a = get(ours);
         boolean t = !Double.isNaN(maxNs);
-        row(what + " (" + ours + ")", a, Double.NaN, "—", t ? "≤ " + fmt(maxNs) + " ns" : "",
+        row(what + " (" + ours + ")", a, Double.NaN, "—", t ? "≤ " + ns(maxNs) : "",
                 !t ? "" : a == null ? "not run" : verdict(a <= maxNs));
     }
 
@@ -185,8 +222,12 @@ public final class Report {
         return String.format(Locale.ROOT, a >= 100 ? "%.0f" : a >= 10 ? "%.1f" : "%.2f", v);
     }
 
-    /** Just enough JSON for JMH's result file: objects, arrays, strings, numbers, literals. */
-    private static final class Json {
+    /**
+     * Just enough JSON for JMH's result file: objects, arrays, strings, numbers, literals. Strict: anything
+     * else, or input that ends early (an empty or truncated file from a JMH run that failed), is an
+     * {@link IllegalArgumentException} naming the offset, never an index error.
+     */
+    static final class Json {
         private final String s;
         private int i;
 
@@ -194,26 +235,43 @@ public final class Report {
             this.s = s;
         }
 
-        Object value() {
+        /** @return the whole input as one value; trailing non-blank text is an error */
+        Object parse() {
+            Object v = value();
             ws();
-            char c = s.charAt(i);
+            if (i != s.length()) {
+                throw error("trailing text");
+            }
+            return v;
+        }
+
+        private Object value() {
+            ws();
+            char c = peek();
             if (c == '{') {
                 Map<String, Object> m = new LinkedHashMap<>();
                 i++;
                 ws();
-                if (s.charAt(i) == '}') {
+                if (peek() == '}') {
                     i++;
                     return m;
                 }
                 while (true) {
                     ws();
+                    if (peek() != '"') {
+                        throw error("expected a key");
+                    }
                     String k = string();
                     ws();
-                    i++; // ':'
+                    expect(':');
                     m.put(k, value());
                     ws();
-                    if (s.charAt(i++) == '}') {
+                    char d = next();
+                    if (d == '}') {
                         return m;
+                    }
+                    if (d != ',') {
+                        throw error("expected ',' or '}'");
                     }
                 }
             }
@@ -221,15 +279,19 @@ public final class Report {
                 List<Object> l = new ArrayList<>();
                 i++;
                 ws();
-                if (s.charAt(i) == ']') {
+                if (peek() == ']') {
                     i++;
                     return l;
                 }
                 while (true) {
                     l.add(value());
                     ws();
-                    if (s.charAt(i++) == ']') {
+                    char d = next();
+                    if (d == ']') {
                         return l;
+                    }
+                    if (d != ',') {
+                        throw error("expected ',' or ']'");
                     }
                 }
             }
@@ -237,7 +299,7 @@ public final class Report {
                 return string();
             }
             int start = i;
-            while (i < s.length() && ",}] \n\r\t".indexOf(s.charAt(i)) < 0) {
+            while (i < s.length() && ",}]: \n\r\t".indexOf(s.charAt(i)) < 0) {
                 i++;
             }
             String lit = s.substring(start, i);
@@ -248,31 +310,82 @@ public final class Report {
                     return Boolean.FALSE;
                 case "null":
                     return null;
+                case "NaN":
+                    return Double.NaN;
                 default:
-                    return lit.equals("NaN") ? Double.NaN : Double.parseDouble(lit);
+                    try {
+                        return Double.parseDouble(lit);
+                    } catch (NumberFormatException e) {
+                        i = start;
+                        throw error("not a JSON value: '" + lit + "'");
+                    }
             }
         }
 
         private String string() {
             StringBuilder b = new StringBuilder();
-            i++; // opening quote
+            expect('"');
             while (true) {
-                char c = s.charAt(i++);
+                char c = next();
                 if (c == '"') {
                     return b.toString();
                 }
                 if (c == '\\') {
-                    char e = s.charAt(i++);
-                    if (e == 'u') {
-                        b.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
-                        i += 4;
-                    } else {
-                        b.append(e == 'n' ? '\n' : e == 't' ? '\t' : e);
+                    char e = next();
+                    switch (e) {
+                        case 'u':
+                            if (i + 4 > s.length()) {
+                                throw error("truncated \\u escape");
+                            }
+                            b.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
+                            i += 4;
+                            break;
+                        case 'n':
+                            b.append('\n');
+                            break;
+                        case 't':
+                            b.append('\t');
+                            break;
+                        case 'r':
+                            b.append('\r');
+                            break;
+                        case 'b':
+                            b.append('\b');
+                            break;
+                        case 'f':
+                            b.append('\f');
+                            break;
+                        default:
+                            b.append(e);
                     }
                 } else {
                     b.append(c);
                 }
             }
+        }
+
+        private char peek() {
+            if (i >= s.length()) {
+                throw error("unexpected end of input");
+            }
+            return s.charAt(i);
+        }
+
+        private char next() {
+            char c = peek();
+            i++;
+            return c;
+        }
+
+        private void expect(char c) {
+            if (next() != c) {
+                i--;
+                throw error("expected '" + c + "'");
+            }
+        }
+
+        private IllegalArgumentException error(String what) {
+            return new IllegalArgumentException("JMH result file: " + what + " at offset " + i + " of " + s.length());
         }
 
         private void ws() {

@@ -9,9 +9,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.stream.Stream;
+import javax.management.ObjectName;
 
 /**
  * Scale: N sandboxes (default 1,000) alive at once on one lab host, then all closed. Not a JMH benchmark —
@@ -31,10 +34,12 @@ import java.util.stream.Stream;
  *       machine does not decide the verdict;</li>
  *   <li><b>fds</b>: entries of {@code /proc/self/fd} after the 10th and after the N-th, divided by N-10 (the
  *       slope, so per-host one-offs like a bridge's netlink socket do not count per sandbox);</li>
- *   <li><b>heap</b>: {@code MemoryMXBean} heap used after {@code System.gc()} (three times, with a pause)
- *       at the same two points, divided by N-10. Retained-size accuracy is that of a full GC's result
- *       (±some KiB over the whole run, i.e. a few bytes per sandbox at N = 1,000);</li>
- *   <li><b>nothing left</b>: after closing every sandbox and the lab, no {@code /run/netns/<name>} and no
+ *   <li><b>heap</b>: a class histogram of the live heap ({@code GC.class_histogram}, what {@code jmap -histo:live}
+ *       prints; a full GC first) at the same two points, its total difference divided by N-10, with the classes
+ *       that grew most; cross-checked by {@code MemoryMXBean} heap used after {@code System.gc()}. Both must be
+ *       ≤ 16 KiB;</li>
+ *   <li><b>nothing left</b>: after closing every sandbox and the lab, no {@code /run/netns/<name>}, no IPAM lease
+ *       file under the lab host's {@code /run/netns.d/ipam/<host>} and no
  *       owner record of ours exists, and the fd count after closing the sandboxes is back to what it was
  *       before the first (after one warm-up sandbox made and closed).</li>
  * </ul>
@@ -64,10 +69,14 @@ public final class ScaleCheck {
         long fdAfter = -1;
         NetNamespace joinable = null;
         Lab lab = Lab.open("sc");
+        Path ipamDir = Path.of("/run/netns.d/ipam", lab.host().id());
         List<Sandbox> live = new ArrayList<>();
         long[] nanos = new long[n + 1];
         double fdPer;
         double heapPer;
+        double histoPer;
+        Histogram histo10 = null;
+        String growth;
         long closeNanos;
         try {
             NetworkMode mode;
@@ -107,12 +116,16 @@ public final class ScaleCheck {
                 if (i == 10) {
                     fd10 = fds();
                     heap10 = heapAfterGc();
+                    histo10 = Histogram.take();
                 }
             }
             long fdN = fds();
             long heapN = heapAfterGc();
+            Histogram histoN = Histogram.take();
             fdPer = (fdN - fd10) / (double) (n - 10);
             heapPer = (heapN - heap10) / (double) (n - 10);
+            histoPer = (histoN.total - histo10.total) / (double) (n - 10);
+            growth = histoN.growthPerUnit(histo10, n - 10, 8);
             long t0 = System.nanoTime();
             ok &= closeSandboxes(live);
             closeNanos = System.nanoTime() - t0;
@@ -129,18 +142,24 @@ public final class ScaleCheck {
         double ratio = last / tenth;
         long leftNs = names.stream().filter(x -> Files.exists(NetNamespace.NETNS_DIR.resolve(x))).count();
         long leftRecords = names.stream().filter(x -> Files.exists(Path.of("/run/netns.d/sandboxes", x))).count();
+        long leftLeases = leases(ipamDir);
         boolean timeOk = ratio <= 1.5;
         boolean fdOk = fdPer <= 2.0;
-        boolean heapOk = heapPer <= 16 * 1024;
-        boolean leftOk = leftNs == 0 && leftRecords == 0 && fdAfter <= fd0;
+        boolean heapOk = heapPer <= 16 * 1024 && histoPer <= 16 * 1024;
+        boolean leftOk = leftNs == 0 && leftRecords == 0 && leftLeases == 0 && fdAfter <= fd0;
         ok &= fdOk & heapOk & leftOk;
         rows.add(row("create, 10th (median of 6..15)", ms(tenth), "", ""));
         rows.add(row("create, " + n + "th (median of last 10)", ms(last), "≤ 1.5× 10th", verdict(timeOk, String.format(Locale.ROOT, "%.2f×", ratio))));
         rows.add(row("create, mean of all " + n, ms(Arrays.stream(nanos, 1, n + 1).average().orElse(0)), "", ""));
         rows.add(row("fds per live sandbox", String.format(Locale.ROOT, "%.2f", fdPer), "≤ 2", verdict(fdOk, "")));
-        rows.add(row("heap per live sandbox", String.format(Locale.ROOT, "%.1f KiB", heapPer / 1024), "≤ 16 KiB", verdict(heapOk, "")));
-        rows.add(row("close all " + n, ms(closeNanos), "", ""));
-        rows.add(row("left after close", leftNs + " namespaces, " + leftRecords + " owner records, fds " + fd0 + " → " + fdAfter,
+        rows.add(row("heap per live sandbox (class histogram, live objects)", String.format(Locale.ROOT, "%.1f KiB", histoPer / 1024),
+                "≤ 16 KiB", verdict(histoPer <= 16 * 1024, "")));
+        rows.add(row("heap per live sandbox (heap used after GC)", String.format(Locale.ROOT, "%.1f KiB", heapPer / 1024), "≤ 16 KiB",
+                verdict(heapPer <= 16 * 1024, "")));
+        rows.add(row("largest growth per live sandbox (histogram)", growth, "", ""));
+        rows.add(row("close all " + n + " (mean per sandbox)", ms(closeNanos) + " (" + ms(closeNanos / (double) n) + ")", "", ""));
+        rows.add(row("left after close", leftNs + " namespaces, " + leftRecords + " owner records, " + leftLeases
+                + " IPAM leases, fds " + fd0 + " → " + fdAfter,
                 "nothing", verdict(leftOk, "")));
         System.out.println("| ScaleCheck, " + modeName + ", N = " + n + " | value | target | verdict |");
         System.out.println("|---|---|---|---|");
@@ -198,6 +217,54 @@ public final class ScaleCheck {
         long[] w = Arrays.copyOfRange(a, from, to + 1);
         Arrays.sort(w);
         return w.length % 2 == 1 ? w[w.length / 2] : (w[w.length / 2 - 1] + w[w.length / 2]) / 2.0;
+    }
+
+    /** Lease files under a lab host's IPAM directory (empty per-network directories are not leases). */
+    static long leases(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.filter(Files::isRegularFile).count();
+        }
+    }
+
+    /**
+     * A class histogram of the live heap, taken like {@code jmap -histo:live} / {@code jcmd GC.class_histogram}
+     * (through the DiagnosticCommand MBean, which runs a full GC first): bytes per class and the total.
+     */
+    static final class Histogram {
+        final Map<String, Long> bytes = new HashMap<>();
+        long total;
+
+        static Histogram take() throws Exception {
+            String text = (String) ManagementFactory.getPlatformMBeanServer().invoke(
+                    new ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
+                    new Object[] {new String[0]}, new String[] {String[].class.getName()});
+            Histogram h = new Histogram();
+            for (String line : text.split("\n")) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length >= 4 && f[0].endsWith(":")) {          // " 1:  instances  bytes  class"
+                    h.bytes.merge(f[3], Long.parseLong(f[2]), Long::sum);
+                } else if (f.length >= 3 && f[0].equals("Total")) {
+                    h.total = Long.parseLong(f[2]);
+                }
+            }
+            return h;
+        }
+
+        /** The classes that grew most from {@code before}, bytes per unit, e.g. {@code byte[] 412 B, ...}. */
+        String growthPerUnit(Histogram before, int units, int top) {
+            StringBuilder b = new StringBuilder();
+            bytes.entrySet().stream()
+                    .map(e -> Map.entry(e.getKey(), e.getValue() - before.bytes.getOrDefault(e.getKey(), 0L)))
+                    .filter(e -> e.getValue() > 0)
+                    .sorted((x, y) -> Long.compare(y.getValue(), x.getValue()))
+                    .limit(top)
+                    .forEach(e -> b.append(b.length() == 0 ? "" : ", ").append(e.getKey()).append(' ')
+                            .append(Math.round(e.getValue() / (double) units)).append(" B"));
+            return b.toString();
+        }
     }
 
     static long fds() throws IOException {

@@ -25,8 +25,10 @@ import org.openjdk.jmh.annotations.TearDown;
  *
  * <p>Floors in {@code floor.c}: {@code ns_create_delete} (unshare on a thread, bind mount, umount, unlink)
  * for {@link #namespaceCreateDelete}, and {@code none_create_delete} (the same plus {@code lo} up over a raw
- * rtnetlink socket) for {@link #none} (target ≤ 1.5×). Bridge mode's peer is the CNI {@code bridge} plugin,
- * when installed ({@code run.sh --cni}).
+ * rtnetlink socket) for {@link #none} (target ≤ 1.5×), {@code bridge_create_delete} (the same namespace, a veth
+ * made with its peer inside, attached and up, lo and eth0 up, address, default route, over raw rtnetlink) for
+ * {@link #bridge} (target ≤ 2×). Bridge mode's peers are the CNI {@code bridge} plugin and bridge + {@code portmap}
+ * for {@link #bridgePublished} (target: ≥ 15× faster), when installed ({@code run.sh --cni}).
  *
  * <p>{@link #none}, {@link #bridge} and {@link #bridgePublished} need rtnetlink, bridge mode and the
  * iptables firewall; until they are merged they throw, and {@code run.sh} leaves them out (see
@@ -46,30 +48,28 @@ public class SetupBenchmark extends AbstractNetnsBenchmark {
         BridgeMode bridgePublished;
         Sandbox anchor;
 
+        private final Undo undo = new Undo();
+
         @Setup
-        public void open() throws NetnsException {
-            lab = Lab.open("s");
-            joinable = NetNamespace.create(Names.unique("join"));
-            bridge = NetworkMode.bridge().name(Names.unique("br").substring(6)).subnet(SUBNET);
-            bridgePublished = bridge.publish(18080, 80);
+        public void open() throws Exception {
             try {
-                anchor = lab.host().create(Names.unique("anc"), bridge);
-            } catch (UnsupportedOperationException notYet) {
-                anchor = null; // bridge mode not merged yet: bridge() and bridgePublished() fail, run.sh skips them
+                joinable = undo.namespace(NetNamespace.create(Names.unique("join")));
+                lab = undo.closing(Lab.open("s"));
+                bridge = NetworkMode.bridge().name(Names.unique("br").substring(6)).subnet(SUBNET);
+                bridgePublished = bridge.publish(18080, 80);
+                try {
+                    anchor = undo.closing(lab.host().create(Names.unique("anc"), bridge));
+                } catch (UnsupportedOperationException notYet) {
+                    anchor = null; // bridge mode not built: bridge() and bridgePublished() fail, run.sh skips them
+                }
+            } catch (Exception | Error e) {
+                throw undo.abort(e);
             }
         }
 
         @TearDown
-        public void close() throws NetnsException {
-            try {
-                if (anchor != null) {
-                    anchor.close();
-                }
-                lab.close();
-            } finally {
-                joinable.close();
-                joinable.delete();
-            }
+        public void close() throws Exception {
+            undo.run(); // anchor, then the lab host (its bridge network goes with it), then the joined stack
         }
     }
 

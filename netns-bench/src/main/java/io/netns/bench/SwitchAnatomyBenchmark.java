@@ -56,18 +56,27 @@ public class SwitchAnatomyBenchmark extends AbstractNetnsBenchmark {
         Libc libc;
         LibcIgnoreError libcIgnoreError;
 
+        private final Undo undo = new Undo();
+
         @Setup
-        public void open(BenchNamespaces ns) throws NetnsException {
-            other = Native.open(ns.other.path().toString(), Native.O_RDONLY, 0);
-            home = Native.open("/proc/self/ns/net", Native.O_RDONLY, 0);
-            libc = LibraryLoader.create(Libc.class).failImmediately().load("c");
-            libcIgnoreError = LibraryLoader.create(LibcIgnoreError.class).failImmediately().load("c");
+        public void open(BenchNamespaces ns) throws Exception {
+            try {
+                other = Native.open(ns.other.path().toString(), Native.O_RDONLY, 0);
+                int o = other;
+                undo.push(() -> Native.close(o));
+                home = Native.open("/proc/self/ns/net", Native.O_RDONLY, 0);
+                int h = home;
+                undo.push(() -> Native.close(h));
+                libc = LibraryLoader.create(Libc.class).failImmediately().load("c");
+                libcIgnoreError = LibraryLoader.create(LibcIgnoreError.class).failImmediately().load("c");
+            } catch (Exception | Error e) {
+                throw undo.abort(e);
+            }
         }
 
         @TearDown
-        public void close() {
-            Native.close(other);
-            Native.close(home);
+        public void close() throws Exception {
+            undo.run();
         }
     }
 

@@ -93,7 +93,9 @@ public class SwitchBenchmark extends AbstractNetnsBenchmark {
 
         @TearDown
         public void stop() {
-            executor.shutdownNow();
+            if (executor != null) {
+                executor.shutdownNow();
+            }
         }
     }
 }
