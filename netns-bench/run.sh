@@ -12,7 +12,7 @@
 #   --strict    also exit non-zero (3) when a target is missed (full runs only; smoke numbers are noise).
 #   --no-build  use the existing target/benchmarks.jar (e.g. from 'mvn verify'; an error if it is missing) and
 #               target/floor (built with gcc if missing).
-#   --scale N   ScaleCheck with N sandboxes (default 1000; 100 with --smoke).
+#   --scale N   ScaleCheck with N >= 30 sandboxes (default 1000; 100 with --smoke).
 #   -- ...      passed to JMH, e.g. -- 'SwitchBenchmark' -f 1 -wi 2 -i 3 -w 1s -r 1s
 # Needs root. Makes only bench-<run>.* namespaces (and lab hosts), never touches the machine's own stack,
 # and fails when any of them, an owner record or an IPAM lease of them is left afterwards; whatever is left
@@ -182,7 +182,15 @@ jmh_cmd=(java -jar "$JAR" -rf json -rff "$RESULTS/jmh.json")
 if [ ${#excludes[@]} -gt 0 ]; then
     jmh_cmd+=(-e "$(IFS='|'; echo "${excludes[*]}")")
 fi
-jmh_cmd+=("${jmh_mode[@]}" "${jmh_args[@]}")
+# The mode's options, less those given after '--' (JMH refuses an option given twice).
+for ((k = 0; k < ${#jmh_mode[@]}; k += 2)); do
+    given=0
+    for a in "${jmh_args[@]}"; do
+        [ "$a" = "${jmh_mode[k]}" ] && given=1
+    done
+    [ $given = 1 ] || jmh_cmd+=("${jmh_mode[k]}" "${jmh_mode[k+1]}")
+done
+jmh_cmd+=("${jmh_args[@]}")
 echo "${jmh_cmd[*]}" > "$RESULTS/jmh-command.txt"
 "${jmh_cmd[@]}" 2>&1 | tee "$RESULTS/jmh.log" | grep -E '^(# Run complete|Benchmark |[A-Z][A-Za-z]+Benchmark\.|# Benchmark:|<failure>)' >&2 \
     || true
@@ -210,6 +218,7 @@ for mode in bridge container; do
         0) ;;
         2) ;; # pending: the mode is not built yet
         1) failures+=("ScaleCheck $mode: footprint or clean-up target missed") ;;
+        64) failures+=("ScaleCheck $mode: bad arguments ($(tail -1 "$RESULTS/scale.log"))") ;;
         3) if [ $strict = 1 ] && [ $smoke = 0 ]; then failures+=("ScaleCheck $mode: N-th create > 1.5x the 10th"); fi ;;
         *) failures+=("ScaleCheck $mode failed ($rc; see results/scale.log)") ;;
     esac

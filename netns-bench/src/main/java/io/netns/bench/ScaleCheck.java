@@ -60,7 +60,8 @@ public final class ScaleCheck {
         String modeName = args.length > 0 ? args[0] : "bridge";
         int n = args.length > 1 ? Integer.parseInt(args[1]) : 1000;
         if (n < 30) {
-            throw new IllegalArgumentException("N must be at least 30: " + n);
+            System.err.println("ScaleCheck: N must be at least 30 (the 10th and the last 10 are compared): " + n);
+            System.exit(64);
         }
         List<String> rows = new ArrayList<>();
         List<String> names = new ArrayList<>();
