@@ -77,6 +77,46 @@ public final class IptablesFirewall implements Firewall {
     private static FileLock fileLock;
 
     private final Map<String, Set<Chain>> known = KNOWN;
+    /** (dev, ino, family) where the shared localnet guard rule is known to exist. */
+    private static final Set<String> GUARDED = ConcurrentHashMap.newKeySet();
+    /** (dev, ino, tag) to the rules and port claims this JVM wrote for the owner there, for a remove without a read. */
+    private static final Map<String, Written> WRITTEN = new ConcurrentHashMap<>();
+
+    /**
+     * What this JVM wrote for one owner in one namespace.
+     *
+     * @param rules per family, the rules appended, in order (duplicates included)
+     * @param claims the port claims made
+     * @param complete false once a read showed rules of the owner this record does not have
+     */
+    private record Written(Map<Family, List<Rule>> rules, List<Path> claims, boolean complete) {
+    }
+
+    private static String writtenKey(NetNamespace host, String tag) {
+        return host.device() + ":" + host.inode() + ":" + tag;
+    }
+
+    private static List<Rule> written(NetNamespace host, String tag, Family family) {
+        Written w = WRITTEN.get(writtenKey(host, tag));
+        return w == null ? List.of() : w.rules.getOrDefault(family, List.of());
+    }
+
+    private static void record(NetNamespace host, String tag, Family family, List<Rule> added, List<Path> claims,
+            boolean foreign) {
+        WRITTEN.compute(writtenKey(host, tag), (k, w) -> {
+            Map<Family, List<Rule>> rules = new EnumMap<>(Family.class);
+            List<Path> allClaims = new ArrayList<>();
+            boolean complete = !foreign;
+            if (w != null) {
+                w.rules.forEach((f, l) -> rules.put(f, new ArrayList<>(l)));
+                allClaims.addAll(w.claims);
+                complete &= w.complete;
+            }
+            rules.computeIfAbsent(family, f -> new ArrayList<>()).addAll(added);
+            allClaims.addAll(claims);
+            return new Written(rules, allClaims, complete);
+        });
+    }
 
     /** Uses the installed {@code iptables}; the constructor {@link java.util.ServiceLoader} calls. */
     public IptablesFirewall() {
@@ -144,24 +184,46 @@ public final class IptablesFirewall implements Firewall {
         if (localnet) {
             chains.add(Chain.NETNS_INPUT);
         }
-        apply(host, family, chains, false, rs -> {
-            checkNotPublished(rs, owner, desired, list);
-            checkNotBound(host, family, list);
-            List<Rule> first = new ArrayList<>();
-            if (localnet) {
-                enableRouteLocalnet(host);
-                if (rs.count(Rules.localnetGuard()) == 0) {
-                    first.add(Rules.localnetGuard());
+        String key = key(host, family);
+        lock();
+        try {
+            List<Path> claims = PortClaims.claim(owner.host(), tag, list);
+            try {
+                boolean[] foreign = {false};
+                Change done = apply(host, family, chains, !localnet || GUARDED.contains(key), rs -> {
+                    boolean trusted = rs == Ruleset.empty();
+                    List<Rule> mine = written(host, tag, family);
+                    if (!trusted) {
+                        checkNotPublished(rs, owner, desired, list);
+                        foreign[0] = rs.tagged(tag).size() != mine.size();
+                    }
+                    checkNotBound(host, family, list);
+                    List<Rule> first = new ArrayList<>();
+                    if (localnet) {
+                        enableRouteLocalnet(host);
+                        if (!trusted && rs.count(Rules.localnetGuard()) == 0) {
+                            first.add(Rules.localnetGuard());
+                        }
+                    }
+                    List<Rule> add = new ArrayList<>();
+                    for (Rule r : desired) {
+                        if (trusted ? !mine.contains(r) : rs.count(r) == 0) {
+                            add.add(r);
+                        }
+                    }
+                    return new Change(add, List.of(), first);
+                });
+                if (localnet) {
+                    GUARDED.add(key);
                 }
+                record(host, tag, family, done.add(), claims, foreign[0]);
+            } catch (NetnsException | RuntimeException e) {
+                PortClaims.release(claims);
+                throw e;
             }
-            List<Rule> add = new ArrayList<>();
-            for (Rule r : desired) {
-                if (rs.count(r) == 0) {
-                    add.add(r);
-                }
-            }
-            return new Change(add, List.of(), first);
-        });
+        } finally {
+            unlock();
+        }
     }
 
     @Override
@@ -172,10 +234,24 @@ public final class IptablesFirewall implements Firewall {
             byFamily.computeIfAbsent(Family.of(e.address().getAddress()), f -> new ArrayList<>()).add(e);
         }
         Map<Family, Change> done = new EnumMap<>(Family.class);
+        lock();
+        try {
+            exposeLocked(host, tag, byFamily, done);
+        } finally {
+            unlock();
+        }
+    }
+
+    private void exposeLocked(NetNamespace host, String tag, Map<Family, List<Exposure>> byFamily, Map<Family, Change> done)
+            throws NetnsException {
         for (Map.Entry<Family, List<Exposure>> en : byFamily.entrySet()) {
             List<Rule> desired = Rules.expose(tag, en.getValue());
             try {
-                done.put(en.getKey(), apply(host, en.getKey(), Rules.chains(desired), true, rs -> {
+                boolean[] foreign = {false};
+                Change c = apply(host, en.getKey(), Rules.chains(desired), true, rs -> {
+                    if (rs != Ruleset.empty()) {
+                        foreign[0] = rs.tagged(tag).size() != written(host, tag, en.getKey()).size();
+                    }
                     List<Rule> add = new ArrayList<>();
                     for (Rule r : desired) {
                         if (rs.count(r) == 0) {
@@ -183,7 +259,9 @@ public final class IptablesFirewall implements Firewall {
                         }
                     }
                     return new Change(add, List.of());
-                }));
+                });
+                done.put(en.getKey(), c);
+                record(host, tag, en.getKey(), c.add(), List.of(), foreign[0]);
             } catch (NetnsException e) {
                 done.forEach((f, change) -> { // the other family's openings of this call: take them back
                     if (change.isEmpty()) {
@@ -207,14 +285,39 @@ public final class IptablesFirewall implements Firewall {
         String tag = tag(owner);
         lock();
         try {
+            Written w = WRITTEN.remove(writtenKey(host, tag));
+            if (w != null && w.complete && owner.kind().equals("sandbox")) {
+                try {
+                    for (Map.Entry<Family, List<Rule>> en : w.rules.entrySet()) {
+                        if (en.getValue().isEmpty()) {
+                            continue;
+                        }
+                        IptablesRestoreWriter d = new IptablesRestoreWriter();
+                        en.getValue().forEach(d::delete);
+                        tools.restore(host, en.getKey(), d.render());
+                        en.getValue().clear(); // gone: a fallback below must not count on them
+                    }
+                    PortClaims.release(w.claims);
+                    return;
+                } catch (NetnsException changedUnderneath) {
+                    // fall back to reading what is there
+                }
+            }
+            removeSaved(host, tag);
+            PortClaims.releaseAll(owner.host(), tag);
+        } finally {
+            unlock();
+        }
+    }
+
+    private void removeSaved(NetNamespace host, String tag) throws NetnsException {
+        {
             String[] saves = tools.saveBoth(host);
             Failures failures = new Failures();
             for (Family f : Family.values()) {
                 failures.run(() -> removeFamily(host, f, tag, saves[f.ordinal()]));
             }
             failures.throwIfAny();
-        } finally {
-            unlock();
         }
     }
 
@@ -240,6 +343,12 @@ public final class IptablesFirewall implements Firewall {
             Ruleset rs = parse(f, saves[f.ordinal()]);
             remember(host, f, rs);
             out.addAll(rs.owners());
+        }
+        for (String holder : PortClaims.holders()) {
+            Owner o = Owner.parse(holder);
+            if (o != null) {
+                out.add(o); // a claim whose rules never made it (a crash between claim and restore)
+            }
         }
         return out;
     }
@@ -390,6 +499,11 @@ public final class IptablesFirewall implements Firewall {
             }
         }
         known.put(key(host, family), present);
+        if (rs.count(Rules.localnetGuard()) > 0) {
+            GUARDED.add(key(host, family));
+        } else {
+            GUARDED.remove(key(host, family));
+        }
     }
 
     private static String key(NetNamespace host, Family family) {
