@@ -46,21 +46,39 @@ import java.util.concurrent.locks.ReentrantLock;
  *       input on stdin, made only from checked values ({@link Rule}). {@code iptables-restore} commits each
  *       table on its own; when a change spanning filter and nat fails half way, the committed half is
  *       rolled back by a second transaction.</li>
- *   <li>A chain is declared only when the {@code iptables-save} just read does not have it: under
- *       {@code --noflush}, declaring an existing chain flushes it.</li>
- *   <li>Changes are serialized in this JVM and, through a lock file under {@code /run/lock}, with other
- *       JVMs, so two processes cannot both "create" a chain and flush each other's rules.</li>
+ *   <li>A chain is declared only when it is not known to exist (from the last {@code iptables-save} of that
+ *       namespace in this JVM): under {@code --noflush}, declaring an existing chain flushes it.</li>
+ *   <li>Changes are serialized in this JVM and, through a lock on one byte per namespace (at its inode) of a
+ *       lock file under {@code /run/lock}, with other JVMs changing the same namespace, so two processes
+ *       cannot both "create" a chain and flush each other's rules.</li>
+ *   <li>Published host ports are claimed in files under {@code /run/netns.d/ports} (see
+ *       {@code PortClaims}); publishing a port another owner holds fails naming it.</li>
  * </ul>
  *
  * <h2>Cost</h2>
- * {@link #publish} and {@link #addNetwork}: one {@code iptables-save} and one {@code iptables-restore}.
- * {@link #remove} and {@link #owners}: {@code iptables-save} and {@code ip6tables-save} run at once, then
- * one restore per family that has rules of the owner. {@link #expose} skips the save when this JVM has
- * already seen its chain in that namespace (by namespace inode); if that turns out wrong (a namespace
- * with a reused inode, a flushed firewall) the restore fails and is retried once after a fresh read.
- * On that fast path {@code expose} cannot see rules made before, so exposing the same opening twice for
- * one owner writes it twice (both go with {@link #remove}); {@code addNetwork} and {@code publish} are
- * idempotent.
+ * With the nf_tables backend every change is one transaction written to a long-lived
+ * {@code iptables-restore} of that namespace and family ({@code RestoreSession}: about a millisecond; no
+ * process started, and no 10–20 ms wait for the kernel to free deleted rules when a fresh restore closes
+ * its socket); with the legacy backend (or {@code -Dio.netns.iptables.sessions=false}) one
+ * {@code iptables-restore} per change (≈ 5–20 ms each).
+ * <ul>
+ *   <li>{@link #publish} and {@link #expose}: no read when this JVM has seen the library's chains (and for
+ *       publish the localnet guard) in that namespace, by namespace inode; otherwise one
+ *       {@code iptables-save} first. If the cache is wrong (a namespace with a reused inode, a flushed
+ *       firewall) the restore fails and is retried once after a fresh read. Publish conflicts come from the
+ *       port claims and, when a read was made anyway, from the rules too.</li>
+ *   <li>{@link #remove} of a sandbox owner whose rules this JVM wrote: one transaction of {@code -D} lines
+ *       per family it wrote (no IPv6 transaction when it wrote no IPv6 rule), and the release of its port
+ *       claims. When that fails (rules changed underneath) or the record is incomplete (another process
+ *       wrote rules of that owner), and for network owners and owners of other processes ({@code reclaim()}):
+ *       {@code iptables-save} and {@code ip6tables-save} at once, one restore per family with rules of the
+ *       owner, and a scan of the host's port claims.</li>
+ *   <li>{@link #addNetwork} and {@link #owners}: as before, a save (both for owners), then one restore.</li>
+ * </ul>
+ * On the fast paths the rules made before are not read: exposing the same opening twice for one owner
+ * writes it twice (both go with {@link #remove}); {@code addNetwork} and {@code publish} are idempotent.
+ * Measured on nf_tables, bridge sandbox with one published port, create+close: see the closing note of
+ * issue 4 and {@code netns-bench/results}.
  */
 public final class IptablesFirewall implements Firewall {
     private static final ReentrantLock JVM_LOCK = new ReentrantLock();
@@ -185,7 +203,7 @@ public final class IptablesFirewall implements Firewall {
             chains.add(Chain.NETNS_INPUT);
         }
         String key = key(host, family);
-        lock();
+        lock(host);
         try {
             List<Path> claims = PortClaims.claim(owner.host(), tag, list);
             try {
@@ -234,7 +252,7 @@ public final class IptablesFirewall implements Firewall {
             byFamily.computeIfAbsent(Family.of(e.address().getAddress()), f -> new ArrayList<>()).add(e);
         }
         Map<Family, Change> done = new EnumMap<>(Family.class);
-        lock();
+        lock(host);
         try {
             exposeLocked(host, tag, byFamily, done);
         } finally {
@@ -283,7 +301,7 @@ public final class IptablesFirewall implements Firewall {
     @Override
     public void remove(NetNamespace host, Owner owner) throws NetnsException {
         String tag = tag(owner);
-        lock();
+        lock(host);
         try {
             Written w = WRITTEN.remove(writtenKey(host, tag));
             if (w != null && w.complete && owner.kind().equals("sandbox")) {
@@ -388,7 +406,7 @@ public final class IptablesFirewall implements Firewall {
     /** Reads (unless the cache may be trusted), plans, writes; returns what was applied. */
     private Change apply(NetNamespace host, Family family, Set<Chain> chains, boolean mayTrustCache, Planner planner)
             throws NetnsException {
-        lock();
+        lock(host);
         try {
             String key = key(host, family);
             boolean trusted = mayTrustCache && known.getOrDefault(key, Set.of()).containsAll(chains);
@@ -510,15 +528,19 @@ public final class IptablesFirewall implements Firewall {
         return host.device() + ":" + host.inode() + ":" + family;
     }
 
-    /** This JVM's lock, then the lock file every JVM using this library takes. */
-    private void lock() throws NetnsException {
+    /**
+     * This JVM's lock, then the lock every JVM using this library takes for that namespace: one byte of the
+     * lock file, at the namespace's inode (two namespaces alive at once never share one), so changes to
+     * different namespaces (lab hosts of other processes) do not wait for each other.
+     */
+    private void lock(NetNamespace host) throws NetnsException {
         JVM_LOCK.lock();
         if (JVM_LOCK.getHoldCount() > 1) {
             return;
         }
         try {
             lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            fileLock = lockChannel.lock();
+            fileLock = lockChannel.lock(host.inode() & Long.MAX_VALUE, 1, false);
         } catch (IOException e) {
             closeLock();
             JVM_LOCK.unlock();
