@@ -37,6 +37,15 @@ class Iptables {
     private final List<Path> dirs;
     private final Map<String, Path> resolved = new ConcurrentHashMap<>();
     private final Map<Family, List<String>> waitOption = new ConcurrentHashMap<>();
+    private final Map<Family, Boolean> nfTables = new ConcurrentHashMap<>();
+    /** (namespace dev:ino, family) to its restore session; see {@link RestoreSession}. */
+    private final Map<String, RestoreSession> sessions = new ConcurrentHashMap<>();
+
+    /**
+     * Whether transactions go through long-lived {@link RestoreSession}s where the backend is nf_tables;
+     * {@code -Dio.netns.iptables.sessions=false} runs one {@code iptables-restore} per transaction instead.
+     */
+    static final boolean SESSIONS = !"false".equals(System.getProperty("io.netns.iptables.sessions"));
 
     Iptables(List<Path> dirs) {
         this.dirs = List.copyOf(dirs);
@@ -120,6 +129,10 @@ class Iptables {
      *     refused line
      */
     void restore(NetNamespace ns, Family family, String input) throws NetnsException {
+        if (SESSIONS && nfTables(family)) {
+            restoreInSession(ns, family, input);
+            return;
+        }
         List<String> argv = new ArrayList<>();
         argv.add(tool(family.restore()).toString());
         argv.add("--noflush");
@@ -147,6 +160,22 @@ class Iptables {
         if (w != null) {
             return w;
         }
+        probe(family);
+        return waitOption.get(family);
+    }
+
+    /** Whether the installed restore tool is the nf_tables one (its --version says so). */
+    private boolean nfTables(Family family) throws NetnsException {
+        Boolean nft = nfTables.get(family);
+        if (nft == null) {
+            probe(family);
+            nft = nfTables.get(family);
+        }
+        return nft;
+    }
+
+    /** Runs {@code --version} once per family: the version decides {@code --wait}, the backend the sessions. */
+    private void probe(Family family) throws NetnsException {
         Process p;
         try {
             p = new ProcessBuilder(tool(family.restore()).toString(), "--version").redirectErrorStream(true).start();
@@ -160,9 +189,50 @@ class Iptables {
             int v = Integer.parseInt(m.group(1)) * 10000 + Integer.parseInt(m.group(2)) * 100 + Integer.parseInt(m.group(3));
             has = v >= 10602;
         }
-        w = has ? List.of("--wait", "10") : List.of();
-        waitOption.put(family, w);
-        return w;
+        nfTables.put(family, r.out.contains("nf_tables"));
+        waitOption.put(family, has ? List.of("--wait", "10") : List.of());
+    }
+
+    /**
+     * Applies a transaction through the session of the namespace, starting one when there is none or the
+     * last one ended; the failure message has the same shape as a run of its own.
+     */
+    private void restoreInSession(NetNamespace ns, Family family, String input) throws NetnsException {
+        String key = ns.device() + ":" + ns.inode() + ":" + family;
+        for (int attempt = 0; ; attempt++) {
+            RestoreSession s = sessions.get(key);
+            if (s == null || !s.isOpen()) {
+                List<String> argv = new ArrayList<>();
+                argv.add(tool(family.restore()).toString());
+                argv.add("--noflush");
+                argv.add("--verbose");
+                argv.addAll(waitOption(family));
+                Process p = start(ns, family.restore(), argv, true);
+                s = new RestoreSession(family.restore() + " --noflush in " + ns, p, sessions, key);
+                sessions.put(key, s);
+            }
+            RestoreSession.Outcome o = s.apply(input);
+            if (o == RestoreSession.Outcome.STALE && attempt == 0) {
+                continue; // it ended (idle) between the lookup and the write: nothing was applied; start another
+            }
+            if (o != RestoreSession.Outcome.APPLIED) {
+                throw restoreFailure(ns, family, input, s.exitCode(), s.failureText());
+            }
+            return;
+        }
+    }
+
+    private static NetnsException restoreFailure(NetNamespace ns, Family family, String input, int exit, String detail) {
+        Matcher m = FAILED_LINE.matcher(detail);
+        if (m.find()) {
+            String[] lines = input.split("\n");
+            int n = Integer.parseInt(m.group(1));
+            if (n >= 1 && n <= lines.length) {
+                detail += " (line " + n + ": " + lines[n - 1] + ")";
+            }
+        }
+        return NetnsException.failure(family.restore(), family.restore() + " --noflush in " + ns + " exited with "
+                + exit + ": " + detail.strip());
     }
 
     Path tool(String name) throws NetnsException {

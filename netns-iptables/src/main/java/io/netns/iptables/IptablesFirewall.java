@@ -46,21 +46,39 @@ import java.util.concurrent.locks.ReentrantLock;
  *       input on stdin, made only from checked values ({@link Rule}). {@code iptables-restore} commits each
  *       table on its own; when a change spanning filter and nat fails half way, the committed half is
  *       rolled back by a second transaction.</li>
- *   <li>A chain is declared only when the {@code iptables-save} just read does not have it: under
- *       {@code --noflush}, declaring an existing chain flushes it.</li>
- *   <li>Changes are serialized in this JVM and, through a lock file under {@code /run/lock}, with other
- *       JVMs, so two processes cannot both "create" a chain and flush each other's rules.</li>
+ *   <li>A chain is declared only when it is not known to exist (from the last {@code iptables-save} of that
+ *       namespace in this JVM): under {@code --noflush}, declaring an existing chain flushes it.</li>
+ *   <li>Changes are serialized in this JVM and, through a lock on one byte per namespace (at its inode) of a
+ *       lock file under {@code /run/lock}, with other JVMs changing the same namespace, so two processes
+ *       cannot both "create" a chain and flush each other's rules.</li>
+ *   <li>Published host ports are claimed in files under {@code /run/netns.d/ports} (see
+ *       {@code PortClaims}); publishing a port another owner holds fails naming it.</li>
  * </ul>
  *
  * <h2>Cost</h2>
- * {@link #publish} and {@link #addNetwork}: one {@code iptables-save} and one {@code iptables-restore}.
- * {@link #remove} and {@link #owners}: {@code iptables-save} and {@code ip6tables-save} run at once, then
- * one restore per family that has rules of the owner. {@link #expose} skips the save when this JVM has
- * already seen its chain in that namespace (by namespace inode); if that turns out wrong (a namespace
- * with a reused inode, a flushed firewall) the restore fails and is retried once after a fresh read.
- * On that fast path {@code expose} cannot see rules made before, so exposing the same opening twice for
- * one owner writes it twice (both go with {@link #remove}); {@code addNetwork} and {@code publish} are
- * idempotent.
+ * With the nf_tables backend every change is one transaction written to a long-lived
+ * {@code iptables-restore} of that namespace and family ({@code RestoreSession}: about a millisecond; no
+ * process started, and no 10–20 ms wait for the kernel to free deleted rules when a fresh restore closes
+ * its socket); with the legacy backend (or {@code -Dio.netns.iptables.sessions=false}) one
+ * {@code iptables-restore} per change (≈ 5–20 ms each).
+ * <ul>
+ *   <li>{@link #publish} and {@link #expose}: no read when this JVM has seen the library's chains (and for
+ *       publish the localnet guard) in that namespace, by namespace inode; otherwise one
+ *       {@code iptables-save} first. If the cache is wrong (a namespace with a reused inode, a flushed
+ *       firewall) the restore fails and is retried once after a fresh read. Publish conflicts come from the
+ *       port claims and, when a read was made anyway, from the rules too.</li>
+ *   <li>{@link #remove} of a sandbox owner whose rules this JVM wrote: one transaction of {@code -D} lines
+ *       per family it wrote (no IPv6 transaction when it wrote no IPv6 rule), and the release of its port
+ *       claims. When that fails (rules changed underneath) or the record is incomplete (another process
+ *       wrote rules of that owner), and for network owners and owners of other processes ({@code reclaim()}):
+ *       {@code iptables-save} and {@code ip6tables-save} at once, one restore per family with rules of the
+ *       owner, and a scan of the host's port claims.</li>
+ *   <li>{@link #addNetwork} and {@link #owners}: as before, a save (both for owners), then one restore.</li>
+ * </ul>
+ * On the fast paths the rules made before are not read: exposing the same opening twice for one owner
+ * writes it twice (both go with {@link #remove}); {@code addNetwork} and {@code publish} are idempotent.
+ * Measured on nf_tables, bridge sandbox with one published port, create+close: see the closing note of
+ * issue 4 and {@code netns-bench/results}.
  */
 public final class IptablesFirewall implements Firewall {
     private static final ReentrantLock JVM_LOCK = new ReentrantLock();
@@ -77,6 +95,46 @@ public final class IptablesFirewall implements Firewall {
     private static FileLock fileLock;
 
     private final Map<String, Set<Chain>> known = KNOWN;
+    /** (dev, ino, family) where the shared localnet guard rule is known to exist. */
+    private static final Set<String> GUARDED = ConcurrentHashMap.newKeySet();
+    /** (dev, ino, tag) to the rules and port claims this JVM wrote for the owner there, for a remove without a read. */
+    private static final Map<String, Written> WRITTEN = new ConcurrentHashMap<>();
+
+    /**
+     * What this JVM wrote for one owner in one namespace.
+     *
+     * @param rules per family, the rules appended, in order (duplicates included)
+     * @param claims the port claims made
+     * @param complete false once a read showed rules of the owner this record does not have
+     */
+    private record Written(Map<Family, List<Rule>> rules, List<Path> claims, boolean complete) {
+    }
+
+    private static String writtenKey(NetNamespace host, String tag) {
+        return host.device() + ":" + host.inode() + ":" + tag;
+    }
+
+    private static List<Rule> written(NetNamespace host, String tag, Family family) {
+        Written w = WRITTEN.get(writtenKey(host, tag));
+        return w == null ? List.of() : w.rules.getOrDefault(family, List.of());
+    }
+
+    private static void record(NetNamespace host, String tag, Family family, List<Rule> added, List<Path> claims,
+            boolean foreign) {
+        WRITTEN.compute(writtenKey(host, tag), (k, w) -> {
+            Map<Family, List<Rule>> rules = new EnumMap<>(Family.class);
+            List<Path> allClaims = new ArrayList<>();
+            boolean complete = !foreign;
+            if (w != null) {
+                w.rules.forEach((f, l) -> rules.put(f, new ArrayList<>(l)));
+                allClaims.addAll(w.claims);
+                complete &= w.complete;
+            }
+            rules.computeIfAbsent(family, f -> new ArrayList<>()).addAll(added);
+            allClaims.addAll(claims);
+            return new Written(rules, allClaims, complete);
+        });
+    }
 
     /** Uses the installed {@code iptables}; the constructor {@link java.util.ServiceLoader} calls. */
     public IptablesFirewall() {
@@ -144,24 +202,46 @@ public final class IptablesFirewall implements Firewall {
         if (localnet) {
             chains.add(Chain.NETNS_INPUT);
         }
-        apply(host, family, chains, false, rs -> {
-            checkNotPublished(rs, owner, desired, list);
-            checkNotBound(host, family, list);
-            List<Rule> first = new ArrayList<>();
-            if (localnet) {
-                enableRouteLocalnet(host);
-                if (rs.count(Rules.localnetGuard()) == 0) {
-                    first.add(Rules.localnetGuard());
+        String key = key(host, family);
+        lock(host);
+        try {
+            List<Path> claims = PortClaims.claim(owner.host(), tag, list);
+            try {
+                boolean[] foreign = {false};
+                Change done = apply(host, family, chains, !localnet || GUARDED.contains(key), rs -> {
+                    boolean trusted = rs == Ruleset.empty();
+                    List<Rule> mine = written(host, tag, family);
+                    if (!trusted) {
+                        checkNotPublished(rs, owner, desired, list);
+                        foreign[0] = rs.tagged(tag).size() != mine.size();
+                    }
+                    checkNotBound(host, family, list);
+                    List<Rule> first = new ArrayList<>();
+                    if (localnet) {
+                        enableRouteLocalnet(host);
+                        if (!trusted && rs.count(Rules.localnetGuard()) == 0) {
+                            first.add(Rules.localnetGuard());
+                        }
+                    }
+                    List<Rule> add = new ArrayList<>();
+                    for (Rule r : desired) {
+                        if (trusted ? !mine.contains(r) : rs.count(r) == 0) {
+                            add.add(r);
+                        }
+                    }
+                    return new Change(add, List.of(), first);
+                });
+                if (localnet) {
+                    GUARDED.add(key);
                 }
+                record(host, tag, family, done.add(), claims, foreign[0]);
+            } catch (NetnsException | RuntimeException e) {
+                PortClaims.release(claims);
+                throw e;
             }
-            List<Rule> add = new ArrayList<>();
-            for (Rule r : desired) {
-                if (rs.count(r) == 0) {
-                    add.add(r);
-                }
-            }
-            return new Change(add, List.of(), first);
-        });
+        } finally {
+            unlock();
+        }
     }
 
     @Override
@@ -172,10 +252,24 @@ public final class IptablesFirewall implements Firewall {
             byFamily.computeIfAbsent(Family.of(e.address().getAddress()), f -> new ArrayList<>()).add(e);
         }
         Map<Family, Change> done = new EnumMap<>(Family.class);
+        lock(host);
+        try {
+            exposeLocked(host, tag, byFamily, done);
+        } finally {
+            unlock();
+        }
+    }
+
+    private void exposeLocked(NetNamespace host, String tag, Map<Family, List<Exposure>> byFamily, Map<Family, Change> done)
+            throws NetnsException {
         for (Map.Entry<Family, List<Exposure>> en : byFamily.entrySet()) {
             List<Rule> desired = Rules.expose(tag, en.getValue());
             try {
-                done.put(en.getKey(), apply(host, en.getKey(), Rules.chains(desired), true, rs -> {
+                boolean[] foreign = {false};
+                Change c = apply(host, en.getKey(), Rules.chains(desired), true, rs -> {
+                    if (rs != Ruleset.empty()) {
+                        foreign[0] = rs.tagged(tag).size() != written(host, tag, en.getKey()).size();
+                    }
                     List<Rule> add = new ArrayList<>();
                     for (Rule r : desired) {
                         if (rs.count(r) == 0) {
@@ -183,7 +277,9 @@ public final class IptablesFirewall implements Firewall {
                         }
                     }
                     return new Change(add, List.of());
-                }));
+                });
+                done.put(en.getKey(), c);
+                record(host, tag, en.getKey(), c.add(), List.of(), foreign[0]);
             } catch (NetnsException e) {
                 done.forEach((f, change) -> { // the other family's openings of this call: take them back
                     if (change.isEmpty()) {
@@ -205,16 +301,41 @@ public final class IptablesFirewall implements Firewall {
     @Override
     public void remove(NetNamespace host, Owner owner) throws NetnsException {
         String tag = tag(owner);
-        lock();
+        lock(host);
         try {
+            Written w = WRITTEN.remove(writtenKey(host, tag));
+            if (w != null && w.complete && owner.kind().equals("sandbox")) {
+                try {
+                    for (Map.Entry<Family, List<Rule>> en : w.rules.entrySet()) {
+                        if (en.getValue().isEmpty()) {
+                            continue;
+                        }
+                        IptablesRestoreWriter d = new IptablesRestoreWriter();
+                        en.getValue().forEach(d::delete);
+                        tools.restore(host, en.getKey(), d.render());
+                        en.getValue().clear(); // gone: a fallback below must not count on them
+                    }
+                    PortClaims.release(w.claims);
+                    return;
+                } catch (NetnsException changedUnderneath) {
+                    // fall back to reading what is there
+                }
+            }
+            removeSaved(host, tag);
+            PortClaims.releaseAll(owner.host(), tag);
+        } finally {
+            unlock();
+        }
+    }
+
+    private void removeSaved(NetNamespace host, String tag) throws NetnsException {
+        {
             String[] saves = tools.saveBoth(host);
             Failures failures = new Failures();
             for (Family f : Family.values()) {
                 failures.run(() -> removeFamily(host, f, tag, saves[f.ordinal()]));
             }
             failures.throwIfAny();
-        } finally {
-            unlock();
         }
     }
 
@@ -240,6 +361,12 @@ public final class IptablesFirewall implements Firewall {
             Ruleset rs = parse(f, saves[f.ordinal()]);
             remember(host, f, rs);
             out.addAll(rs.owners());
+        }
+        for (String holder : PortClaims.holders()) {
+            Owner o = Owner.parse(holder);
+            if (o != null) {
+                out.add(o); // a claim whose rules never made it (a crash between claim and restore)
+            }
         }
         return out;
     }
@@ -279,7 +406,7 @@ public final class IptablesFirewall implements Firewall {
     /** Reads (unless the cache may be trusted), plans, writes; returns what was applied. */
     private Change apply(NetNamespace host, Family family, Set<Chain> chains, boolean mayTrustCache, Planner planner)
             throws NetnsException {
-        lock();
+        lock(host);
         try {
             String key = key(host, family);
             boolean trusted = mayTrustCache && known.getOrDefault(key, Set.of()).containsAll(chains);
@@ -390,21 +517,30 @@ public final class IptablesFirewall implements Firewall {
             }
         }
         known.put(key(host, family), present);
+        if (rs.count(Rules.localnetGuard()) > 0) {
+            GUARDED.add(key(host, family));
+        } else {
+            GUARDED.remove(key(host, family));
+        }
     }
 
     private static String key(NetNamespace host, Family family) {
         return host.device() + ":" + host.inode() + ":" + family;
     }
 
-    /** This JVM's lock, then the lock file every JVM using this library takes. */
-    private void lock() throws NetnsException {
+    /**
+     * This JVM's lock, then the lock every JVM using this library takes for that namespace: one byte of the
+     * lock file, at the namespace's inode (two namespaces alive at once never share one), so changes to
+     * different namespaces (lab hosts of other processes) do not wait for each other.
+     */
+    private void lock(NetNamespace host) throws NetnsException {
         JVM_LOCK.lock();
         if (JVM_LOCK.getHoldCount() > 1) {
             return;
         }
         try {
             lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            fileLock = lockChannel.lock();
+            fileLock = lockChannel.lock(host.inode() & Long.MAX_VALUE, 1, false);
         } catch (IOException e) {
             closeLock();
             JVM_LOCK.unlock();

@@ -203,6 +203,46 @@ class IptablesFirewallIT {
         fw.publish(lab.host, other, Lab.BRIDGE, ip(Lab.SBX2_IP), List.of(new PublishedPort(Protocol.UDP, null, 8080, 80)));
     }
 
+    /**
+     * remove() of rules this JVM wrote deletes exactly them without a read; when one was deleted underneath it
+     * falls back to reading, still removes the rest, and releases the port claim either way (the port can be
+     * published by another owner afterwards).
+     */
+    @Test
+    void removeFallsBackWhenRulesChangedUnderneathAndReleasesTheClaim() throws Exception {
+        fw.addNetwork(lab.host, net, Lab.BRIDGE, Lab.SUBNET);
+        PublishedPort port = new PublishedPort(Protocol.TCP, null, 8084, 80);
+        fw.publish(lab.host, web, Lab.BRIDGE, ip(Lab.SBX_IP), List.of(port));
+        List<String> mine = lines(lab.save(), web.tag());
+        assertTrue(mine.size() >= 3, mine.toString());
+        String nat = mine.stream().filter(l -> l.startsWith("-A NETNS-PREROUTING")).findFirst().orElseThrow();
+        Lab.exec(lab.host, "iptables", "-t", "nat", "-D", "NETNS-PREROUTING", "1"); // someone deleted one of them
+        assertFalse(lab.save().contains(nat), "the rule was deleted underneath");
+        fw.remove(lab.host, web);
+        assertEquals(List.of(), lines(lab.save(), web.tag()));
+        assertFalse(Files.exists(PortClaims.DIR.resolve(lab.host.name()).resolve("tcp-8084")), "claim released");
+        Owner other = Owner.sandbox(lab.host.name(), "other");
+        fw.publish(lab.host, other, Lab.BRIDGE, ip(Lab.SBX2_IP), List.of(port));
+        assertEquals(mine.size(), lines(lab.save(), other.tag()).size());
+        fw.remove(lab.host, other); // the fast way: exactly what was written
+        assertEquals(List.of(), lines(lab.save(), other.tag()));
+        assertFalse(Files.exists(PortClaims.DIR.resolve(lab.host.name()).resolve("tcp-8084")), "claim released");
+    }
+
+    /** A refused transaction ends its restore session; the next change starts another and works. */
+    @Test
+    void aRefusedTransactionDoesNotBreakTheNextOne() throws Exception {
+        fw.addNetwork(lab.host, net, Lab.BRIDGE, Lab.SUBNET);
+        Iptables tools = Iptables.SYSTEM;
+        NetnsException e = assertThrows(NetnsException.class, () -> tools.restore(lab.host, Family.IPV4,
+                "*filter\n-D NETNS-INPUT -p tcp --dport 9 -j ACCEPT\nCOMMIT\n"));
+        assertTrue(e.getMessage().contains("line 2"), e.getMessage()); // counted from the transaction
+        fw.expose(lab.host, web, List.of(new io.netns.Exposure(Protocol.TCP, new java.net.InetSocketAddress(Lab.HOST_IP, 8085))));
+        assertEquals(1, lines(lab.save(), web.tag()).size());
+        fw.remove(lab.host, web);
+        assertEquals(List.of(), lines(lab.save(), web.tag()));
+    }
+
     @Test
     void publishingABoundPortNamesTheSocket() throws Exception {
         lab.echoRemote(lab.host, "0.0.0.0", 8082);

@@ -13,6 +13,8 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -192,6 +194,18 @@ final class Lab implements AutoCloseable {
                 c.close();
             } catch (Exception e) {
                 failure = new IOException("closing " + c, e);
+            }
+        }
+        if (host != null) {
+            // Port claims of owners the tests never removed (they drop the whole lab instead), as Host.close
+            // does for a lab host's leases.
+            Path claims = PortClaims.DIR.resolve(host.name());
+            if (Files.isDirectory(claims)) {
+                try (java.util.stream.Stream<Path> s = Files.walk(claims)) {
+                    for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                        Files.deleteIfExists(p);
+                    }
+                }
             }
         }
         for (NetNamespace n : all) {
