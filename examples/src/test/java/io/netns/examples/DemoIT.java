@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.netns.Netns;
+import io.netns.junit.NetnsTest;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -12,19 +12,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Runs the seed lab and the quick start as a user would, and checks what they print and leave. */
+@NetnsTest
 class DemoIT {
-    @BeforeEach
-    void gate() {
-        Throwable cause = Netns.unavailabilityCause();
-        if (cause != null && !"1".equals(System.getenv("NETNS_REQUIRE_PRIVILEGED"))) {
-            Assumptions.abort("network namespaces are unavailable: " + cause);
-        }
-    }
-
     @Test
     void theSeedLabWithTheJdkServerShowsEveryStepAndLeavesNothing() throws Exception {
         String out = runSeed("ditj" + ProcessHandle.current().pid(), WebServers.jdk());

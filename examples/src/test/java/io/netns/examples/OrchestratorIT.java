@@ -4,23 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.netns.Netns;
+import io.netns.junit.NetnsTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The orchestrator example, checked against /proc and /run/netns. */
+@NetnsTest
 class OrchestratorIT {
-    @BeforeEach
-    void gate() {
-        Throwable cause = Netns.unavailabilityCause();
-        if (cause != null && !"1".equals(System.getenv("NETNS_REQUIRE_PRIVILEGED"))) {
-            Assumptions.abort("network namespaces are unavailable: " + cause);
-        }
-    }
-
     @Test
     void theWorkloadRunsInsideAndEverythingIsRemovedAfterwards() throws Exception {
         String lab = "orchit" + ProcessHandle.current().pid();

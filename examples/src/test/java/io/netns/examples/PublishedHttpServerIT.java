@@ -3,23 +3,14 @@ package io.netns.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import io.netns.Netns;
+import io.netns.junit.NetnsTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The published-port example: a real HTTP fetch from another namespace, then nothing left. */
+@NetnsTest
 class PublishedHttpServerIT {
-    @BeforeEach
-    void gate() {
-        Throwable cause = Netns.unavailabilityCause();
-        if (cause != null && !"1".equals(System.getenv("NETNS_REQUIRE_PRIVILEGED"))) {
-            Assumptions.abort("network namespaces are unavailable: " + cause);
-        }
-    }
-
     @Test
     void theClientFetchesThePageThroughThePublishedPort() throws Exception {
         String prefix = "pubit" + ProcessHandle.current().pid();
