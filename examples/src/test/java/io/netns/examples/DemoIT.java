@@ -25,8 +25,9 @@ class DemoIT {
     }
 
     /**
-     * The Apache path runs where Debian's apache2 is installed (it is optional: {@code scripts/setup.sh}
-     * does not install it, so in CI this test is skipped with the reason, and the JDK path above runs).
+     * The Apache path runs where Debian's apache2 is installed. It is optional for users
+     * ({@code scripts/setup.sh} does not install it, so a local run may skip this test with the reason);
+     * {@code .ci/run} installs apache2 where apt cannot start it as a service, so CI runs it.
      */
     @Test
     void theSeedLabWithApacheShowsHttpdsOwnErrorAndLeavesNothing() throws Exception {
