@@ -125,6 +125,51 @@ final class PlanEngine {
         int port = -1;
     }
 
+    /**
+     * What is already known about the candidate addresses of one family at one port for one check shape
+     * (protocols and SO_REUSEPORT uid: everything a check reads from the request). Occupancy only grows, so a
+     * candidate once found busy (not free) or hard-blocked stays so, and whether its check hit an assumed
+     * dual-stack {@code [::]} depends only on the existing sockets; searches skip the leading known candidates
+     * instead of checking them again, which keeps a saturated port O(1) per request instead of O(addresses).
+     */
+    static final class Known {
+        static final byte BUSY = 1;
+        static final byte HARD = 2;
+        static final byte ASSUMED = 4;
+        final byte[] state;
+        /** state[0..busyPrefix) are all BUSY; state[0..hardPrefix) are all HARD. */
+        int busyPrefix;
+        int hardPrefix;
+        /** The lowest candidate index whose (busy) check had assumedHit, or MAX_VALUE. */
+        int firstAssumed = Integer.MAX_VALUE;
+
+        Known(int candidates) {
+            state = new byte[candidates];
+        }
+
+        /** Records the check of candidate {@code ci}; a free check records nothing (it may be taken later). */
+        void record(int ci, Check c) {
+            if (c.free()) {
+                return;
+            }
+            byte b = (byte) (BUSY | (c.hard != null ? HARD : 0) | (c.assumedHit ? ASSUMED : 0));
+            state[ci] |= b;
+            if (c.assumedHit && ci < firstAssumed) {
+                firstAssumed = ci;
+            }
+            while (busyPrefix < state.length && (state[busyPrefix] & BUSY) != 0) {
+                busyPrefix++;
+            }
+            while (hardPrefix < state.length && (state[hardPrefix] & HARD) != 0) {
+                hardPrefix++;
+            }
+        }
+
+        boolean assumedBefore(int end) {
+            return firstAssumed < end;
+        }
+    }
+
     private final Slot[] slots = new Slot[2 * 65536];
     private final KernelPorts kernel;
     private final SortedMap<Ip, SortedSet<String>> host;
@@ -135,6 +180,13 @@ final class PlanEngine {
     private final boolean has6;
     private final Map<Object, Cursor> cursors = new HashMap<>();
     private final Check scratch = new Check();
+    private final Map<List<Object>, Integer> shapes = new HashMap<>();
+    private final Map<Long, Known> known = new HashMap<>();
+    private final Map<List<Object>, Integer> lowestFreeCache = new HashMap<>();
+    private final Map<Family, Map<Ip, Integer>> candidateIndex = new HashMap<>();
+    private final Map<Family, List<Ip>> candidatesByFamily = new HashMap<>();
+    /** Set once every service is planned: from then on occupancy no longer changes and remedies are cached. */
+    private boolean frozen;
     private int rank;
 
     PlanEngine(KernelPorts kernel, SortedMap<Ip, SortedSet<String>> host, Collection<ExistingSocket> existing) {
@@ -422,13 +474,45 @@ final class PlanEngine {
         if (f == null) {
             return candidates;
         }
-        List<Ip> out = new ArrayList<>();
-        for (Ip ip : candidates) {
-            if (ip.family() == f) {
-                out.add(ip);
+        return candidatesByFamily.computeIfAbsent(f, k -> {
+            List<Ip> out = new ArrayList<>();
+            for (Ip ip : candidates) {
+                if (ip.family() == k) {
+                    out.add(ip);
+                }
             }
+            return List.copyOf(out);
+        });
+    }
+
+    /** The index of {@code ip} in {@code candidates(f)}, or -1. */
+    private int candidateIndex(Family f, Ip ip) {
+        Map<Ip, Integer> idx = candidateIndex.get(f);
+        if (idx == null) {
+            idx = new HashMap<>();
+            List<Ip> c = candidates(f);
+            for (int i = 0; i < c.size(); i++) {
+                idx.put(c.get(i), i);
+            }
+            candidateIndex.put(f, idx);
         }
-        return out;
+        Integer i = idx.get(ip);
+        return i == null ? -1 : i;
+    }
+
+    /** A small id for everything a check reads from a request, plus the candidate family. */
+    private int shape(ListenRequest r, Family f) {
+        return shapes.computeIfAbsent(java.util.Arrays.asList(r.tcp, r.udp, r.reuseUid, f), k -> shapes.size());
+    }
+
+    private Known known(int shape, int port, Family f) {
+        long key = ((long) shape << 17) | port;
+        Known k = known.get(key);
+        if (k == null) {
+            k = new Known(candidates(f).size());
+            known.put(key, k);
+        }
+        return k;
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -569,6 +653,13 @@ final class PlanEngine {
             }
         }
 
+        // Candidate groups are candidates(r.family) in order, or the preferred address then the others: the
+        // search then skips the leading candidates already known to be taken (see Known).
+        boolean cand = wild == ListenRequest.Wild.NONE && r.require == null;
+        boolean pref = preferred != null;
+        int prefIdx = cand && pref ? candidateIndex(r.family, preferred) : -1;
+        int shape = cand ? shape(r, r.family) : -1;
+        int jumpPos = pref ? 1 : 0;
         Check found = null;
         List<Claim> chosen = null;
         int port = -1;
@@ -577,9 +668,31 @@ final class PlanEngine {
             if (privileged(port, r)) {
                 return fail(res, Status.PRIVILEGED_PORT, null, null, port, groups.get(0));
             }
-            Check firstHard = null;
-            for (List<Claim> g : groups) {
+            Known kn = cand ? known(shape, port, r.family) : null;
+            int firstHardPos = -1;
+            for (int pos = 0; pos < groups.size(); pos++) {
+                if (kn != null && pos == jumpPos) {
+                    int skip = skipCount(kn.hardPrefix, pref, prefIdx);
+                    if (skip > 0) {
+                        // what checking them would do: each is hard, so warn and remember the first
+                        if (kn.assumedBefore(kn.hardPrefix)) {
+                            w.add(Warning.V6ONLY_ASSUMED);
+                        }
+                        if (firstHardPos < 0) {
+                            firstHardPos = pos;
+                        }
+                        pos += skip - 1;
+                        continue;
+                    }
+                }
+                List<Claim> g = groups.get(pos);
                 checkGroup(r, port, g, scratch);
+                if (kn != null) {
+                    int ci = canon(pos, pref, prefIdx);
+                    if (ci >= 0) {
+                        kn.record(ci, scratch);
+                    }
+                }
                 if (scratch.hard == null && scratch.soft == null) {
                     found = copy(scratch);
                     chosen = g;
@@ -595,13 +708,19 @@ final class PlanEngine {
                     if (scratch.assumedHit) {
                         w.add(Warning.V6ONLY_ASSUMED);
                     }
-                    if (firstHard == null) {
-                        firstHard = copy(scratch);
+                    if (firstHardPos < 0) {
+                        firstHardPos = pos;
                     }
                     noteSkip(res, preferred, g, port, scratch);
                 }
             }
             if (chosen == null) {
+                // occupancy has not changed since the search, so this is the check the search saw
+                Check firstHard = null;
+                if (firstHardPos >= 0) {
+                    checkGroup(r, port, groups.get(firstHardPos), scratch);
+                    firstHard = copy(scratch);
+                }
                 return fail(res, Status.ADDRESS_IN_USE, null, firstHard, port, groups.get(0));
             }
         } else {
@@ -618,8 +737,8 @@ final class PlanEngine {
             }
             Cursor cur = cursors.computeIfAbsent(r.searchKey(preferred != null && candidateSet(r.family)
                     .contains(preferred)), k -> new Cursor());
-            Check firstHard = null;
             int firstHardPort = -1;
+            int firstHardPos = -1;
             search:
             for (int ti = cur.tier; ti < tiers.length; ti++) {
                 int[] t = tiers[ti];
@@ -628,8 +747,31 @@ final class PlanEngine {
                     if (privileged(p, r) || !tierAccepts(t, p, r)) {
                         continue;
                     }
-                    for (List<Claim> g : groups) {
+                    Known kn = cand ? known(shape, p, r.family) : null;
+                    for (int pos = 0; pos < groups.size(); pos++) {
+                        if (kn != null && pos == jumpPos) {
+                            int skip = skipCount(kn.busyPrefix, pref, prefIdx);
+                            if (skip > 0) {
+                                // what checking them would do: none is free, so warn and remember the first
+                                if (kn.assumedBefore(kn.busyPrefix)) {
+                                    w.add(Warning.V6ONLY_ASSUMED);
+                                }
+                                if (firstHardPort < 0) {
+                                    firstHardPort = p;
+                                    firstHardPos = pos;
+                                }
+                                pos += skip - 1;
+                                continue;
+                            }
+                        }
+                        List<Claim> g = groups.get(pos);
                         checkGroup(r, p, g, scratch);
+                        if (kn != null) {
+                            int ci = canon(pos, pref, prefIdx);
+                            if (ci >= 0) {
+                                kn.record(ci, scratch);
+                            }
+                        }
                         if (scratch.free()) {
                             found = copy(scratch);
                             chosen = g;
@@ -641,16 +783,21 @@ final class PlanEngine {
                         if (scratch.assumedHit) {
                             w.add(Warning.V6ONLY_ASSUMED);
                         }
-                        if (firstHard == null) {
-                            firstHard = copy(scratch);
+                        if (firstHardPort < 0) {
                             firstHardPort = p;
+                            firstHardPos = pos;
                         }
                     }
                 }
             }
             if (chosen == null) {
                 cur.tier = tiers.length;
-                if (firstHard == null) {
+                Check firstHard = null;
+                if (firstHardPort >= 0) {
+                    // occupancy has not changed since the search, so this is the check the search saw
+                    checkGroup(r, firstHardPort, groups.get(firstHardPos), scratch);
+                    firstHard = copy(scratch);
+                } else {
                     // the memo skipped ports known to be full: re-check the first one for the explanation
                     firstHardPort = firstPort(tiers, r);
                     if (firstHardPort > 0) {
@@ -712,6 +859,29 @@ final class PlanEngine {
         }
         res.bindings.sort(null);
         return res;
+    }
+
+    /**
+     * The candidate index of the group at {@code pos}: candidates in order, or with a preferred address the
+     * preferred one (index {@code prefIdx}, -1 when it is no candidate) first and the others in order.
+     */
+    private static int canon(int pos, boolean pref, int prefIdx) {
+        if (!pref) {
+            return pos;
+        }
+        if (pos == 0) {
+            return prefIdx;
+        }
+        int c = pos - 1;
+        return prefIdx >= 0 && c >= prefIdx ? c + 1 : c;
+    }
+
+    /**
+     * How many groups from {@code jumpPos} on are the known candidates {@code [0, prefix)}: all of them, less
+     * the preferred one, which sits at position 0.
+     */
+    private static int skipCount(int prefix, boolean pref, int prefIdx) {
+        return pref && prefIdx >= 0 && prefIdx < prefix ? prefix - 1 : prefix;
     }
 
     private int firstPort(int[][] tiers, ListenRequest r) {
@@ -1006,10 +1176,17 @@ final class PlanEngine {
         if (port <= 0) {
             return null;
         }
-        for (Ip ip : candidates(f)) {
-            checkGroup(r, port, List.of(new Claim(ip, false)), scratch);
+        List<Ip> c = candidates(f);
+        List<List<Claim>> groups = candidateGroups(f);
+        Known kn = known(shape(r, f), port, f);
+        for (int i = kn.busyPrefix; i < c.size(); i++) {
+            if ((kn.state[i] & Known.BUSY) != 0) {
+                continue; // occupancy only grows: still not free
+            }
+            checkGroup(r, port, groups.get(i), scratch);
+            kn.record(i, scratch);
             if (scratch.free()) {
-                return ip;
+                return c.get(i);
             }
         }
         return null;
@@ -1020,6 +1197,29 @@ final class PlanEngine {
         if (group == null) {
             return -1;
         }
+        if (!frozen) {
+            return scanFreePort(r, group, after);
+        }
+        // Explanations are written once the plan is final: the answer depends only on these.
+        List<Object> key = new ArrayList<>(5 + 2 * group.size());
+        key.add(r.tcp);
+        key.add(r.udp);
+        key.add(r.reuseUid);
+        key.add(r.cap);
+        key.add(after);
+        for (Claim c : group) {
+            key.add(c.ip);
+            key.add(c.dual);
+        }
+        Integer q = lowestFreeCache.get(key);
+        if (q == null) {
+            q = scanFreePort(r, group, after);
+            lowestFreeCache.put(key, q);
+        }
+        return q;
+    }
+
+    private int scanFreePort(ListenRequest r, List<Claim> group, int after) {
         for (int p = Math.max(after + 1, 1); p <= 65535; p++) {
             if (privileged(p, r)) {
                 continue;
@@ -1048,6 +1248,7 @@ final class PlanEngine {
         for (ListenRequest r : sorted) {
             results.add(e.plan(r));
         }
+        e.frozen = true;
         TreeMap<String, Outcome> out = new TreeMap<>();
         for (Result res : results) {
             out.put(res.request.name, new Outcome(res.request, res.status, res.warnings, e.explain(res),
