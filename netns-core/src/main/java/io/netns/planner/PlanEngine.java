@@ -1,16 +1,17 @@
 package io.netns.planner;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.SortedSet;
-import java.util.TreeMap;
 
 /**
  * Internal use only. One planning run: the conflict model of {@code research/planner-rules.md} §3 and the policy
@@ -173,7 +174,10 @@ final class PlanEngine {
     private final Slot[] slots = new Slot[2 * 65536];
     private final KernelPorts kernel;
     private final SortedMap<Ip, SortedSet<String>> host;
+    /** Sorted: candidates are taken in this order. */
     private final Set<Ip> hostSet;
+    /** The same addresses, for O(1) membership. */
+    private final Set<Ip> hostLookup;
     private final boolean loopback8;
     private final List<Ip> candidates;
     private final boolean has4;
@@ -193,6 +197,7 @@ final class PlanEngine {
         this.kernel = kernel;
         this.host = host;
         this.hostSet = host.keySet();
+        this.hostLookup = new java.util.HashSet<>(hostSet); // Ip.equals agrees with its compareTo
         this.loopback8 = hostSet.stream().anyMatch(ip -> !ip.isV6() && ip.isLoopback());
         List<Ip> c = new ArrayList<>();
         for (Ip ip : hostSet) {
@@ -413,7 +418,7 @@ final class PlanEngine {
     // Addresses
 
     boolean onHost(Ip ip) {
-        if (hostSet.contains(ip)) {
+        if (hostLookup.contains(ip)) {
             return true;
         }
         return !ip.isV6() && ip.isLoopback() && loopback8; // 127.0.0.0/8 is local when lo has 127.x
@@ -1232,24 +1237,49 @@ final class PlanEngine {
         return -1;
     }
 
-    /** Orders services most-constrained first (§6.9). */
+    /** Orders services most-constrained first (§6.9). {@link #run} applies it as name sort + {@link #rank}. */
     static final Comparator<ListenRequest> ORDER = Comparator
             .comparingInt((ListenRequest r) -> r.wild != ListenRequest.Wild.NONE ? 1 : r.require != null ? 0 : 2)
             .thenComparingInt(r -> r.mode.ordinal())
             .thenComparing(r -> r.name);
 
-    /** Runs the whole plan. */
-    static TreeMap<String, Outcome> run(KernelPorts kernel, SortedMap<Ip, SortedSet<String>> host,
+    private static final int MODES = ListenRequest.PortMode.values().length;
+
+    /** The leading keys of {@link #ORDER} as one number in {@code [0, 3 * MODES)}. */
+    static int rank(ListenRequest r) {
+        int cls = r.wild != ListenRequest.Wild.NONE ? 1 : r.require != null ? 0 : 2;
+        return cls * MODES + r.mode.ordinal();
+    }
+
+    /**
+     * Runs the whole plan.
+     *
+     * @return the outcomes in service-name order (iteration order of the returned map)
+     */
+    static LinkedHashMap<String, Outcome> run(KernelPorts kernel, SortedMap<Ip, SortedSet<String>> host,
             Collection<ExistingSocket> existing, Collection<ListenRequest> requests) {
         PlanEngine e = new PlanEngine(kernel, host, existing);
-        List<ListenRequest> sorted = new ArrayList<>(requests);
-        sorted.sort(ORDER);
-        List<Result> results = new ArrayList<>(sorted.size());
-        for (ListenRequest r : sorted) {
-            results.add(e.plan(r));
+        ListenRequest[] byName = requests.toArray(new ListenRequest[0]);
+        Arrays.sort(byName, (a, b) -> a.name.compareTo(b.name));
+        // A stable counting sort of the name-sorted services by rank is ORDER (names are unique), in O(n).
+        int n = byName.length;
+        int[] start = new int[3 * MODES + 1];
+        for (ListenRequest r : byName) {
+            start[rank(r) + 1]++;
+        }
+        for (int k = 1; k < start.length; k++) {
+            start[k] += start[k - 1];
+        }
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[start[rank(byName[i])]++] = i;
+        }
+        Result[] results = new Result[n];
+        for (int i : order) {
+            results[i] = e.plan(byName[i]);
         }
         e.frozen = true;
-        TreeMap<String, Outcome> out = new TreeMap<>();
+        LinkedHashMap<String, Outcome> out = new LinkedHashMap<>(n * 4 / 3 + 1);
         for (Result res : results) {
             out.put(res.request.name, new Outcome(res.request, res.status, res.warnings, e.explain(res),
                     res.bindings));
