@@ -171,7 +171,8 @@ final class PlanEngine {
         }
     }
 
-    private final Slot[] slots = new Slot[2 * 65536];
+    /** (protocol, port) slots in pages of 256 ports, allocated on first use (small plans touch few pages). */
+    private final Slot[][] slots = new Slot[2 * 65536 >>> 8][];
     private final KernelPorts kernel;
     private final SortedMap<Ip, SortedSet<String>> host;
     /** Sorted: candidates are taken in this order. */
@@ -187,6 +188,7 @@ final class PlanEngine {
     private final Map<List<Object>, Integer> shapes = new HashMap<>();
     private final Map<Long, Known> known = new HashMap<>();
     private final Map<List<Object>, Integer> lowestFreeCache = new HashMap<>();
+    private final Map<List<Object>, Integer> firstPortCache = new HashMap<>();
     private final Map<Family, Map<Ip, Integer>> candidateIndex = new HashMap<>();
     private final Map<Family, List<Ip>> candidatesByFamily = new HashMap<>();
     /** Set once every service is planned: from then on occupancy no longer changes and remedies are cached. */
@@ -227,10 +229,18 @@ final class PlanEngine {
 
     private Slot slot(Protocol p, int port, boolean create) {
         int i = p.ordinal() * 65536 + port;
-        Slot s = slots[i];
+        Slot[] page = slots[i >>> 8];
+        if (page == null) {
+            if (!create) {
+                return null;
+            }
+            page = new Slot[256];
+            slots[i >>> 8] = page;
+        }
+        Slot s = page[i & 255];
         if (s == null && create) {
             s = new Slot();
-            slots[i] = s;
+            page[i & 255] = s;
         }
         return s;
     }
@@ -890,6 +900,12 @@ final class PlanEngine {
     }
 
     private int firstPort(int[][] tiers, ListenRequest r) {
+        // the same for every failed request of this port shape: scan once (a wide range is 64k ports)
+        return firstPortCache.computeIfAbsent(Arrays.asList(r.mode, r.low, r.high, r.cap),
+                k -> scanFirstPort(tiers, r));
+    }
+
+    private int scanFirstPort(int[][] tiers, ListenRequest r) {
         for (int[] t : tiers) {
             for (int p = t[0]; p <= t[1]; p++) {
                 if (!privileged(p, r) && tierAccepts(t, p, r)) {
