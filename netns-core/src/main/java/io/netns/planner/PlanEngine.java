@@ -189,6 +189,7 @@ final class PlanEngine {
     private final Map<Long, Known> known = new HashMap<>();
     private final Map<List<Object>, Integer> lowestFreeCache = new HashMap<>();
     private final Map<List<Object>, Integer> firstPortCache = new HashMap<>();
+    private final Map<List<Object>, int[][]> tierCache = new HashMap<>();
     private final Map<Family, Map<Ip, Integer>> candidateIndex = new HashMap<>();
     private final Map<Family, List<Ip>> candidatesByFamily = new HashMap<>();
     /** Set once every service is planned: from then on occupancy no longer changes and remedies are cached. */
@@ -402,7 +403,8 @@ final class PlanEngine {
 
     private void checkGroup(ListenRequest r, int port, List<Claim> group, Check c) {
         c.reset();
-        for (Claim cl : group) {
+        for (int i = 0, n = group.size(); i < n; i++) {
+            Claim cl = group.get(i);
             if (r.tcp) {
                 check(Protocol.TCP, port, cl, r, c);
             }
@@ -539,6 +541,11 @@ final class PlanEngine {
 
     /** Tiers of the port order: {low, high, filter}. Filter: 0 clean, 1 reserved only, 2 any-not-reserved. */
     private int[][] tiers(ListenRequest r) {
+        // read-only after construction, so shared by every request of the same port shape
+        return tierCache.computeIfAbsent(Arrays.asList(r.mode, r.low, r.high, r.cap), k -> makeTiers(r));
+    }
+
+    private int[][] makeTiers(ListenRequest r) {
         int el = kernel.ephemeralLow();
         int eh = kernel.ephemeralHigh();
         if (r.mode == ListenRequest.PortMode.ANY) {
@@ -966,7 +973,7 @@ final class PlanEngine {
 
     String explain(Result res) {
         ListenRequest r = res.request;
-        StringBuilder sb = new StringBuilder();
+        StringBuilder sb = new StringBuilder(160); // most explanations are 40-400 characters
         if (res.status == Status.OK) {
             sb.append(r.name).append(": ");
             StringBuilder bs = new StringBuilder();
