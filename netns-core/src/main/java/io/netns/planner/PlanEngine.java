@@ -16,9 +16,13 @@ import java.util.SortedSet;
 /**
  * Internal use only. One planning run: the conflict model of {@code research/planner-rules.md} §3 and the policy
  * of §6, greedy over the services in most-constrained-first order. Occupied (protocol, port) pairs are indexed
- * in an array of slots, each keyed by address, so one overlap check costs O(1) for a specific address and
- * O(sockets on that port) for a wildcard; port searches remember, per distinct request shape, the first port
- * not yet known to be full (occupancy only grows), so planning n requests costs about O(n · addresses).
+ * in paged slots, each keyed by address, so one overlap check costs O(1) for a specific address and
+ * O(sockets on that port) for a wildcard. Occupancy only grows, so what a search learns stays true: port searches
+ * remember, per distinct request shape, the first port not yet known to be full ({@link Cursor}), and, per check
+ * shape and port, which leading candidate addresses are known taken ({@link Known}), so a saturated port costs
+ * O(1) amortized per request rather than O(addresses). Remedies in explanations are written once the plan is
+ * final and cached. Every shortcut reproduces exactly what the full scan would have reported (warnings, first
+ * blocker); {@code GoldenPlanTest} pins that.
  */
 final class PlanEngine {
 
