@@ -22,6 +22,8 @@ final class Ip implements Comparable<Ip> {
     private final long lo;
     private final String zone;
     private final int hash;
+    /** toString(), computed on first use (a benign race: every thread computes the same immutable String). */
+    private String text;
 
     private Ip(boolean v6, long hi, long lo, String zone) {
         this.v6 = v6;
@@ -204,6 +206,15 @@ final class Ip implements Comparable<Ip> {
     /** {@code 10.0.0.1} or RFC 5952 text such as {@code 2001:db8::1} / {@code fe80::1%eth0}, without brackets. */
     @Override
     public String toString() {
+        String t = text;
+        if (t == null) {
+            t = format();
+            text = t;
+        }
+        return t;
+    }
+
+    private String format() {
         if (!v6) {
             return (lo >>> 24) + "." + ((lo >>> 16) & 0xFF) + "." + ((lo >>> 8) & 0xFF) + "." + (lo & 0xFF);
         }

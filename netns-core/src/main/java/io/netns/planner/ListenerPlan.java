@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
 
 /**
  * The result of {@link ListenerPlanner#plan()}: one {@link Outcome} per service, their bindings, and renderings
@@ -13,10 +12,12 @@ import java.util.NavigableMap;
  */
 public final class ListenerPlan {
 
-    private final NavigableMap<String, Outcome> outcomes;
+    /** Iterates in service-name order. */
+    private final Map<String, Outcome> outcomes;
 
-    ListenerPlan(NavigableMap<String, Outcome> outcomes) {
-        this.outcomes = Collections.unmodifiableNavigableMap(outcomes);
+    /** @param outcomes by service name, iterating in name order (a sorted or insertion-ordered map) */
+    ListenerPlan(Map<String, Outcome> outcomes) {
+        this.outcomes = Collections.unmodifiableMap(outcomes);
     }
 
     /** @return whether every service is {@link Status#OK} (warnings allowed) */

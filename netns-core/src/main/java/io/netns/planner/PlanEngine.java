@@ -1,23 +1,28 @@
 package io.netns.planner;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.SortedSet;
-import java.util.TreeMap;
 
 /**
  * Internal use only. One planning run: the conflict model of {@code research/planner-rules.md} §3 and the policy
  * of §6, greedy over the services in most-constrained-first order. Occupied (protocol, port) pairs are indexed
- * in an array of slots, each keyed by address, so one overlap check costs O(1) for a specific address and
- * O(sockets on that port) for a wildcard; port searches remember, per distinct request shape, the first port
- * not yet known to be full (occupancy only grows), so planning n requests costs about O(n · addresses).
+ * in paged slots, each keyed by address, so one overlap check costs O(1) for a specific address and
+ * O(sockets on that port) for a wildcard. Occupancy only grows, so what a search learns stays true: port searches
+ * remember, per distinct request shape, the first port not yet known to be full ({@link Cursor}), and, per check
+ * shape and port, which leading candidate addresses are known taken ({@link Known}), so a saturated port costs
+ * O(1) amortized per request rather than O(addresses). Remedies in explanations are written once the plan is
+ * final and cached. Every shortcut reproduces exactly what the full scan would have reported (warnings, first
+ * blocker); {@code GoldenPlanTest} pins that.
  */
 final class PlanEngine {
 
@@ -125,22 +130,81 @@ final class PlanEngine {
         int port = -1;
     }
 
-    private final Slot[] slots = new Slot[2 * 65536];
+    /**
+     * What is already known about the candidate addresses of one family at one port for one check shape
+     * (protocols and SO_REUSEPORT uid: everything a check reads from the request). Occupancy only grows, so a
+     * candidate once found busy (not free) or hard-blocked stays so, and whether its check hit an assumed
+     * dual-stack {@code [::]} depends only on the existing sockets; searches skip the leading known candidates
+     * instead of checking them again, which keeps a saturated port O(1) per request instead of O(addresses).
+     */
+    static final class Known {
+        static final byte BUSY = 1;
+        static final byte HARD = 2;
+        static final byte ASSUMED = 4;
+        final byte[] state;
+        /** state[0..busyPrefix) are all BUSY; state[0..hardPrefix) are all HARD. */
+        int busyPrefix;
+        int hardPrefix;
+        /** The lowest candidate index whose (busy) check had assumedHit, or MAX_VALUE. */
+        int firstAssumed = Integer.MAX_VALUE;
+
+        Known(int candidates) {
+            state = new byte[candidates];
+        }
+
+        /** Records the check of candidate {@code ci}; a free check records nothing (it may be taken later). */
+        void record(int ci, Check c) {
+            if (c.free()) {
+                return;
+            }
+            byte b = (byte) (BUSY | (c.hard != null ? HARD : 0) | (c.assumedHit ? ASSUMED : 0));
+            state[ci] |= b;
+            if (c.assumedHit && ci < firstAssumed) {
+                firstAssumed = ci;
+            }
+            while (busyPrefix < state.length && (state[busyPrefix] & BUSY) != 0) {
+                busyPrefix++;
+            }
+            while (hardPrefix < state.length && (state[hardPrefix] & HARD) != 0) {
+                hardPrefix++;
+            }
+        }
+
+        boolean assumedBefore(int end) {
+            return firstAssumed < end;
+        }
+    }
+
+    /** (protocol, port) slots in pages of 256 ports, allocated on first use (small plans touch few pages). */
+    private final Slot[][] slots = new Slot[2 * 65536 >>> 8][];
     private final KernelPorts kernel;
     private final SortedMap<Ip, SortedSet<String>> host;
+    /** Sorted: candidates are taken in this order. */
     private final Set<Ip> hostSet;
+    /** The same addresses, for O(1) membership. */
+    private final Set<Ip> hostLookup;
     private final boolean loopback8;
     private final List<Ip> candidates;
     private final boolean has4;
     private final boolean has6;
     private final Map<Object, Cursor> cursors = new HashMap<>();
     private final Check scratch = new Check();
+    private final Map<List<Object>, Integer> shapes = new HashMap<>();
+    private final Map<Long, Known> known = new HashMap<>();
+    private final Map<List<Object>, Integer> lowestFreeCache = new HashMap<>();
+    private final Map<List<Object>, Integer> firstPortCache = new HashMap<>();
+    private final Map<List<Object>, int[][]> tierCache = new HashMap<>();
+    private final Map<Family, Map<Ip, Integer>> candidateIndex = new HashMap<>();
+    private final Map<Family, List<Ip>> candidatesByFamily = new HashMap<>();
+    /** Set once every service is planned: from then on occupancy no longer changes and remedies are cached. */
+    private boolean frozen;
     private int rank;
 
     PlanEngine(KernelPorts kernel, SortedMap<Ip, SortedSet<String>> host, Collection<ExistingSocket> existing) {
         this.kernel = kernel;
         this.host = host;
         this.hostSet = host.keySet();
+        this.hostLookup = new java.util.HashSet<>(hostSet); // Ip.equals agrees with its compareTo
         this.loopback8 = hostSet.stream().anyMatch(ip -> !ip.isV6() && ip.isLoopback());
         List<Ip> c = new ArrayList<>();
         for (Ip ip : hostSet) {
@@ -170,10 +234,18 @@ final class PlanEngine {
 
     private Slot slot(Protocol p, int port, boolean create) {
         int i = p.ordinal() * 65536 + port;
-        Slot s = slots[i];
+        Slot[] page = slots[i >>> 8];
+        if (page == null) {
+            if (!create) {
+                return null;
+            }
+            page = new Slot[256];
+            slots[i >>> 8] = page;
+        }
+        Slot s = page[i & 255];
         if (s == null && create) {
             s = new Slot();
-            slots[i] = s;
+            page[i & 255] = s;
         }
         return s;
     }
@@ -335,7 +407,8 @@ final class PlanEngine {
 
     private void checkGroup(ListenRequest r, int port, List<Claim> group, Check c) {
         c.reset();
-        for (Claim cl : group) {
+        for (int i = 0, n = group.size(); i < n; i++) {
+            Claim cl = group.get(i);
             if (r.tcp) {
                 check(Protocol.TCP, port, cl, r, c);
             }
@@ -361,7 +434,7 @@ final class PlanEngine {
     // Addresses
 
     boolean onHost(Ip ip) {
-        if (hostSet.contains(ip)) {
+        if (hostLookup.contains(ip)) {
             return true;
         }
         return !ip.isV6() && ip.isLoopback() && loopback8; // 127.0.0.0/8 is local when lo has 127.x
@@ -422,13 +495,45 @@ final class PlanEngine {
         if (f == null) {
             return candidates;
         }
-        List<Ip> out = new ArrayList<>();
-        for (Ip ip : candidates) {
-            if (ip.family() == f) {
-                out.add(ip);
+        return candidatesByFamily.computeIfAbsent(f, k -> {
+            List<Ip> out = new ArrayList<>();
+            for (Ip ip : candidates) {
+                if (ip.family() == k) {
+                    out.add(ip);
+                }
             }
+            return List.copyOf(out);
+        });
+    }
+
+    /** The index of {@code ip} in {@code candidates(f)}, or -1. */
+    private int candidateIndex(Family f, Ip ip) {
+        Map<Ip, Integer> idx = candidateIndex.get(f);
+        if (idx == null) {
+            idx = new HashMap<>();
+            List<Ip> c = candidates(f);
+            for (int i = 0; i < c.size(); i++) {
+                idx.put(c.get(i), i);
+            }
+            candidateIndex.put(f, idx);
         }
-        return out;
+        Integer i = idx.get(ip);
+        return i == null ? -1 : i;
+    }
+
+    /** A small id for everything a check reads from a request, plus the candidate family. */
+    private int shape(ListenRequest r, Family f) {
+        return shapes.computeIfAbsent(java.util.Arrays.asList(r.tcp, r.udp, r.reuseUid, f), k -> shapes.size());
+    }
+
+    private Known known(int shape, int port, Family f) {
+        long key = ((long) shape << 17) | port;
+        Known k = known.get(key);
+        if (k == null) {
+            k = new Known(candidates(f).size());
+            known.put(key, k);
+        }
+        return k;
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -440,6 +545,11 @@ final class PlanEngine {
 
     /** Tiers of the port order: {low, high, filter}. Filter: 0 clean, 1 reserved only, 2 any-not-reserved. */
     private int[][] tiers(ListenRequest r) {
+        // read-only after construction, so shared by every request of the same port shape
+        return tierCache.computeIfAbsent(Arrays.asList(r.mode, r.low, r.high, r.cap), k -> makeTiers(r));
+    }
+
+    private int[][] makeTiers(ListenRequest r) {
         int el = kernel.ephemeralLow();
         int eh = kernel.ephemeralHigh();
         if (r.mode == ListenRequest.PortMode.ANY) {
@@ -569,6 +679,13 @@ final class PlanEngine {
             }
         }
 
+        // Candidate groups are candidates(r.family) in order, or the preferred address then the others: the
+        // search then skips the leading candidates already known to be taken (see Known).
+        boolean cand = wild == ListenRequest.Wild.NONE && r.require == null;
+        boolean pref = preferred != null;
+        int prefIdx = cand && pref ? candidateIndex(r.family, preferred) : -1;
+        int shape = cand ? shape(r, r.family) : -1;
+        int jumpPos = pref ? 1 : 0;
         Check found = null;
         List<Claim> chosen = null;
         int port = -1;
@@ -577,9 +694,31 @@ final class PlanEngine {
             if (privileged(port, r)) {
                 return fail(res, Status.PRIVILEGED_PORT, null, null, port, groups.get(0));
             }
-            Check firstHard = null;
-            for (List<Claim> g : groups) {
+            Known kn = cand ? known(shape, port, r.family) : null;
+            int firstHardPos = -1;
+            for (int pos = 0; pos < groups.size(); pos++) {
+                if (kn != null && pos == jumpPos) {
+                    int skip = skipCount(kn.hardPrefix, pref, prefIdx);
+                    if (skip > 0) {
+                        // what checking them would do: each is hard, so warn and remember the first
+                        if (kn.assumedBefore(kn.hardPrefix)) {
+                            w.add(Warning.V6ONLY_ASSUMED);
+                        }
+                        if (firstHardPos < 0) {
+                            firstHardPos = pos;
+                        }
+                        pos += skip - 1;
+                        continue;
+                    }
+                }
+                List<Claim> g = groups.get(pos);
                 checkGroup(r, port, g, scratch);
+                if (kn != null) {
+                    int ci = canon(pos, pref, prefIdx);
+                    if (ci >= 0) {
+                        kn.record(ci, scratch);
+                    }
+                }
                 if (scratch.hard == null && scratch.soft == null) {
                     found = copy(scratch);
                     chosen = g;
@@ -595,13 +734,19 @@ final class PlanEngine {
                     if (scratch.assumedHit) {
                         w.add(Warning.V6ONLY_ASSUMED);
                     }
-                    if (firstHard == null) {
-                        firstHard = copy(scratch);
+                    if (firstHardPos < 0) {
+                        firstHardPos = pos;
                     }
                     noteSkip(res, preferred, g, port, scratch);
                 }
             }
             if (chosen == null) {
+                // occupancy has not changed since the search, so this is the check the search saw
+                Check firstHard = null;
+                if (firstHardPos >= 0) {
+                    checkGroup(r, port, groups.get(firstHardPos), scratch);
+                    firstHard = copy(scratch);
+                }
                 return fail(res, Status.ADDRESS_IN_USE, null, firstHard, port, groups.get(0));
             }
         } else {
@@ -618,8 +763,8 @@ final class PlanEngine {
             }
             Cursor cur = cursors.computeIfAbsent(r.searchKey(preferred != null && candidateSet(r.family)
                     .contains(preferred)), k -> new Cursor());
-            Check firstHard = null;
             int firstHardPort = -1;
+            int firstHardPos = -1;
             search:
             for (int ti = cur.tier; ti < tiers.length; ti++) {
                 int[] t = tiers[ti];
@@ -628,8 +773,31 @@ final class PlanEngine {
                     if (privileged(p, r) || !tierAccepts(t, p, r)) {
                         continue;
                     }
-                    for (List<Claim> g : groups) {
+                    Known kn = cand ? known(shape, p, r.family) : null;
+                    for (int pos = 0; pos < groups.size(); pos++) {
+                        if (kn != null && pos == jumpPos) {
+                            int skip = skipCount(kn.busyPrefix, pref, prefIdx);
+                            if (skip > 0) {
+                                // what checking them would do: none is free, so warn and remember the first
+                                if (kn.assumedBefore(kn.busyPrefix)) {
+                                    w.add(Warning.V6ONLY_ASSUMED);
+                                }
+                                if (firstHardPort < 0) {
+                                    firstHardPort = p;
+                                    firstHardPos = pos;
+                                }
+                                pos += skip - 1;
+                                continue;
+                            }
+                        }
+                        List<Claim> g = groups.get(pos);
                         checkGroup(r, p, g, scratch);
+                        if (kn != null) {
+                            int ci = canon(pos, pref, prefIdx);
+                            if (ci >= 0) {
+                                kn.record(ci, scratch);
+                            }
+                        }
                         if (scratch.free()) {
                             found = copy(scratch);
                             chosen = g;
@@ -641,16 +809,21 @@ final class PlanEngine {
                         if (scratch.assumedHit) {
                             w.add(Warning.V6ONLY_ASSUMED);
                         }
-                        if (firstHard == null) {
-                            firstHard = copy(scratch);
+                        if (firstHardPort < 0) {
                             firstHardPort = p;
+                            firstHardPos = pos;
                         }
                     }
                 }
             }
             if (chosen == null) {
                 cur.tier = tiers.length;
-                if (firstHard == null) {
+                Check firstHard = null;
+                if (firstHardPort >= 0) {
+                    // occupancy has not changed since the search, so this is the check the search saw
+                    checkGroup(r, firstHardPort, groups.get(firstHardPos), scratch);
+                    firstHard = copy(scratch);
+                } else {
                     // the memo skipped ports known to be full: re-check the first one for the explanation
                     firstHardPort = firstPort(tiers, r);
                     if (firstHardPort > 0) {
@@ -714,7 +887,36 @@ final class PlanEngine {
         return res;
     }
 
+    /**
+     * The candidate index of the group at {@code pos}: candidates in order, or with a preferred address the
+     * preferred one (index {@code prefIdx}, -1 when it is no candidate) first and the others in order.
+     */
+    private static int canon(int pos, boolean pref, int prefIdx) {
+        if (!pref) {
+            return pos;
+        }
+        if (pos == 0) {
+            return prefIdx;
+        }
+        int c = pos - 1;
+        return prefIdx >= 0 && c >= prefIdx ? c + 1 : c;
+    }
+
+    /**
+     * How many groups from {@code jumpPos} on are the known candidates {@code [0, prefix)}: all of them, less
+     * the preferred one, which sits at position 0.
+     */
+    private static int skipCount(int prefix, boolean pref, int prefIdx) {
+        return pref && prefIdx >= 0 && prefIdx < prefix ? prefix - 1 : prefix;
+    }
+
     private int firstPort(int[][] tiers, ListenRequest r) {
+        // the same for every failed request of this port shape: scan once (a wide range is 64k ports)
+        return firstPortCache.computeIfAbsent(Arrays.asList(r.mode, r.low, r.high, r.cap),
+                k -> scanFirstPort(tiers, r));
+    }
+
+    private int scanFirstPort(int[][] tiers, ListenRequest r) {
         for (int[] t : tiers) {
             for (int p = t[0]; p <= t[1]; p++) {
                 if (!privileged(p, r) && tierAccepts(t, p, r)) {
@@ -775,7 +977,7 @@ final class PlanEngine {
 
     String explain(Result res) {
         ListenRequest r = res.request;
-        StringBuilder sb = new StringBuilder();
+        StringBuilder sb = new StringBuilder(160); // most explanations are 40-400 characters
         if (res.status == Status.OK) {
             sb.append(r.name).append(": ");
             StringBuilder bs = new StringBuilder();
@@ -1006,10 +1208,17 @@ final class PlanEngine {
         if (port <= 0) {
             return null;
         }
-        for (Ip ip : candidates(f)) {
-            checkGroup(r, port, List.of(new Claim(ip, false)), scratch);
+        List<Ip> c = candidates(f);
+        List<List<Claim>> groups = candidateGroups(f);
+        Known kn = known(shape(r, f), port, f);
+        for (int i = kn.busyPrefix; i < c.size(); i++) {
+            if ((kn.state[i] & Known.BUSY) != 0) {
+                continue; // occupancy only grows: still not free
+            }
+            checkGroup(r, port, groups.get(i), scratch);
+            kn.record(i, scratch);
             if (scratch.free()) {
-                return ip;
+                return c.get(i);
             }
         }
         return null;
@@ -1020,6 +1229,29 @@ final class PlanEngine {
         if (group == null) {
             return -1;
         }
+        if (!frozen) {
+            return scanFreePort(r, group, after);
+        }
+        // Explanations are written once the plan is final: the answer depends only on these.
+        List<Object> key = new ArrayList<>(5 + 2 * group.size());
+        key.add(r.tcp);
+        key.add(r.udp);
+        key.add(r.reuseUid);
+        key.add(r.cap);
+        key.add(after);
+        for (Claim c : group) {
+            key.add(c.ip);
+            key.add(c.dual);
+        }
+        Integer q = lowestFreeCache.get(key);
+        if (q == null) {
+            q = scanFreePort(r, group, after);
+            lowestFreeCache.put(key, q);
+        }
+        return q;
+    }
+
+    private int scanFreePort(ListenRequest r, List<Claim> group, int after) {
         for (int p = Math.max(after + 1, 1); p <= 65535; p++) {
             if (privileged(p, r)) {
                 continue;
@@ -1032,23 +1264,49 @@ final class PlanEngine {
         return -1;
     }
 
-    /** Orders services most-constrained first (§6.9). */
+    /** Orders services most-constrained first (§6.9). {@link #run} applies it as name sort + {@link #rank}. */
     static final Comparator<ListenRequest> ORDER = Comparator
             .comparingInt((ListenRequest r) -> r.wild != ListenRequest.Wild.NONE ? 1 : r.require != null ? 0 : 2)
             .thenComparingInt(r -> r.mode.ordinal())
             .thenComparing(r -> r.name);
 
-    /** Runs the whole plan. */
-    static TreeMap<String, Outcome> run(KernelPorts kernel, SortedMap<Ip, SortedSet<String>> host,
+    private static final int MODES = ListenRequest.PortMode.values().length;
+
+    /** The leading keys of {@link #ORDER} as one number in {@code [0, 3 * MODES)}. */
+    static int rank(ListenRequest r) {
+        int cls = r.wild != ListenRequest.Wild.NONE ? 1 : r.require != null ? 0 : 2;
+        return cls * MODES + r.mode.ordinal();
+    }
+
+    /**
+     * Runs the whole plan.
+     *
+     * @return the outcomes in service-name order (iteration order of the returned map)
+     */
+    static LinkedHashMap<String, Outcome> run(KernelPorts kernel, SortedMap<Ip, SortedSet<String>> host,
             Collection<ExistingSocket> existing, Collection<ListenRequest> requests) {
         PlanEngine e = new PlanEngine(kernel, host, existing);
-        List<ListenRequest> sorted = new ArrayList<>(requests);
-        sorted.sort(ORDER);
-        List<Result> results = new ArrayList<>(sorted.size());
-        for (ListenRequest r : sorted) {
-            results.add(e.plan(r));
+        ListenRequest[] byName = requests.toArray(new ListenRequest[0]);
+        Arrays.sort(byName, (a, b) -> a.name.compareTo(b.name));
+        // A stable counting sort of the name-sorted services by rank is ORDER (names are unique), in O(n).
+        int n = byName.length;
+        int[] start = new int[3 * MODES + 1];
+        for (ListenRequest r : byName) {
+            start[rank(r) + 1]++;
         }
-        TreeMap<String, Outcome> out = new TreeMap<>();
+        for (int k = 1; k < start.length; k++) {
+            start[k] += start[k - 1];
+        }
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[start[rank(byName[i])]++] = i;
+        }
+        Result[] results = new Result[n];
+        for (int i : order) {
+            results[i] = e.plan(byName[i]);
+        }
+        e.frozen = true;
+        LinkedHashMap<String, Outcome> out = new LinkedHashMap<>(n * 4 / 3 + 1);
         for (Result res : results) {
             out.put(res.request.name, new Outcome(res.request, res.status, res.warnings, e.explain(res),
                     res.bindings));
