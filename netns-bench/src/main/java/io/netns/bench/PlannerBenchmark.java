@@ -16,9 +16,6 @@ import org.openjdk.jmh.annotations.State;
  * microseconds. No system call, no namespace: inputs are made in {@code @Setup} into non-final fields, and the
  * benchmark is the whole {@code create() ... plan()} (the planner's builder is part of its API cost).
  *
- * <p>PENDING: this file is {@code PlannerBenchmark.java.pending} until {@code io.netns.planner} is merged;
- * rename it to {@code .java} then.
- *
  * <p>The request mix is fixed (deterministic, so runs compare), a quarter each: a fixed port the planner
  * places on some address (most of them collide past 64, so the explanation path is exercised too), a port
  * range, any unprivileged port, and a required address with a range. There is no baseline: nothing else

@@ -19,10 +19,6 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * rtnetlink through the library against {@code ip} as a process, in microseconds.
  *
- * <p>PENDING: this file is {@code RtnlBenchmark.java.pending} until {@code io.netns.rtnl} is merged (the API
- * assumed is {@code RtnlClient.open(ns)}, {@code links()}, {@code addVeth(name, peer, peerNs)},
- * {@code delete(name)}); rename it to {@code .java} then, and fix the calls if the API differs.
- *
  * <p>All work happens in two namespaces of the benchmark's own ({@code bench-rl...} and {@code bench-rp...});
  * the client is opened once per trial (a client is bound to its namespace and reused, as the library intends).
  */
