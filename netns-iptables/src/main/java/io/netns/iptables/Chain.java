@@ -16,10 +16,6 @@ public record Chain(Table table, String name) {
     public static final Chain NETNS_INPUT = new Chain(Table.FILTER, "NETNS-INPUT");
     /** filter {@code NETNS-FORWARD}: forwarding of bridge networks and published ports. */
     public static final Chain NETNS_FORWARD = new Chain(Table.FILTER, "NETNS-FORWARD");
-    /** nat {@code NETNS-PREROUTING}: DNAT of published ports for traffic from other hosts and sandboxes. */
-    public static final Chain NETNS_PREROUTING = new Chain(Table.NAT, "NETNS-PREROUTING");
-    /** nat {@code NETNS-OUTPUT}: DNAT of published ports for traffic of the host itself. */
-    public static final Chain NETNS_OUTPUT = new Chain(Table.NAT, "NETNS-OUTPUT");
     /** nat {@code NETNS-POSTROUTING}: masquerade of bridge networks, hairpin and localhost traffic. */
     public static final Chain NETNS_POSTROUTING = new Chain(Table.NAT, "NETNS-POSTROUTING");
 

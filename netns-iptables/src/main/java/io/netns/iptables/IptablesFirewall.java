@@ -103,11 +103,12 @@ public final class IptablesFirewall implements Firewall {
     /**
      * What this JVM wrote for one owner in one namespace.
      *
-     * @param rules per family, the rules appended, in order (duplicates included)
+     * @param rules per family, the iptables rules appended, in order (duplicates included)
+     * @param nat the DNAT rules of its published ports, with their handles
      * @param claims the port claims made
      * @param complete false once a read showed rules of the owner this record does not have
      */
-    private record Written(Map<Family, List<Rule>> rules, List<Path> claims, boolean complete) {
+    private record Written(Map<Family, List<Rule>> rules, List<NatTable.Entry> nat, List<Path> claims, boolean complete) {
     }
 
     private static String writtenKey(NetNamespace host, String tag) {
@@ -119,20 +120,23 @@ public final class IptablesFirewall implements Firewall {
         return w == null ? List.of() : w.rules.getOrDefault(family, List.of());
     }
 
-    private static void record(NetNamespace host, String tag, Family family, List<Rule> added, List<Path> claims,
-            boolean foreign) {
+    private static void record(NetNamespace host, String tag, Family family, List<Rule> added, List<NatTable.Entry> nat,
+            List<Path> claims, boolean foreign) {
         WRITTEN.compute(writtenKey(host, tag), (k, w) -> {
             Map<Family, List<Rule>> rules = new EnumMap<>(Family.class);
+            List<NatTable.Entry> allNat = new ArrayList<>();
             List<Path> allClaims = new ArrayList<>();
             boolean complete = !foreign;
             if (w != null) {
                 w.rules.forEach((f, l) -> rules.put(f, new ArrayList<>(l)));
+                allNat.addAll(w.nat);
                 allClaims.addAll(w.claims);
                 complete &= w.complete;
             }
             rules.computeIfAbsent(family, f -> new ArrayList<>()).addAll(added);
+            allNat.addAll(nat);
             allClaims.addAll(claims);
-            return new Written(rules, allClaims, complete);
+            return new Written(rules, allNat, allClaims, complete);
         });
     }
 
@@ -196,45 +200,23 @@ public final class IptablesFirewall implements Firewall {
         }
         checkDistinct(list);
         Family family = Family.of(sandboxIp);
-        List<Rule> desired = Rules.publish(tag, bridge, sandboxIp, list);
+        List<NatTable.Dnat> desired = Rules.publish(tag, sandboxIp, list);
         boolean localnet = Rules.needsRouteLocalnet(sandboxIp, list);
-        Set<Chain> chains = new LinkedHashSet<>(Rules.chains(desired));
-        if (localnet) {
-            chains.add(Chain.NETNS_INPUT);
-        }
-        String key = key(host, family);
         lock(host);
         try {
             List<Path> claims = PortClaims.claim(owner.host(), tag, list);
             try {
-                boolean[] foreign = {false};
-                Change done = apply(host, family, chains, !localnet || GUARDED.contains(key), rs -> {
-                    boolean trusted = rs == Ruleset.empty();
-                    List<Rule> mine = written(host, tag, family);
-                    if (!trusted) {
-                        checkNotPublished(rs, owner, desired, list);
-                        foreign[0] = rs.tagged(tag).size() != mine.size();
-                    }
-                    checkNotBound(host, family, list);
-                    List<Rule> first = new ArrayList<>();
-                    if (localnet) {
-                        enableRouteLocalnet(host);
-                        if (!trusted && rs.count(Rules.localnetGuard()) == 0) {
-                            first.add(Rules.localnetGuard());
-                        }
-                    }
-                    List<Rule> add = new ArrayList<>();
-                    for (Rule r : desired) {
-                        if (trusted ? !mine.contains(r) : rs.count(r) == 0) {
-                            add.add(r);
-                        }
-                    }
-                    return new Change(add, List.of(), first);
-                });
+                checkNotBound(host, family, list);
                 if (localnet) {
-                    GUARDED.add(key);
+                    guardLocalnet(host);
                 }
-                record(host, tag, family, done.add(), claims, foreign[0]);
+                List<NatTable.Dnat> add = new ArrayList<>(desired);
+                Written w = WRITTEN.get(writtenKey(host, tag));
+                if (w != null) {
+                    w.nat.forEach(e -> add.remove(e.rule())); // published before: publish is idempotent
+                }
+                List<NatTable.Entry> made = NatTable.add(host, family, add);
+                record(host, tag, family, List.of(), made, claims, false);
             } catch (NetnsException | RuntimeException e) {
                 PortClaims.release(claims);
                 throw e;
@@ -242,6 +224,21 @@ public final class IptablesFirewall implements Firewall {
         } finally {
             unlock();
         }
+    }
+
+    /**
+     * Sets {@code route_localnet} (so 127.0.0.1 can be DNATed out of the host) and, once per host, the
+     * guard that comes with it.
+     */
+    private void guardLocalnet(NetNamespace host) throws NetnsException {
+        enableRouteLocalnet(host);
+        if (GUARDED.contains(key(host, Family.IPV4))) {
+            return;
+        }
+        Rule guard = Rules.localnetGuard();
+        apply(host, Family.IPV4, Set.of(guard.chain()), false,
+                rs -> rs.count(guard) > 0 ? Change.NONE : new Change(List.of(), List.of(), List.of(guard)));
+        GUARDED.add(key(host, Family.IPV4));
     }
 
     @Override
@@ -279,7 +276,7 @@ public final class IptablesFirewall implements Firewall {
                     return new Change(add, List.of());
                 });
                 done.put(en.getKey(), c);
-                record(host, tag, en.getKey(), c.add(), List.of(), foreign[0]);
+                record(host, tag, en.getKey(), c.add(), List.of(), List.of(), foreign[0]);
             } catch (NetnsException e) {
                 done.forEach((f, change) -> { // the other family's openings of this call: take them back
                     if (change.isEmpty()) {
@@ -315,6 +312,7 @@ public final class IptablesFirewall implements Firewall {
                         tools.restore(host, en.getKey(), d.render());
                         en.getValue().clear(); // gone: a fallback below must not count on them
                     }
+                    NatTable.delete(host, w.nat);
                     PortClaims.release(w.claims);
                     return;
                 } catch (NetnsException changedUnderneath) {
@@ -329,14 +327,14 @@ public final class IptablesFirewall implements Firewall {
     }
 
     private void removeSaved(NetNamespace host, String tag) throws NetnsException {
-        {
-            String[] saves = tools.saveBoth(host);
-            Failures failures = new Failures();
-            for (Family f : Family.values()) {
-                failures.run(() -> removeFamily(host, f, tag, saves[f.ordinal()]));
-            }
-            failures.throwIfAny();
+        String[] saves = tools.saveBoth(host);
+        Failures failures = new Failures();
+        for (Family f : Family.values()) {
+            failures.run(() -> removeFamily(host, f, tag, saves[f.ordinal()]));
+            failures.run(() -> NatTable.delete(host,
+                    NatTable.list(host, f).stream().filter(e -> tag.equals(e.comment())).toList()));
         }
+        failures.throwIfAny();
     }
 
     private void removeFamily(NetNamespace host, Family f, String tag, String save) throws NetnsException {
@@ -361,6 +359,12 @@ public final class IptablesFirewall implements Firewall {
             Ruleset rs = parse(f, saves[f.ordinal()]);
             remember(host, f, rs);
             out.addAll(rs.owners());
+            for (NatTable.Entry e : NatTable.list(host, f)) {
+                Owner o = e.comment() == null ? null : Owner.parse(e.comment());
+                if (o != null) {
+                    out.add(o);
+                }
+            }
         }
         for (String holder : PortClaims.holders()) {
             Owner o = Owner.parse(holder);
@@ -510,8 +514,7 @@ public final class IptablesFirewall implements Firewall {
 
     private void remember(NetNamespace host, Family family, Ruleset rs) {
         Set<Chain> present = ConcurrentHashMap.newKeySet();
-        for (Chain c : List.of(Chain.NETNS_INPUT, Chain.NETNS_FORWARD, Chain.NETNS_PREROUTING, Chain.NETNS_OUTPUT,
-                Chain.NETNS_POSTROUTING)) {
+        for (Chain c : List.of(Chain.NETNS_INPUT, Chain.NETNS_FORWARD, Chain.NETNS_POSTROUTING)) {
             if (rs.hasChain(c) && rs.hasJump(c)) {
                 present.add(c);
             }
@@ -587,60 +590,6 @@ public final class IptablesFirewall implements Firewall {
 
     private static boolean overlaps(InetAddress a, InetAddress b) {
         return a == null || b == null || a.isAnyLocalAddress() || b.isAnyLocalAddress() || a.equals(b);
-    }
-
-    /** A host port held by a tagged DNAT rule of NETNS-OUTPUT (every published port has one). */
-    record Held(Protocol protocol, InetAddress hostIp, int port, SavedRule rule) {
-    }
-
-    static List<Held> held(Ruleset rs) {
-        List<Held> out = new ArrayList<>();
-        for (SavedRule r : rs.rules(Table.NAT)) {
-            if (!r.chain().equals(Chain.NETNS_OUTPUT.name()) || !"DNAT".equals(r.targetName()) || r.owner() == null) {
-                continue;
-            }
-            List<String> a = r.args();
-            int p = a.indexOf("-p");
-            int port = a.indexOf("--dport");
-            if (p < 0 || port < 0 || p + 1 >= a.size() || port + 1 >= a.size()) {
-                continue;
-            }
-            Protocol proto = a.get(p + 1).equals("udp") ? Protocol.UDP : a.get(p + 1).equals("tcp") ? Protocol.TCP : null;
-            if (proto == null) {
-                continue;
-            }
-            InetAddress ip = null;
-            int d = a.indexOf("-d");
-            if (d >= 0 && d + 1 < a.size() && (d == 0 || !a.get(d - 1).equals("!"))) {
-                String v = a.get(d + 1);
-                int slash = v.indexOf('/');
-                ip = Inet.parse("address", slash < 0 ? v : v.substring(0, slash));
-            }
-            try {
-                out.add(new Held(proto, ip, Integer.parseInt(a.get(port + 1)), r));
-            } catch (NumberFormatException ignored) {
-                // a port range: not ours
-            }
-        }
-        return out;
-    }
-
-    private static void checkNotPublished(Ruleset rs, Owner owner, List<Rule> desired, List<PublishedPort> ports)
-            throws NetnsException {
-        List<Held> held = held(rs);
-        for (PublishedPort p : ports) {
-            for (Held h : held) {
-                if (h.protocol != p.protocol() || h.port != p.hostPort() || !overlaps(h.hostIp, p.hostIp())) {
-                    continue;
-                }
-                if (owner.equals(h.rule.owner()) && desired.contains(h.rule.toRule())) {
-                    continue; // this very publication, made before
-                }
-                throw NetnsException.failure("publish", "cannot publish " + p + ": host port " + p.hostPort() + "/"
-                        + p.protocol().id() + " is already published by " + h.rule.owner().tag() + " (rule "
-                        + h.rule.line() + "); remove that owner's rules or pick another host port");
-            }
-        }
     }
 
     private static void checkNotBound(NetNamespace host, Family family, List<PublishedPort> ports) throws NetnsException {

@@ -34,7 +34,8 @@ final class Rules {
     /**
      * A bridge network's rules: masquerade of its traffic leaving the bridge, masquerade of DNATed flows
      * from its own sandboxes (hairpin) and, for IPv4, from 127.0.0.0/8 of the host; forwarding out of the
-     * bridge and of replies into it.
+     * bridge, of replies into it, and of flows into it that a published port's DNAT made (so a sandbox's
+     * publication writes no filter rule, whatever the FORWARD policy).
      */
     static List<Rule> network(String tag, String bridge, Inet.Cidr subnet) {
         List<Rule> r = new ArrayList<>();
@@ -47,39 +48,32 @@ final class Rules {
         r.add(Rule.in(Chain.NETNS_FORWARD).inInterface(bridge).comment(tag).jump("ACCEPT"));
         r.add(Rule.in(Chain.NETNS_FORWARD).outInterface(bridge).ctstate("RELATED", "ESTABLISHED").comment(tag)
                 .jump("ACCEPT"));
+        r.add(Rule.in(Chain.NETNS_FORWARD).notInInterface(bridge).outInterface(bridge).ctstate("DNAT").comment(tag)
+                .jump("ACCEPT"));
         return r;
     }
 
     /**
-     * A sandbox's published ports: per port, DNAT in NETNS-PREROUTING (from other hosts and sandboxes;
-     * none for a loopback host address) and in NETNS-OUTPUT (from the host itself, 127.0.0.1 included),
-     * and a NETNS-FORWARD accept of the DNATed flow.
+     * A sandbox's published ports: per port, a DNAT in the {@code prerouting} chain of the library's
+     * nf_tables table (from other hosts and sandboxes; none for a loopback host address) and in its
+     * {@code output} chain (from the host itself, 127.0.0.1 included). Forwarding of the DNATed flows is
+     * the network's rule ({@link #network}).
      */
-    static List<Rule> publish(String tag, String bridge, InetAddress sandboxIp, List<PublishedPort> ports) {
+    static List<NatTable.Dnat> publish(String tag, InetAddress sandboxIp, List<PublishedPort> ports) {
         Family family = Family.of(sandboxIp);
-        Set<Rule> r = new LinkedHashSet<>();
+        Set<NatTable.Dnat> r = new LinkedHashSet<>();
         for (PublishedPort p : ports) {
             if (p.hostIp() != null && Family.of(p.hostIp()) != family) {
                 throw new IllegalArgumentException("published port " + p + " has a host address of another family than "
                         + "the sandbox address " + Addr.text(sandboxIp));
             }
-            if (p.hostIp() == null || p.hostIp().isAnyLocalAddress()) {
-                r.add(Rule.in(Chain.NETNS_PREROUTING).notDestination(family == Family.IPV4 ? LOOPBACK4 : LOOPBACK6)
-                        .dport(p.protocol(), p.hostPort()).dstTypeLocal().comment(tag).dnat(sandboxIp, p.containerPort()));
-                r.add(Rule.in(Chain.NETNS_OUTPUT).dport(p.protocol(), p.hostPort()).dstTypeLocal().comment(tag)
-                        .dnat(sandboxIp, p.containerPort()));
-            } else {
-                if (!p.hostIp().isLoopbackAddress()) {
-                    r.add(Rule.in(Chain.NETNS_PREROUTING).destination(p.hostIp()).dport(p.protocol(), p.hostPort())
-                            .comment(tag).dnat(sandboxIp, p.containerPort()));
-                }
-                r.add(Rule.in(Chain.NETNS_OUTPUT).destination(p.hostIp()).dport(p.protocol(), p.hostPort())
-                        .comment(tag).dnat(sandboxIp, p.containerPort()));
+            InetAddress on = p.hostIp() == null || p.hostIp().isAnyLocalAddress() ? null : p.hostIp();
+            if (on == null || !on.isLoopbackAddress()) {
+                r.add(new NatTable.Dnat(NatTable.Hook.PREROUTING, p.protocol(), p.hostPort(), on, on == null, sandboxIp,
+                        p.containerPort(), tag));
             }
-            if (p.hostIp() == null || !p.hostIp().isLoopbackAddress()) { // loopback flows are never forwarded
-                r.add(Rule.in(Chain.NETNS_FORWARD).destination(sandboxIp).notInInterface(bridge).outInterface(bridge)
-                        .dport(p.protocol(), p.containerPort()).ctstate("DNAT").comment(tag).jump("ACCEPT"));
-            }
+            r.add(new NatTable.Dnat(NatTable.Hook.OUTPUT, p.protocol(), p.hostPort(), on, false, sandboxIp,
+                    p.containerPort(), tag));
         }
         return new ArrayList<>(r);
     }

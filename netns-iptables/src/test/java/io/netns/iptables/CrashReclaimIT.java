@@ -112,8 +112,8 @@ class CrashReclaimIT {
     }
 
     private List<String> dnatPorts() throws Exception {
-        return Leftovers.save(labNs.name()).lines().filter(l -> l.startsWith("-A NETNS-OUTPUT") && l.contains("DNAT"))
-                .map(l -> l.replaceAll(".*--dport (\\d+) .*", "$1")).sorted().toList();
+        return Leftovers.save(labNs.name()).lines().filter(l -> l.startsWith("\t\tfib daddr type local") && l.contains(" dnat to "))
+                .map(l -> l.replaceAll(".* dport (\\d+) .*", "$1")).sorted().toList();
     }
 
     @Test
@@ -157,7 +157,7 @@ class CrashReclaimIT {
         assertEquals(List.of(), Leftovers.namespaces(p + "s"));
         assertEquals(List.of("fveth0"), veths.stream().filter(v -> !v.equals("fveth1")).toList());
         assertEquals(List.of(), rules);
-        assertEquals(5, Leftovers.taggedRules(labNs.name(), "netns:" + labNs.name() + "/network/").size(),
+        assertEquals(6, Leftovers.taggedRules(labNs.name(), "netns:" + labNs.name() + "/network/").size(),
                 "the shared bridge network's rules stay");
         assertEquals(List.of(), Leftovers.leases(labNs.name()));
         assertEquals(List.of(), Leftovers.ownerRecords(p + "s"));

@@ -67,7 +67,7 @@ class HostileInputTest {
             }
             if (!h.isEmpty()) {
                 refused(h, () -> Rules.network("netns:" + h, "nsbr0", Inet.Cidr.parse("s", "10.89.0.0/24")));
-                refused(h, () -> Rules.publish("netns:lab/sandbox/" + h, "nsbr0", ip("10.89.0.2"), ports));
+                refused(h, () -> Rules.publish("netns:lab/sandbox/" + h, ip("10.89.0.2"), ports));
                 refused(h, () -> Rules.expose("netns:lab/sandbox/" + h, openings));
                 checked += 3;
             }
@@ -113,9 +113,12 @@ class HostileInputTest {
             String tag = IptablesFirewall.tag(Owner.sandbox(host, sandbox));
             List<Rule> rules = new ArrayList<>();
             rules.addAll(Rules.network(tag, bridge, Inet.Cidr.parse("s", "10.89.0.0/24")));
-            rules.addAll(Rules.publish(tag, bridge, ip("10.89.0." + (2 + r.nextInt(250))),
+            for (NatTable.Dnat d : Rules.publish(tag, ip("10.89.0." + (2 + r.nextInt(250))),
                     List.of(new PublishedPort(Protocol.TCP, null, 1 + r.nextInt(65535), 1 + r.nextInt(65535)),
-                            new PublishedPort(Protocol.UDP, ip("192.0.2.1"), 1 + r.nextInt(65535), 53))));
+                            new PublishedPort(Protocol.UDP, ip("192.0.2.1"), 1 + r.nextInt(65535), 53)))) {
+                assertTrue(d.text().matches("[a-z0-9 .:!=/\\[\\]]+ comment \"" + java.util.regex.Pattern.quote(tag) + "\""),
+                        d.text());
+            }
             rules.addAll(Rules.expose(tag, List.of(new Exposure(Protocol.TCP, new InetSocketAddress("0.0.0.0", 22)))));
             IptablesRestoreWriter w = new IptablesRestoreWriter();
             w.declare(Chain.NETNS_INPUT);

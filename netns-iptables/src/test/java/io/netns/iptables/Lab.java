@@ -123,13 +123,16 @@ final class Lab implements AutoCloseable {
         return out;
     }
 
-    /** What iptables-save prints inside the lab host: the independent check. */
+    /**
+     * What iptables-save prints inside the lab host, then what {@code nft list table ip netns} prints (the
+     * published ports' DNAT rules): the independent check.
+     */
     String save() throws Exception {
-        return exec(host, "iptables-save");
+        return exec(host, "iptables-save") + Leftovers.nat(host.path().toString(), "ip");
     }
 
     String save6() throws Exception {
-        return exec(host, "ip6tables-save");
+        return exec(host, "ip6tables-save") + Leftovers.nat(host.path().toString(), "ip6");
     }
 
     /**

@@ -44,14 +44,39 @@ final class Leftovers {
         return out.lines().map(l -> l.split(":")[1].trim().split("@")[0]).sorted().toList();
     }
 
-    /** @return the lines of iptables-save in the lab that carry a netns tag other than the infrastructure's */
+    /** @return the lines of iptables-save and nft in the lab that carry a netns tag other than the infrastructure's */
     static List<String> taggedRules(String lab, String tagPrefix) throws Exception {
-        String save = Lab.run(List.of("ip", "netns", "exec", lab, "iptables-save"));
-        return Arrays.stream(save.split("\n")).filter(l -> l.contains("\"" + tagPrefix)).toList();
+        return Arrays.stream(save(lab).split("\n")).filter(l -> l.contains("\"" + tagPrefix)).toList();
     }
 
+    /** @return iptables-save and ip6tables-save in the lab, then the library's nftables tables there */
     static String save(String lab) throws Exception {
-        return Lab.run(List.of("ip", "netns", "exec", lab, "iptables-save"));
+        String path = NETNS_DIR.resolve(lab).toString();
+        return Lab.run(List.of("ip", "netns", "exec", lab, "iptables-save"))
+                + Lab.run(List.of("ip", "netns", "exec", lab, "ip6tables-save")) + nat(path, "ip") + nat(path, "ip6");
+    }
+
+    /**
+     * @param netns the namespace's path
+     * @param family {@code ip} or {@code ip6}
+     * @return {@code nft list table <family> netns} there, or "" when there is no such table
+     */
+    static String nat(String netns, String family) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder("nsenter", "--net=" + netns, "nft", "list", "table", family, NatTable.TABLE);
+        pb.redirectErrorStream(true);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (!p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IOException("nft timed out");
+        }
+        if (p.exitValue() != 0) {
+            if (out.contains("No such file or directory")) {
+                return ""; // no table
+            }
+            throw new IOException("nft list table " + family + " netns exited with " + p.exitValue() + ": " + out);
+        }
+        return out;
     }
 
     /** Waits until the kernel has destroyed the veths of deleted namespaces (it does so lazily). */

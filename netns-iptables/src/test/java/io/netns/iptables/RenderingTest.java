@@ -41,13 +41,24 @@ class RenderingTest {
         assertGolden("network.restore", firstUse(Rules.network(NET.tag(), "nsbr0", Inet.Cidr.parse("s", "10.89.0.0/24"))));
     }
 
+    private static String nft(List<NatTable.Dnat> rules) {
+        StringBuilder b = new StringBuilder();
+        for (NatTable.Dnat d : rules) {
+            b.append(d.hook().chain).append(": ").append(d.text()).append('\n');
+        }
+        return b.toString();
+    }
+
     @Test
-    void publishOnAFreshHost() {
-        List<Rule> rules = Rules.publish(WEB.tag(), "nsbr0", ip("10.89.0.2"), ports());
-        java.util.Set<Chain> chains = new java.util.LinkedHashSet<>(Rules.chains(rules));
-        chains.add(Chain.NETNS_INPUT);
-        assertGolden("publish.restore", IptablesFirewall.transaction(Ruleset.empty(), chains,
-                new IptablesFirewall.Change(rules, List.of(), List.of(Rules.localnetGuard()))).render());
+    void publishWritesDnatRulesOnly() {
+        assertGolden("publish.nft", nft(Rules.publish(WEB.tag(), ip("10.89.0.2"), ports())));
+    }
+
+    @Test
+    void theLocalnetGuardOnAFreshHost() {
+        Rule guard = Rules.localnetGuard();
+        assertGolden("localnet-guard.restore", IptablesFirewall.transaction(Ruleset.empty(), java.util.Set.of(guard.chain()),
+                new IptablesFirewall.Change(List.of(), List.of(), List.of(guard))).render());
     }
 
     @Test
@@ -60,19 +71,19 @@ class RenderingTest {
     @Test
     void ipv6() {
         List<Rule> rules = new ArrayList<>(Rules.network(NET.tag(), "nsbr0", Inet.Cidr.parse("s", "fd00:89::/64")));
-        rules.addAll(Rules.publish(WEB.tag(), "nsbr0", ip("fd00:89::2"), List.of(
-                new PublishedPort(Protocol.TCP, null, 8080, 80),
-                new PublishedPort(Protocol.TCP, ip("2001:db8::10"), 8443, 443))));
         rules.addAll(Rules.expose(H1.tag(), List.of(new Exposure(Protocol.TCP, new InetSocketAddress("2001:db8::10", 22)))));
         assertGolden("ipv6.restore", firstUse(rules));
+        assertGolden("ipv6-publish.nft", nft(Rules.publish(WEB.tag(), ip("fd00:89::2"), List.of(
+                new PublishedPort(Protocol.TCP, null, 8080, 80),
+                new PublishedPort(Protocol.TCP, ip("2001:db8::10"), 8443, 443)))));
     }
 
     @Test
-    void publishWhereTheChainsExistDeclaresNothing() {
+    void exposeWhereTheChainsExistDeclaresNothing() {
         Ruleset rs = Ruleset.parse(Golden.read("docker-host.save"));
-        List<Rule> rules = Rules.publish(Owner.sandbox("lab", "api").tag(), "nsbr0", ip("10.89.0.3"),
-                List.of(new PublishedPort(Protocol.TCP, null, 9000, 9000)));
-        assertGolden("publish-existing.restore", IptablesFirewall.transaction(rs, Rules.chains(rules),
+        List<Rule> rules = Rules.expose(Owner.sandbox("lab", "api").tag(),
+                List.of(new Exposure(Protocol.TCP, new InetSocketAddress("0.0.0.0", 9000))));
+        assertGolden("expose-existing.restore", IptablesFirewall.transaction(rs, Rules.chains(rules),
                 new IptablesFirewall.Change(rules, List.of())).render());
     }
 
@@ -87,8 +98,8 @@ class RenderingTest {
     @Test
     void everyRuleReadsBackEqual() {
         List<Rule> rules = new ArrayList<>(Rules.network(NET.tag(), "nsbr0", Inet.Cidr.parse("s", "10.89.0.0/24")));
-        rules.addAll(Rules.publish(WEB.tag(), "nsbr0", ip("10.89.0.2"), ports()));
-        rules.addAll(Rules.publish(WEB.tag(), "nsbr0", ip("fd00:89::2"), List.of(new PublishedPort(Protocol.TCP, null, 1, 2))));
+        rules.addAll(Rules.network(NET.tag(), "nsbr0", Inet.Cidr.parse("s", "fd00:89::/64")));
+        rules.addAll(Rules.expose(H1.tag(), List.of(new Exposure(Protocol.UDP, new InetSocketAddress("192.0.2.1", 53)))));
         rules.add(Rules.localnetGuard());
         for (Rule r : rules) {
             assertEquals(r, SavedRule.parse(r.chain().table().id(), r.appendLine()).toRule(), r.appendLine());
@@ -97,7 +108,7 @@ class RenderingTest {
 
     @Test
     void publishRejectsMixedFamilies() {
-        assertThrows(IllegalArgumentException.class, () -> Rules.publish(WEB.tag(), "nsbr0", ip("10.89.0.2"),
+        assertThrows(IllegalArgumentException.class, () -> Rules.publish(WEB.tag(), ip("10.89.0.2"),
                 List.of(new PublishedPort(Protocol.TCP, ip("2001:db8::1"), 80, 80))));
     }
 }

@@ -257,7 +257,8 @@ public final class NetnsExtension implements ExecutionCondition, ParameterResolv
             b.append("Inspect it with:\n");
             b.append("  ip netns list | grep '^").append(prefix).append("'\n");
             b.append("  ip -n ").append(prefix).append(" addr; ip -n ").append(prefix).append(" route; ip netns exec ")
-                    .append(prefix).append(" iptables-save\n");
+                    .append(prefix).append(" iptables-save; ip netns exec ").append(prefix)
+                    .append(" nft list table ip netns\n");
             List<String> names = keptNamespaces();
             for (String n : names) {
                 if (!n.equals(prefix)) {
@@ -371,7 +372,7 @@ public final class NetnsExtension implements ExecutionCondition, ParameterResolv
             }
             if (!owners.isEmpty()) {
                 leaks.add("firewall rules tagged " + owners + " in lab " + prefix + " (see `ip netns exec " + prefix
-                        + " iptables-save`)");
+                        + " iptables-save` and `ip netns exec " + prefix + " nft list table ip netns`)");
             }
         }
 

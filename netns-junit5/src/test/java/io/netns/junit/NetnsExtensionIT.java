@@ -82,7 +82,7 @@ class NetnsExtensionIT {
             assertEquals("hi from the sandbox\n", got);
         }
         String rules = lab.namespace().call(() -> {
-            Process p = new ProcessBuilder("iptables-save", "-t", "nat").redirectErrorStream(true).start();
+            Process p = new ProcessBuilder("nft", "list", "table", "ip", "netns").redirectErrorStream(true).start();
             return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         });
         assertTrue(rules.contains("netns:" + lab.id() + "/sandbox/" + web.name()), rules);

@@ -1,0 +1,700 @@
+package io.netns.iptables;
+
+import io.netns.NetNamespace;
+import io.netns.NetnsException;
+import io.netns.Protocol;
+import io.netns.internal.nl.Nl;
+import io.netns.internal.nl.NlFormatException;
+import io.netns.internal.nl.NlMsgErr;
+import io.netns.internal.nl.NlMsgHdr;
+import io.netns.internal.nl.RtAttr;
+import io.netns.internal.nl.RtAttrs;
+import io.netns.internal.posix.Native;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Internal use only: the DNAT rules of published ports, as native nf_tables rules in the library's own
+ * table {@code netns} (family {@code ip}, and {@code ip6} for IPv6 sandboxes), written in one netlink
+ * batch over a {@code NETLINK_NETFILTER} socket opened in the host's namespace.
+ *
+ * <h2>Why not iptables-restore</h2>
+ * With the nf_tables backend, every iptables match or target that has no native translation ({@code -j DNAT},
+ * {@code -m comment}, {@code -m addrtype}, {@code -m conntrack} in iptables 1.8.9) becomes an {@code nft_compat}
+ * expression, and the kernel initialises each one only after the deferred release of every rule deleted
+ * before it ({@code __nft_match_init} flushes the destroy work, which waits for an RCU grace period:
+ * 10–20 ms here). So a published port added soon after another sandbox's close waited that long, whatever
+ * the library did. Native expressions never wait. The rules stay owned and readable: each carries its
+ * owner's tag as an nftables comment ({@code nft list table ip netns} shows them), and
+ * {@link IptablesFirewall#remove} deletes exactly those.
+ *
+ * <h2>The table</h2>
+ * <pre>
+ * table ip netns {
+ *     chain prerouting { type nat hook prerouting priority dstnat; policy accept; ... }
+ *     chain output     { type nat hook output priority -100; policy accept; ... }
+ * }
+ * </pre>
+ * Made at first use in a namespace and kept (like the iptables chains and their jumps). A DNAT in this
+ * table and one in iptables' {@code nat} table both work: the first that maps a new flow wins.
+ * Filtering stays in iptables' filter table, where an accept can get past a DROP policy.
+ */
+final class NatTable {
+    /** The table's name in both families. */
+    static final String TABLE = "netns";
+    private static final int NETLINK_NETFILTER = 12;
+    private static final int NFNL_SUBSYS_NFTABLES = 10;
+    private static final int BATCH_BEGIN = 0x10;
+    private static final int BATCH_END = 0x11;
+    private static final int NEWTABLE = 0;
+    private static final int NEWCHAIN = 3;
+    private static final int NEWRULE = 6;
+    private static final int GETRULE = 7;
+    private static final int DELRULE = 8;
+    private static final int GETGEN = 16;
+    private static final int NFPROTO_IPV4 = 2;
+    private static final int NFPROTO_IPV6 = 10;
+    private static final int REG_1 = 1;
+    private static final int REG_2 = 2;
+    private static final int RTN_LOCAL = 2;
+    private static final int PRIORITY_DSTNAT = -100;
+    private static final int COMMENT = 0; // NFTNL_UDATA_RULE_COMMENT
+    private static final int BUFFER = 1 << 16;
+
+    /** (dev, ino, family) where this JVM made the table and its chains. */
+    private static final Set<String> MADE = ConcurrentHashMap.newKeySet();
+
+    private NatTable() {
+    }
+
+    /** The base chains. */
+    enum Hook {
+        /** Flows from other hosts and from sandboxes (hairpin). */
+        PREROUTING("prerouting", 0),
+        /** Flows from the host itself, 127.0.0.1 included. */
+        OUTPUT("output", 3);
+
+        final String chain;
+        final int number;
+
+        Hook(String chain, int number) {
+            this.chain = chain;
+            this.number = number;
+        }
+    }
+
+    /**
+     * One DNAT rule.
+     *
+     * @param hook its chain
+     * @param protocol matched
+     * @param port the host port matched
+     * @param destination the host address matched; null for every local address of the host
+     * @param notLoopback whether loopback destinations (127.0.0.0/8, ::1) are left alone
+     * @param to the sandbox address
+     * @param toPort the sandbox port
+     * @param comment the owner's tag
+     */
+    record Dnat(Hook hook, Protocol protocol, int port, InetAddress destination, boolean notLoopback, InetAddress to,
+            int toPort, String comment) {
+        Dnat {
+            Objects.requireNonNull(hook, "hook");
+            Objects.requireNonNull(protocol, "protocol");
+            Objects.requireNonNull(to, "to");
+            Rule.checkComment(comment);
+            if (port < 1 || port > 65535 || toPort < 1 || toPort > 65535) {
+                throw new IllegalArgumentException("port out of range: " + port + " -> " + toPort);
+            }
+            if (destination != null && Family.of(destination) != Family.of(to)) {
+                throw new IllegalArgumentException("destination and target of different families: " + destination + ", " + to);
+            }
+        }
+
+        Family family() {
+            return Family.of(to);
+        }
+
+        /** @return the rule as {@code nft list table ip netns} prints it, for messages and tests */
+        String text() {
+            StringBuilder b = new StringBuilder();
+            String ip = family() == Family.IPV4 ? "ip" : "ip6";
+            if (destination != null) {
+                b.append(ip).append(" daddr ").append(Addr.text(destination)).append(' ');
+            } else {
+                if (notLoopback) {
+                    b.append(ip).append(" daddr != ").append(family() == Family.IPV4 ? "127.0.0.0/8" : "::1").append(' ');
+                }
+                b.append("fib daddr type local ");
+            }
+            b.append(protocol.id()).append(" dport ").append(port).append(" dnat to ")
+                    .append(family() == Family.IPV6 ? "[" + Addr.text(to) + "]" : Addr.text(to)).append(':').append(toPort)
+                    .append(" comment \"").append(comment).append('"');
+            return b.toString();
+        }
+    }
+
+    /**
+     * A rule of the table.
+     *
+     * @param family its table's family
+     * @param chain its chain
+     * @param handle its handle
+     * @param comment its comment, or null
+     * @param rule what this JVM wrote, when it wrote the rule; null when it was read from the kernel
+     */
+    record Entry(Family family, String chain, long handle, String comment, Dnat rule) {
+    }
+
+    /**
+     * Appends rules of one family in one batch, making the table and its chains first when this JVM has not
+     * made them in that namespace. All or nothing.
+     *
+     * @return the rules made, with their handles
+     * @throws NetnsException if the kernel refuses the batch (nothing of it is applied)
+     */
+    static List<Entry> add(NetNamespace host, Family family, List<Dnat> rules) throws NetnsException {
+        if (rules.isEmpty()) {
+            return List.of();
+        }
+        for (Dnat d : rules) {
+            if (d.family() != family) {
+                throw new IllegalArgumentException("rule of another family: " + d.text());
+            }
+        }
+        String key = host.device() + ":" + host.inode() + ":" + family;
+        boolean known = MADE.contains(key);
+        try {
+            List<Entry> made = addBatch(host, family, rules, !known);
+            MADE.add(key);
+            return made;
+        } catch (NetnsException e) {
+            if (!known || e.errno() != 2) { // ENOENT: the table or a chain went (nft flush ruleset)
+                throw e;
+            }
+            MADE.remove(key);
+            List<Entry> made = addBatch(host, family, rules, true);
+            MADE.add(key);
+            return made;
+        }
+    }
+
+    private static List<Entry> addBatch(NetNamespace host, Family family, List<Dnat> rules, boolean makeTable)
+            throws NetnsException {
+        int nfproto = family == Family.IPV4 ? NFPROTO_IPV4 : NFPROTO_IPV6;
+        String what = "add " + rules.size() + " DNAT rule(s) to table " + name(family) + " in " + host;
+        return with(host, c -> {
+            ByteBuffer b = c.request();
+            begin(b, c.seq++);
+            int acks = 0;
+            if (makeTable) {
+                int m = message(b, NEWTABLE, Nl.NLM_F_CREATE | Nl.NLM_F_ACK, c.seq++, nfproto);
+                RtAttr.addString(b, 1, TABLE); // NFTA_TABLE_NAME
+                end(b, m);
+                acks++;
+                for (Hook h : Hook.values()) {
+                    m = message(b, NEWCHAIN, Nl.NLM_F_CREATE | Nl.NLM_F_ACK, c.seq++, nfproto);
+                    RtAttr.addString(b, 1, TABLE); // NFTA_CHAIN_TABLE
+                    RtAttr.addString(b, 3, h.chain); // NFTA_CHAIN_NAME
+                    int hook = RtAttr.startNested(b, 4 | NESTED); // NFTA_CHAIN_HOOK
+                    be32(b, 1, h.number); // NFTA_HOOK_HOOKNUM
+                    be32(b, 2, PRIORITY_DSTNAT); // NFTA_HOOK_PRIORITY
+                    RtAttr.endNested(b, hook);
+                    RtAttr.addString(b, 7, "nat"); // NFTA_CHAIN_TYPE
+                    end(b, m);
+                    acks++;
+                }
+            }
+            for (Dnat d : rules) {
+                int m = message(b, NEWRULE, Nl.NLM_F_CREATE | Nl.NLM_F_APPEND | Nl.NLM_F_ECHO | Nl.NLM_F_ACK, c.seq++,
+                        nfproto);
+                RtAttr.addString(b, 1, TABLE); // NFTA_RULE_TABLE
+                RtAttr.addString(b, 2, d.hook().chain); // NFTA_RULE_CHAIN
+                expressions(b, d);
+                RtAttr.addBytes(b, 7, comment(d.comment())); // NFTA_RULE_USERDATA
+                end(b, m);
+                acks++;
+            }
+            batchEnd(b, c.seq++);
+            List<Entry> made = new ArrayList<>();
+            talk(c, acks, what, family, made);
+            if (made.size() != rules.size()) {
+                throw NetnsException.failure("nf_tables", "the kernel echoed " + made.size() + " of " + rules.size()
+                        + " new rules in " + host + "; their handles are unknown");
+            }
+            List<Entry> out = new ArrayList<>();
+            for (int i = 0; i < made.size(); i++) { // echoed in the order of the batch
+                Entry e = made.get(i);
+                out.add(new Entry(e.family(), e.chain(), e.handle(), e.comment(), rules.get(i)));
+            }
+            return out;
+        });
+    }
+
+    /**
+     * Deletes rules by handle, per family in one batch each.
+     *
+     * @throws NetnsException if one is gone or the kernel refuses (nothing of that family's batch applied)
+     */
+    static void delete(NetNamespace host, List<Entry> entries) throws NetnsException {
+        for (Family f : Family.values()) {
+            List<Entry> mine = entries.stream().filter(e -> e.family() == f).toList();
+            if (mine.isEmpty()) {
+                continue;
+            }
+            int nfproto = f == Family.IPV4 ? NFPROTO_IPV4 : NFPROTO_IPV6;
+            String what = "delete " + mine.size() + " rule(s) from table " + name(f) + " in " + host;
+            with(host, c -> {
+                ByteBuffer b = c.request();
+                begin(b, c.seq++);
+                for (Entry e : mine) {
+                    int m = message(b, DELRULE, Nl.NLM_F_ACK, c.seq++, nfproto);
+                    RtAttr.addString(b, 1, TABLE);
+                    RtAttr.addString(b, 2, e.chain());
+                    be64(b, 3, e.handle()); // NFTA_RULE_HANDLE
+                    end(b, m);
+                }
+                batchEnd(b, c.seq++);
+                talk(c, mine.size(), what, f, null);
+                return null;
+            });
+        }
+    }
+
+    /**
+     * @return the rules of the family's table in the namespace; empty when there is no table
+     * @throws NetnsException if the dump fails
+     */
+    static List<Entry> list(NetNamespace host, Family family) throws NetnsException {
+        return with(host, c -> {
+            ByteBuffer b = c.request();
+            int m = message(b, GETRULE, Nl.NLM_F_DUMP, c.seq++, family == Family.IPV4 ? NFPROTO_IPV4 : NFPROTO_IPV6);
+            RtAttr.addString(b, 1, TABLE);
+            end(b, m);
+            b.flip();
+            List<Entry> out = new ArrayList<>();
+            Native.sendto(c.fd, b, KERNEL.duplicate());
+            while (true) {
+                ByteBuffer r = c.in;
+                int end = c.receive();
+                for (int at = 0; at < end; ) {
+                    int len = NlMsgHdr.check(r, at, end);
+                    int type = NlMsgHdr.type(r, at);
+                    if (type == Nl.NLMSG_DONE) {
+                        c.clean = true;
+                        return out;
+                    }
+                    if (type == Nl.NLMSG_ERROR) {
+                        NlMsgErr err = NlMsgErr.read(r, at);
+                        c.clean = true;
+                        if (err.errno() == 2) {
+                            return out; // ENOENT: no table
+                        }
+                        throw error("list table " + name(family) + " in " + host, err);
+                    }
+                    if (type == (NFNL_SUBSYS_NFTABLES << 8 | NEWRULE)) {
+                        out.add(entry(r, at, len, family));
+                    }
+                    at += Nl.nlmsgAlign(len);
+                }
+            }
+        });
+    }
+
+    // ---- encoding ----------------------------------------------------------------------------------
+
+    private static final int NESTED = 0x8000; // NLA_F_NESTED
+
+    private static void expressions(ByteBuffer b, Dnat d) {
+        boolean v4 = d.family() == Family.IPV4;
+        int daddr = v4 ? 16 : 24;
+        int alen = v4 ? 4 : 16;
+        int list = RtAttr.startNested(b, 4 | NESTED); // NFTA_RULE_EXPRESSIONS
+        if (d.destination() != null) {
+            payload(b, 1, daddr, alen);
+            cmp(b, 0, d.destination().getAddress());
+        } else {
+            if (d.notLoopback()) {
+                payload(b, 1, daddr, alen);
+                if (v4) {
+                    bitwise(b, alen, new byte[] {(byte) 0xff, 0, 0, 0});
+                    cmp(b, 1, new byte[] {127, 0, 0, 0});
+                } else {
+                    byte[] one = new byte[16];
+                    one[15] = 1;
+                    cmp(b, 1, one);
+                }
+            }
+            int e = expr(b, "fib");
+            be32(b, 1, REG_1); // NFTA_FIB_DREG
+            be32(b, 2, 3); // NFTA_FIB_RESULT: NFT_FIB_RESULT_ADDRTYPE
+            be32(b, 3, 2); // NFTA_FIB_FLAGS: NFTA_FIB_F_DADDR
+            endExpr(b, e);
+            // the address type lands in the register in host order
+            cmp(b, 0, ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(RTN_LOCAL).array());
+        }
+        int e = expr(b, "meta");
+        be32(b, 2, 16); // NFTA_META_KEY: NFT_META_L4PROTO
+        be32(b, 1, REG_1); // NFTA_META_DREG
+        endExpr(b, e);
+        cmp(b, 0, new byte[] {(byte) (d.protocol() == Protocol.TCP ? 6 : 17)});
+        payload(b, 2, 2, 2); // transport header, destination port
+        cmp(b, 0, port(d.port()));
+        immediate(b, REG_1, d.to().getAddress());
+        immediate(b, REG_2, port(d.toPort()));
+        e = expr(b, "nat");
+        be32(b, 1, 1); // NFTA_NAT_TYPE: NFT_NAT_DNAT
+        be32(b, 2, v4 ? NFPROTO_IPV4 : NFPROTO_IPV6); // NFTA_NAT_FAMILY
+        be32(b, 3, REG_1); // NFTA_NAT_REG_ADDR_MIN
+        be32(b, 5, REG_2); // NFTA_NAT_REG_PROTO_MIN
+        endExpr(b, e);
+        RtAttr.endNested(b, list);
+    }
+
+    private static int expr(ByteBuffer b, String name) {
+        int elem = RtAttr.startNested(b, 1 | NESTED); // NFTA_LIST_ELEM
+        RtAttr.addString(b, 1, name); // NFTA_EXPR_NAME
+        int data = RtAttr.startNested(b, 2 | NESTED); // NFTA_EXPR_DATA
+        return elem << 16 | data; // both offsets fit: a batch is < 64 KiB
+    }
+
+    private static void endExpr(ByteBuffer b, int e) {
+        RtAttr.endNested(b, e & 0xffff);
+        RtAttr.endNested(b, e >>> 16);
+    }
+
+    private static void payload(ByteBuffer b, int base, int offset, int len) {
+        int e = expr(b, "payload");
+        be32(b, 1, REG_1); // NFTA_PAYLOAD_DREG
+        be32(b, 2, base); // NFTA_PAYLOAD_BASE
+        be32(b, 3, offset); // NFTA_PAYLOAD_OFFSET
+        be32(b, 4, len); // NFTA_PAYLOAD_LEN
+        endExpr(b, e);
+    }
+
+    private static void cmp(ByteBuffer b, int op, byte[] value) {
+        int e = expr(b, "cmp");
+        be32(b, 1, REG_1); // NFTA_CMP_SREG
+        be32(b, 2, op); // NFTA_CMP_OP: NFT_CMP_EQ or NFT_CMP_NEQ
+        data(b, 3, value); // NFTA_CMP_DATA
+        endExpr(b, e);
+    }
+
+    private static void bitwise(ByteBuffer b, int len, byte[] mask) {
+        int e = expr(b, "bitwise");
+        be32(b, 1, REG_1); // NFTA_BITWISE_SREG
+        be32(b, 2, REG_1); // NFTA_BITWISE_DREG
+        be32(b, 3, len); // NFTA_BITWISE_LEN
+        data(b, 4, mask); // NFTA_BITWISE_MASK
+        data(b, 5, new byte[len]); // NFTA_BITWISE_XOR
+        endExpr(b, e);
+    }
+
+    private static void immediate(ByteBuffer b, int reg, byte[] value) {
+        int e = expr(b, "immediate");
+        be32(b, 1, reg); // NFTA_IMMEDIATE_DREG
+        data(b, 2, value); // NFTA_IMMEDIATE_DATA
+        endExpr(b, e);
+    }
+
+    private static void data(ByteBuffer b, int type, byte[] value) {
+        int n = RtAttr.startNested(b, type | NESTED);
+        RtAttr.addBytes(b, 1, value); // NFTA_DATA_VALUE
+        RtAttr.endNested(b, n);
+    }
+
+    private static byte[] port(int port) {
+        return new byte[] {(byte) (port >>> 8), (byte) port};
+    }
+
+    private static void be32(ByteBuffer b, int type, int value) {
+        RtAttr.addBytes(b, type, new byte[] {(byte) (value >>> 24), (byte) (value >>> 16), (byte) (value >>> 8), (byte) value});
+    }
+
+    private static void be64(ByteBuffer b, int type, long value) {
+        byte[] v = new byte[8];
+        for (int i = 0; i < 8; i++) {
+            v[i] = (byte) (value >>> (56 - 8 * i));
+        }
+        RtAttr.addBytes(b, type, v);
+    }
+
+    /** The rule's userdata: one libnftnl TLV, the NUL-terminated comment, as {@code nft} writes it. */
+    static byte[] comment(String text) {
+        byte[] t = text.getBytes(StandardCharsets.US_ASCII);
+        byte[] u = new byte[t.length + 3];
+        u[0] = COMMENT;
+        u[1] = (byte) (t.length + 1);
+        System.arraycopy(t, 0, u, 2, t.length);
+        return u;
+    }
+
+    /** @return the comment in a rule's userdata, or null */
+    static String comment(ByteBuffer b, int at, int len) {
+        int end = at + len;
+        while (end - at >= 2) {
+            int type = b.get(at) & 0xff;
+            int n = b.get(at + 1) & 0xff;
+            if (n > end - at - 2) {
+                return null;
+            }
+            if (type == COMMENT) {
+                int k = 0;
+                while (k < n && b.get(at + 2 + k) != 0) {
+                    k++;
+                }
+                byte[] t = new byte[k];
+                b.get(at + 2, t);
+                return new String(t, StandardCharsets.US_ASCII);
+            }
+            at += 2 + n;
+        }
+        return null;
+    }
+
+    private static ByteBuffer buffer() {
+        return ByteBuffer.allocateDirect(BUFFER).order(ByteOrder.nativeOrder());
+    }
+
+    private static int message(ByteBuffer b, int msg, int flags, int seq, int nfproto) {
+        int at = b.position();
+        NlMsgHdr.put(b, at, 0, NFNL_SUBSYS_NFTABLES << 8 | msg, Nl.NLM_F_REQUEST | flags, seq, 0);
+        b.position(at + NlMsgHdr.SIZE);
+        b.put((byte) nfproto).put((byte) 0).putShort((short) 0); // nfgenmsg: family, NFNETLINK_V0, res_id
+        return at;
+    }
+
+    private static void end(ByteBuffer b, int at) {
+        b.putInt(at, b.position() - at);
+    }
+
+    private static void begin(ByteBuffer b, int seq) {
+        int at = b.position();
+        NlMsgHdr.put(b, at, NlMsgHdr.SIZE + 4, BATCH_BEGIN, Nl.NLM_F_REQUEST, seq, 0);
+        b.position(at + NlMsgHdr.SIZE);
+        b.put((byte) 0).put((byte) 0).put((byte) 0).put((byte) NFNL_SUBSYS_NFTABLES); // res_id, big-endian
+    }
+
+    private static void batchEnd(ByteBuffer b, int seq) {
+        int at = b.position();
+        NlMsgHdr.put(b, at, NlMsgHdr.SIZE + 4, BATCH_END, Nl.NLM_F_REQUEST, seq, 0);
+        b.position(at + NlMsgHdr.SIZE);
+        b.put((byte) 0).put((byte) 0).put((byte) 0).put((byte) NFNL_SUBSYS_NFTABLES);
+    }
+
+    // ---- the conversation ---------------------------------------------------------------------------
+
+    /** How long an unused socket stays open. */
+    static final long IDLE_MILLIS = 1000;
+    private static final ByteBuffer KERNEL = kernel();
+    /** Per namespace (dev:ino), the socket to its nf_tables. */
+    private static final Map<String, Channel> CHANNELS = new ConcurrentHashMap<>();
+    private static final ScheduledExecutorService IDLE = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "netns-nftables-idle");
+        t.setDaemon(true);
+        return t;
+    });
+
+    static {
+        IDLE.scheduleWithFixedDelay(NatTable::closeIdle, IDLE_MILLIS, IDLE_MILLIS / 2, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * One {@code NETLINK_NETFILTER} socket in a namespace, kept while it is used: closing such a socket
+     * waits for the kernel to free the rules deleted before (an RCU grace period), so a socket per change
+     * would pay that on every removal. Closed by a daemon thread {@link #IDLE_MILLIS} after its last use
+     * (until then it holds a reference to its namespace, like {@code RestoreSession}).
+     */
+    private static final class Channel {
+        final String key;
+        final int fd;
+        final ByteBuffer out = buffer();
+        final ByteBuffer in = buffer();
+        int seq = 1;
+        long lastUse = System.nanoTime();
+        /** False while a conversation has not read its last answer. */
+        boolean clean = true;
+        boolean open = true;
+
+        Channel(String key, int fd) {
+            this.key = key;
+            this.fd = fd;
+        }
+
+        ByteBuffer request() {
+            out.clear();
+            clean = false;
+            return out;
+        }
+
+        int receive() throws NetnsException {
+            in.clear();
+            int n = Native.recv(fd, in, Native.MSG_TRUNC);
+            if (n > in.capacity()) {
+                throw NetnsException.failure("nf_tables", "a netlink reply of " + n + " bytes did not fit " + in.capacity());
+            }
+            return n;
+        }
+    }
+
+    @FunctionalInterface
+    private interface Conversation<T> {
+        T run(Channel c) throws NetnsException;
+    }
+
+    private static <T> T with(NetNamespace host, Conversation<T> conversation) throws NetnsException {
+        String key = host.device() + ":" + host.inode();
+        while (true) {
+            Channel c = CHANNELS.get(key);
+            if (c == null) {
+                Channel made = new Channel(key, open(host));
+                c = CHANNELS.putIfAbsent(key, made);
+                if (c == null) {
+                    c = made;
+                } else {
+                    Native.close(made.fd);
+                }
+            }
+            synchronized (c) {
+                if (!c.open) {
+                    continue; // closed as idle right then: take another
+                }
+                try {
+                    return conversation.run(c);
+                } catch (NetnsException | RuntimeException e) {
+                    if (!c.clean) {
+                        discard(c); // answers may be left unread: never reuse it
+                    }
+                    if (e instanceof NlFormatException) {
+                        throw NetnsException.failure("nf_tables", "unreadable reply from the kernel in " + host + ": "
+                                + e.getMessage());
+                    }
+                    throw e;
+                } finally {
+                    c.lastUse = System.nanoTime();
+                }
+            }
+        }
+    }
+
+    private static void discard(Channel c) {
+        c.open = false;
+        CHANNELS.remove(c.key, c);
+        Native.close(c.fd);
+    }
+
+    private static void closeIdle() {
+        long now = System.nanoTime();
+        for (Channel c : CHANNELS.values()) {
+            synchronized (c) {
+                if (c.open && now - c.lastUse >= TimeUnit.MILLISECONDS.toNanos(IDLE_MILLIS)) {
+                    discard(c);
+                }
+            }
+        }
+    }
+
+    private static int open(NetNamespace host) throws NetnsException {
+        int fd = host.call(() -> Native.netlinkSocket(NETLINK_NETFILTER));
+        try {
+            Native.setsockopt(fd, Native.SOL_NETLINK, Nl.NETLINK_EXT_ACK, 1);
+            Native.setsockopt(fd, Native.SOL_NETLINK, Nl.NETLINK_CAP_ACK, 1);
+        } catch (NetnsException e) {
+            Native.close(fd);
+            throw e;
+        }
+        return fd;
+    }
+
+    private static ByteBuffer kernel() {
+        ByteBuffer k = ByteBuffer.allocateDirect(12).order(ByteOrder.nativeOrder());
+        k.putShort((short) Native.AF_NETLINK).putShort((short) 0).putInt(0).putInt(0).flip();
+        return k;
+    }
+
+    /**
+     * Sends the batch in {@code c.out}, then a {@code GETGEN} request whose answer comes after every answer
+     * to the batch (the kernel handles a socket's requests in order, while the sender waits), and reads up
+     * to it: the acknowledgements (the first error is thrown once all is read) and, into {@code echoed},
+     * the rules the kernel echoes.
+     */
+    private static void talk(Channel c, int acks, String what, Family family, List<Entry> echoed) throws NetnsException {
+        ByteBuffer b = c.out;
+        b.flip();
+        Native.sendto(c.fd, b, KERNEL.duplicate()); // a batch ends its datagram: the request goes on its own
+        int sentinel = c.seq++;
+        b.clear();
+        end(b, message(b, GETGEN, 0, sentinel, 0));
+        b.flip();
+        Native.sendto(c.fd, b, KERNEL.duplicate());
+        NlMsgErr failed = null;
+        int acked = 0;
+        while (true) {
+            ByteBuffer r = c.in;
+            int end = c.receive();
+            for (int at = 0; at < end; ) {
+                int len = NlMsgHdr.check(r, at, end);
+                int type = NlMsgHdr.type(r, at);
+                if (NlMsgHdr.seq(r, at) == sentinel) {
+                    c.clean = true;
+                    if (failed == null && type == Nl.NLMSG_ERROR && NlMsgErr.read(r, at).errno() != 0) {
+                        failed = NlMsgErr.read(r, at);
+                    }
+                    if (failed != null) {
+                        throw error(what, failed);
+                    }
+                    if (acked < acks) {
+                        throw NetnsException.failure("nf_tables", what + ": " + acked + " of " + acks
+                                + " messages acknowledged");
+                    }
+                    return;
+                }
+                if (type == Nl.NLMSG_ERROR) {
+                    NlMsgErr err = NlMsgErr.read(r, at);
+                    acked++;
+                    if (err.errno() != 0 && failed == null) {
+                        failed = err;
+                    }
+                } else if (type == (NFNL_SUBSYS_NFTABLES << 8 | NEWRULE) && echoed != null) {
+                    echoed.add(entry(r, at, len, family));
+                }
+                at += Nl.nlmsgAlign(len);
+            }
+        }
+    }
+
+    private static Entry entry(ByteBuffer r, int at, int len, Family family) {
+        RtAttrs a = RtAttrs.parse(r, at + NlMsgHdr.SIZE + 4, at + len);
+        String chain = a.getString(2);
+        int h = a.payloadOffset(3);
+        if (chain == null || h < 0 || a.payloadLength(3) != 8) {
+            throw new NlFormatException("a rule without chain or handle");
+        }
+        long handle = 0;
+        for (int i = 0; i < 8; i++) {
+            handle = handle << 8 | (r.get(h + i) & 0xff);
+        }
+        int u = a.payloadOffset(7);
+        String comment = u < 0 ? null : comment(r, u, a.payloadLength(7));
+        return new Entry(family, chain, handle, comment, null);
+    }
+
+    private static NetnsException error(String what, NlMsgErr err) {
+        String detail = err.message() == null ? "" : " (" + err.message() + ")";
+        return NetnsException.of(what + detail, err.errno(), null);
+    }
+
+    private static String name(Family f) {
+        return (f == Family.IPV4 ? "ip " : "ip6 ") + TABLE;
+    }
+}
