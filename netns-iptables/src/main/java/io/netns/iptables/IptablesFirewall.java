@@ -31,17 +31,19 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The {@link Firewall} over {@code iptables-restore} / {@code iptables-save} (and {@code ip6tables-*}),
- * found by {@link Firewall#load()} through {@code META-INF/services}.
+ * The {@link Firewall} over {@code iptables-restore} / {@code iptables-save} (and {@code ip6tables-*}) for
+ * filtering and masquerade, and over native nf_tables rules ({@code NatTable}) for the DNAT of published
+ * ports; found by {@link Firewall#load()} through {@code META-INF/services}.
  *
  * <h2>Etiquette</h2>
  * <ul>
  *   <li>Rules live in the library's own chains: filter {@code NETNS-INPUT}, {@code NETNS-FORWARD}; nat
- *       {@code NETNS-PREROUTING}, {@code NETNS-OUTPUT}, {@code NETNS-POSTROUTING}. Each is made at first
+ *       {@code NETNS-POSTROUTING}; the DNAT rules of published ports in the nf_tables table {@code netns}
+ *       ({@code NatTable}). Each chain is made at first
  *       use and jumped to once, first in its built-in chain, by a rule tagged {@code netns:chain}. Chains and
  *       jumps stay when their rules are removed, like Docker's {@code DOCKER-USER}.</li>
- *   <li>Every rule carries {@code -m comment --comment "<owner.tag()>"}; {@link #remove} deletes exactly the
- *       rules with that comment. Built-in policies are never changed, untagged rules never touched.</li>
+ *   <li>Every rule carries {@code -m comment --comment "<owner.tag()>"} (an nftables comment for the DNAT
+ *       rules); {@link #remove} deletes exactly the rules with that comment. Built-in policies are never changed, untagged rules never touched.</li>
  *   <li>Every change is one {@code iptables-restore --noflush --wait} run inside the host's namespace, its
  *       input on stdin, made only from checked values ({@link Rule}). {@code iptables-restore} commits each
  *       table on its own; when a change spanning filter and nat fails half way, the committed half is
@@ -62,17 +64,20 @@ import java.util.concurrent.locks.ReentrantLock;
  * its socket); with the legacy backend (or {@code -Dio.netns.iptables.sessions=false}) one
  * {@code iptables-restore} per change (≈ 5–20 ms each).
  * <ul>
- *   <li>{@link #publish} and {@link #expose}: no read when this JVM has seen the library's chains (and for
- *       publish the localnet guard) in that namespace, by namespace inode; otherwise one
- *       {@code iptables-save} first. If the cache is wrong (a namespace with a reused inode, a flushed
- *       firewall) the restore fails and is retried once after a fresh read. Publish conflicts come from the
- *       port claims and, when a read was made anyway, from the rules too.</li>
+ *   <li>{@link #publish}: the port claims, a {@code sock_diag} query of the host's bound sockets, and one
+ *       netlink batch of DNAT rules ({@code NatTable}, ≈ 0.3 ms); the first publication on a host that needs
+ *       {@code route_localnet} also writes the localnet guard (an {@code iptables-save} and a restore).
+ *       Publish conflicts come from the port claims.</li>
+ *   <li>{@link #expose}: no read when this JVM has seen the library's chains in that namespace, by
+ *       namespace inode; otherwise one {@code iptables-save} first. If the cache is wrong (a namespace
+ *       with a reused inode, a flushed firewall) the restore fails and is retried once after a fresh
+ *       read.</li>
  *   <li>{@link #remove} of a sandbox owner whose rules this JVM wrote: one transaction of {@code -D} lines
- *       per family it wrote (no IPv6 transaction when it wrote no IPv6 rule), and the release of its port
- *       claims. When that fails (rules changed underneath) or the record is incomplete (another process
+ *       per family it wrote iptables rules in, one netlink batch deleting its DNAT rules by handle, and the
+ *       release of its port claims. When that fails (rules changed underneath) or the record is incomplete (another process
  *       wrote rules of that owner), and for network owners and owners of other processes ({@code reclaim()}):
  *       {@code iptables-save} and {@code ip6tables-save} at once, one restore per family with rules of the
- *       owner, and a scan of the host's port claims.</li>
+ *       owner, a dump of the {@code netns} tables, and a scan of the host's port claims.</li>
  *   <li>{@link #addNetwork} and {@link #owners}: as before, a save (both for owners), then one restore.</li>
  * </ul>
  * On the fast paths the rules made before are not read: exposing the same opening twice for one owner

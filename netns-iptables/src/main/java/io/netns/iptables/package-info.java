@@ -1,6 +1,7 @@
 /**
  * The {@link io.netns.Firewall} implementation over {@code iptables-restore} and {@code iptables-save}
- * (and {@code ip6tables-*}): {@link io.netns.iptables.IptablesFirewall}, registered in
+ * (and {@code ip6tables-*}) for filtering and masquerade, and native nf_tables rules for the DNAT of
+ * published ports: {@link io.netns.iptables.IptablesFirewall}, registered in
  * {@code META-INF/services/io.netns.Firewall}.
  *
  * <p>The rule model is plain values: a {@link io.netns.iptables.Rule} (chain, match arguments, owner comment,
@@ -16,15 +17,21 @@
  * -A NETNS-INPUT -d 192.0.2.1/32 -p tcp -m tcp --dport 7000 -m comment --comment "netns:lab/sandbox/h1" -j ACCEPT
  * -A NETNS-FORWARD -i nsbr0 -m comment --comment "netns:lab/network/nsbr0" -j ACCEPT
  * -A NETNS-FORWARD -o nsbr0 -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment "netns:lab/network/nsbr0" -j ACCEPT
- * -A NETNS-FORWARD -d 10.89.0.2/32 ! -i nsbr0 -o nsbr0 -p tcp -m tcp --dport 80 -m conntrack --ctstate DNAT -m comment --comment "netns:lab/sandbox/web" -j ACCEPT
+ * -A NETNS-FORWARD ! -i nsbr0 -o nsbr0 -m conntrack --ctstate DNAT -m comment --comment "netns:lab/network/nsbr0" -j ACCEPT
  * *nat
- * -A NETNS-PREROUTING ! -d 127.0.0.0/8 -p tcp -m tcp --dport 8080 -m addrtype --dst-type LOCAL -m comment --comment "netns:lab/sandbox/web" -j DNAT --to-destination 10.89.0.2:80
- * -A NETNS-OUTPUT -p tcp -m tcp --dport 8080 -m addrtype --dst-type LOCAL -m comment --comment "netns:lab/sandbox/web" -j DNAT --to-destination 10.89.0.2:80
  * -A NETNS-POSTROUTING -s 10.89.0.0/24 ! -o nsbr0 -m comment --comment "netns:lab/network/nsbr0" -j MASQUERADE
  * -A NETNS-POSTROUTING -s 10.89.0.0/24 -o nsbr0 -m conntrack --ctstate DNAT -m comment --comment "netns:lab/network/nsbr0" -j MASQUERADE
  * -A NETNS-POSTROUTING -s 127.0.0.0/8 -o nsbr0 -m comment --comment "netns:lab/network/nsbr0" -j MASQUERADE
  * </pre>
  * plus, once per chain, {@code -I INPUT 1 -m comment --comment "netns:chain" -j NETNS-INPUT} and its
- * siblings. The golden files under {@code src/test/resources/golden} pin every variant.
+ * siblings; and in {@code nft list table ip netns}:
+ * <pre>
+ * chain prerouting { type nat hook prerouting priority dstnat; policy accept;
+ *     ip daddr != 127.0.0.0/8 fib daddr type local tcp dport 8080 dnat to 10.89.0.2:80 comment "netns:lab/sandbox/web" }
+ * chain output { type nat hook output priority -100; policy accept;
+ *     fib daddr type local tcp dport 8080 dnat to 10.89.0.2:80 comment "netns:lab/sandbox/web" }
+ * </pre>
+ * Why the DNAT rules are native: see {@code NatTable}. The golden files under
+ * {@code src/test/resources/golden} pin every variant.
  */
 package io.netns.iptables;
