@@ -432,6 +432,9 @@ final class NatTable {
     /** The rule's userdata: one libnftnl TLV, the NUL-terminated comment, as {@code nft} writes it. */
     static byte[] comment(String text) {
         byte[] t = text.getBytes(StandardCharsets.US_ASCII);
+        if (t.length > 253) { // the TLV's length byte counts the NUL too; the kernel takes 256 bytes of userdata
+            throw new IllegalArgumentException("an nftables comment has at most 253 characters: " + t.length);
+        }
         byte[] u = new byte[t.length + 3];
         u[0] = COMMENT;
         u[1] = (byte) (t.length + 1);
