@@ -284,30 +284,24 @@ final class NatTable {
             b.flip();
             List<Entry> out = new ArrayList<>();
             Native.sendto(c.fd, b, KERNEL.duplicate());
-            while (true) {
-                ByteBuffer r = c.in;
-                int end = c.receive();
-                for (int at = 0; at < end; ) {
-                    int len = NlMsgHdr.check(r, at, end);
-                    int type = NlMsgHdr.type(r, at);
-                    if (type == Nl.NLMSG_DONE) {
-                        c.clean = true;
-                        return out;
-                    }
-                    if (type == Nl.NLMSG_ERROR) {
-                        NlMsgErr err = NlMsgErr.read(r, at);
-                        c.clean = true;
-                        if (err.errno() == 2) {
-                            return out; // ENOENT: no table
-                        }
-                        throw error("list table " + name(family) + " in " + host, err);
-                    }
-                    if (type == (NFNL_SUBSYS_NFTABLES << 8 | NEWRULE)) {
-                        out.add(entry(r, at, len, family));
-                    }
-                    at += Nl.nlmsgAlign(len);
+            readUntil(c, (r, at, len, type) -> {
+                if (type == Nl.NLMSG_DONE) {
+                    return true;
                 }
-            }
+                if (type == Nl.NLMSG_ERROR) {
+                    NlMsgErr err = NlMsgErr.read(r, at);
+                    if (err.errno() == 2) {
+                        return true; // ENOENT: no table
+                    }
+                    c.clean = true; // the error ends the dump
+                    throw error("list table " + name(family) + " in " + host, err);
+                }
+                if (type == (NFNL_SUBSYS_NFTABLES << 8 | NEWRULE)) {
+                    out.add(entry(r, at, len, family));
+                }
+                return false;
+            });
+            return out;
         });
     }
 
@@ -482,17 +476,18 @@ final class NatTable {
     }
 
     private static void begin(ByteBuffer b, int seq) {
-        int at = b.position();
-        NlMsgHdr.put(b, at, NlMsgHdr.SIZE + 4, BATCH_BEGIN, Nl.NLM_F_REQUEST, seq, 0);
-        b.position(at + NlMsgHdr.SIZE);
-        b.put((byte) 0).put((byte) 0).put((byte) 0).put((byte) NFNL_SUBSYS_NFTABLES); // res_id, big-endian
+        batchMarker(b, BATCH_BEGIN, seq);
     }
 
     private static void batchEnd(ByteBuffer b, int seq) {
+        batchMarker(b, BATCH_END, seq);
+    }
+
+    private static void batchMarker(ByteBuffer b, int type, int seq) {
         int at = b.position();
-        NlMsgHdr.put(b, at, NlMsgHdr.SIZE + 4, BATCH_END, Nl.NLM_F_REQUEST, seq, 0);
+        NlMsgHdr.put(b, at, NlMsgHdr.SIZE + 4, type, Nl.NLM_F_REQUEST, seq, 0);
         b.position(at + NlMsgHdr.SIZE);
-        b.put((byte) 0).put((byte) 0).put((byte) 0).put((byte) NFNL_SUBSYS_NFTABLES);
+        b.put((byte) 0).put((byte) 0).put((byte) 0).put((byte) NFNL_SUBSYS_NFTABLES); // res_id, big-endian
     }
 
     // ---- the conversation ---------------------------------------------------------------------------
@@ -640,36 +635,50 @@ final class NatTable {
         end(b, message(b, GETGEN, 0, sentinel, 0));
         b.flip();
         Native.sendto(c.fd, b, KERNEL.duplicate());
-        NlMsgErr failed = null;
-        int acked = 0;
+        NlMsgErr[] failed = {null};
+        int[] acked = {0};
+        readUntil(c, (r, at, len, type) -> {
+            if (NlMsgHdr.seq(r, at) == sentinel) {
+                if (failed[0] == null && type == Nl.NLMSG_ERROR && NlMsgErr.read(r, at).errno() != 0) {
+                    failed[0] = NlMsgErr.read(r, at);
+                }
+                return true;
+            }
+            if (type == Nl.NLMSG_ERROR) {
+                NlMsgErr err = NlMsgErr.read(r, at);
+                acked[0]++;
+                if (err.errno() != 0 && failed[0] == null) {
+                    failed[0] = err;
+                }
+            } else if (type == (NFNL_SUBSYS_NFTABLES << 8 | NEWRULE) && echoed != null) {
+                echoed.add(entry(r, at, len, family));
+            }
+            return false;
+        });
+        if (failed[0] != null) {
+            throw error(what, failed[0]);
+        }
+        if (acked[0] < acks) {
+            throw NetnsException.failure("nf_tables", what + ": " + acked[0] + " of " + acks + " messages acknowledged");
+        }
+    }
+
+    /** Looks at one received message; true when it is the conversation's last. */
+    @FunctionalInterface
+    private interface Reader {
+        boolean read(ByteBuffer r, int at, int len, int type) throws NetnsException;
+    }
+
+    /** Receives and hands every message to the reader until it says the conversation is over. */
+    private static void readUntil(Channel c, Reader reader) throws NetnsException {
         while (true) {
             ByteBuffer r = c.in;
             int end = c.receive();
             for (int at = 0; at < end; ) {
                 int len = NlMsgHdr.check(r, at, end);
-                int type = NlMsgHdr.type(r, at);
-                if (NlMsgHdr.seq(r, at) == sentinel) {
+                if (reader.read(r, at, len, NlMsgHdr.type(r, at))) {
                     c.clean = true;
-                    if (failed == null && type == Nl.NLMSG_ERROR && NlMsgErr.read(r, at).errno() != 0) {
-                        failed = NlMsgErr.read(r, at);
-                    }
-                    if (failed != null) {
-                        throw error(what, failed);
-                    }
-                    if (acked < acks) {
-                        throw NetnsException.failure("nf_tables", what + ": " + acked + " of " + acks
-                                + " messages acknowledged");
-                    }
                     return;
-                }
-                if (type == Nl.NLMSG_ERROR) {
-                    NlMsgErr err = NlMsgErr.read(r, at);
-                    acked++;
-                    if (err.errno() != 0 && failed == null) {
-                        failed = err;
-                    }
-                } else if (type == (NFNL_SUBSYS_NFTABLES << 8 | NEWRULE) && echoed != null) {
-                    echoed.add(entry(r, at, len, family));
                 }
                 at += Nl.nlmsgAlign(len);
             }
