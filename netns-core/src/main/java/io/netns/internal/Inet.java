@@ -44,6 +44,50 @@ public final class Inet {
         }
     }
 
+    /**
+     * The text of an IPv6 address from its eight 16-bit groups, compressed per RFC 5952 (as {@code ip},
+     * {@code ss}, {@code iptables} and {@code nft} print it): lower-case hex, no leading zeros, the longest
+     * run of two or more zero groups (the first of equals) as {@code ::}.
+     *
+     * @param groups the eight groups, most significant first
+     * @return e.g. {@code fd00:89::2}
+     */
+    public static String ipv6Text(int[] groups) {
+        if (groups.length != 8) {
+            throw new IllegalArgumentException("an IPv6 address has 8 groups, not " + groups.length);
+        }
+        int bestStart = -1;
+        int bestLen = 1;
+        for (int i = 0; i < 8; ) {
+            if (groups[i] != 0) {
+                i++;
+                continue;
+            }
+            int j = i;
+            while (j < 8 && groups[j] == 0) {
+                j++;
+            }
+            if (j - i > bestLen) {
+                bestStart = i;
+                bestLen = j - i;
+            }
+            i = j;
+        }
+        StringBuilder s = new StringBuilder(39);
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                s.append("::");
+                i += bestLen - 1;
+                continue;
+            }
+            if (s.length() > 0 && s.charAt(s.length() - 1) != ':') {
+                s.append(':');
+            }
+            s.append(Integer.toHexString(groups[i]));
+        }
+        return s.toString();
+    }
+
     /** @return the address as text without a host name: {@code 10.0.0.1}, {@code fe80::1} */
     public static String toText(InetAddress a) {
         String s = a.getHostAddress();

@@ -1,5 +1,6 @@
 package io.netns.planner;
 
+import io.netns.internal.Inet;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
@@ -223,39 +224,8 @@ final class Ip implements Comparable<Ip> {
             g[i] = (int) ((hi >>> (48 - 16 * i)) & 0xFFFF);
             g[i + 4] = (int) ((lo >>> (48 - 16 * i)) & 0xFFFF);
         }
-        int bestStart = -1;
-        int bestLen = 1;
-        for (int i = 0; i < 8; ) {
-            if (g[i] != 0) {
-                i++;
-                continue;
-            }
-            int j = i;
-            while (j < 8 && g[j] == 0) {
-                j++;
-            }
-            if (j - i > bestLen) {
-                bestStart = i;
-                bestLen = j - i;
-            }
-            i = j;
-        }
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < 8; i++) {
-            if (i == bestStart) {
-                sb.append("::");
-                i += bestLen - 1;
-                continue;
-            }
-            if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') {
-                sb.append(':');
-            }
-            sb.append(Integer.toHexString(g[i]));
-        }
-        if (zone != null) {
-            sb.append('%').append(zone);
-        }
-        return sb.toString();
+        String s = Inet.ipv6Text(g);
+        return zone == null ? s : s + '%' + zone;
     }
 
     /** {@code 10.0.0.1} or {@code [2001:db8::1]}: the host part of an {@code addr:port} pair. */

@@ -29,4 +29,16 @@ class InetTest {
         assertEquals(4, c.hostBits());
         assertEquals("fd00:89:0:0:0:0:0:0/64", Cidr.parse("s", "fd00:89::/64").toString());
     }
+
+    @Test
+    void ipv6TextIsRfc5952() {
+        assertEquals("::", Inet.ipv6Text(new int[8]));
+        assertEquals("::1", Inet.ipv6Text(new int[] {0, 0, 0, 0, 0, 0, 0, 1}));
+        assertEquals("fd00::", Inet.ipv6Text(new int[] {0xfd00, 0, 0, 0, 0, 0, 0, 0}));
+        assertEquals("fd00:89::2", Inet.ipv6Text(new int[] {0xfd00, 0x89, 0, 0, 0, 0, 0, 2}));
+        assertEquals("1:0:2:3:4:5:6:7", Inet.ipv6Text(new int[] {1, 0, 2, 3, 4, 5, 6, 7}), "one zero group stays");
+        assertEquals("1:0:0:4::8", Inet.ipv6Text(new int[] {1, 0, 0, 4, 0, 0, 0, 8}), "the longest run");
+        assertEquals("1::4:0:0:7:8", Inet.ipv6Text(new int[] {1, 0, 0, 4, 0, 0, 7, 8}), "the first of equal runs");
+        assertThrows(IllegalArgumentException.class, () -> Inet.ipv6Text(new int[4]));
+    }
 }
