@@ -81,7 +81,7 @@ public final class RtnlClient implements AutoCloseable {
     private static final BufferPool REQUEST_BUFFERS = new BufferPool(REQUEST_CAPACITY);
     private static final BufferPool RECEIVE_BUFFERS = new BufferPool(RECEIVE_CAPACITY);
     /** The kernel's address, {@code nl_pid} 0; shared read-only (nothing moves its position). */
-    private static final ByteBuffer KERNEL = sockaddrNl(0);
+    private static final ByteBuffer KERNEL = Nl.kernelAddress();
     private static final int SOCKET_RCVBUF = 1024 * 1024;
     private static final int EINTR = 4;
     private static final int MSG_DONTWAIT = 0x40;
@@ -198,13 +198,6 @@ public final class RtnlClient implements AutoCloseable {
         } catch (NetnsException e) {
             // ENOPROTOOPT on an old kernel: the client still works, with less precise errors.
         }
-    }
-
-    /** {@code struct sockaddr_nl { sa_family_t nl_family; unsigned short nl_pad; __u32 nl_pid; __u32 nl_groups; }}. */
-    private static ByteBuffer sockaddrNl(int pid) {
-        ByteBuffer b = ByteBuffer.allocateDirect(12).order(ByteOrder.nativeOrder());
-        b.putShort(0, (short) Native.AF_NETLINK).putInt(4, pid).putInt(8, 0);
-        return b;
     }
 
     /** @return the socket's netlink port id ({@code nl_pid}), as the kernel assigned it */

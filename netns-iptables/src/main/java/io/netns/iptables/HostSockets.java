@@ -3,6 +3,7 @@ package io.netns.iptables;
 import io.netns.NetNamespace;
 import io.netns.NetnsException;
 import io.netns.Protocol;
+import io.netns.internal.nl.Nl;
 import io.netns.internal.posix.Native;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -75,8 +76,7 @@ final class HostSockets {
     static List<Socket> diag(Protocol protocol) throws NetnsException {
         int fd = Native.netlinkSocket(NETLINK_SOCK_DIAG);
         try {
-            ByteBuffer kernel = ByteBuffer.allocateDirect(12).order(ByteOrder.nativeOrder());
-            kernel.putShort((short) 16).putShort((short) 0).putInt(0).putInt(0).flip(); // sockaddr_nl AF_NETLINK
+            ByteBuffer kernel = Nl.kernelAddress();
             ByteBuffer buf = ByteBuffer.allocateDirect(32768).order(ByteOrder.nativeOrder());
             List<Socket> out = new ArrayList<>();
             int seq = 0;
@@ -88,7 +88,7 @@ final class HostSockets {
                 buf.putInt(protocol == Protocol.TCP ? 1 << TCP_LISTEN : -1); // idiag_states
                 buf.put(new byte[48]); // inet_diag_sockid: any
                 buf.flip();
-                Native.sendto(fd, buf, kernel.duplicate());
+                Native.sendto(fd, buf, kernel);
                 receive(fd, buf, seq, protocol, v6, out);
             }
             return out;

@@ -283,7 +283,7 @@ final class NatTable {
             end(b, m);
             b.flip();
             List<Entry> out = new ArrayList<>();
-            Native.sendto(c.fd, b, KERNEL.duplicate());
+            Native.sendto(c.fd, b, KERNEL);
             readUntil(c, (r, at, len, type) -> {
                 if (type == Nl.NLMSG_DONE) {
                     return true;
@@ -494,7 +494,7 @@ final class NatTable {
 
     /** How long an unused socket stays open. */
     static final long IDLE_MILLIS = 1000;
-    private static final ByteBuffer KERNEL = kernel();
+    private static final ByteBuffer KERNEL = Nl.kernelAddress();
     /** Per namespace (dev:ino), the socket to its nf_tables. */
     private static final Map<String, Channel> CHANNELS = new ConcurrentHashMap<>();
     private static final ScheduledExecutorService IDLE = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -614,12 +614,6 @@ final class NatTable {
         return fd;
     }
 
-    private static ByteBuffer kernel() {
-        ByteBuffer k = ByteBuffer.allocateDirect(12).order(ByteOrder.nativeOrder());
-        k.putShort((short) Native.AF_NETLINK).putShort((short) 0).putInt(0).putInt(0).flip();
-        return k;
-    }
-
     /**
      * Sends the batch in {@code c.out}, then a {@code GETGEN} request whose answer comes after every answer
      * to the batch (the kernel handles a socket's requests in order, while the sender waits), and reads up
@@ -629,12 +623,12 @@ final class NatTable {
     private static void talk(Channel c, int acks, String what, Family family, List<Entry> echoed) throws NetnsException {
         ByteBuffer b = c.out;
         b.flip();
-        Native.sendto(c.fd, b, KERNEL.duplicate()); // a batch ends its datagram: the request goes on its own
+        Native.sendto(c.fd, b, KERNEL); // a batch ends its datagram: the request goes on its own
         int sentinel = c.seq++;
         b.clear();
         end(b, message(b, GETGEN, 0, sentinel, 0));
         b.flip();
-        Native.sendto(c.fd, b, KERNEL.duplicate());
+        Native.sendto(c.fd, b, KERNEL);
         NlMsgErr[] failed = {null};
         int[] acked = {0};
         readUntil(c, (r, at, len, type) -> {

@@ -1,5 +1,9 @@
 package io.netns.internal.nl;
 
+import io.netns.internal.posix.Native;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
 /**
  * Internal use only: netlink and rtnetlink constants, spelled as in {@code <linux/netlink.h>},
  * {@code <linux/rtnetlink.h>}, {@code <linux/if_link.h>} and {@code <linux/if_addr.h>}, and the
@@ -179,7 +183,22 @@ public final class Nl {
     /** Mask that strips {@code NLA_F_NESTED} and {@code NLA_F_NET_BYTEORDER} from an attribute type. */
     public static final int NLA_TYPE_MASK = 0x3fff;
 
+    /** {@code struct sockaddr_nl} of the kernel: {@code AF_NETLINK}, {@code nl_pid} 0, no groups. */
+    private static final ByteBuffer KERNEL_ADDRESS = ByteBuffer.allocateDirect(12).order(ByteOrder.nativeOrder())
+            .putShort(0, (short) Native.AF_NETLINK).putInt(4, 0).putInt(8, 0);
+
     private Nl() {
+    }
+
+    /**
+     * The kernel's netlink address, for {@code sendto} and for {@code bind} with the port id left to the
+     * kernel: {@code struct sockaddr_nl { sa_family_t nl_family; unsigned short nl_pad; __u32 nl_pid;
+     * __u32 nl_groups; }}.
+     *
+     * @return a view of one shared direct buffer, position 0 and limit 12 (a caller may move its own view)
+     */
+    public static ByteBuffer kernelAddress() {
+        return KERNEL_ADDRESS.duplicate();
     }
 
     /**
