@@ -20,9 +20,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Internal use only: the DNAT rules of published ports, as native nf_tables rules in the library's own
@@ -492,25 +489,18 @@ final class NatTable {
 
     // ---- the conversation ---------------------------------------------------------------------------
 
-    /** How long an unused socket stays open. */
-    static final long IDLE_MILLIS = 1000;
     private static final ByteBuffer KERNEL = Nl.kernelAddress();
     /** Per namespace (dev:ino), the socket to its nf_tables. */
     private static final Map<String, Channel> CHANNELS = new ConcurrentHashMap<>();
-    private static final ScheduledExecutorService IDLE = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "netns-nftables-idle");
-        t.setDaemon(true);
-        return t;
-    });
 
     static {
-        IDLE.scheduleWithFixedDelay(NatTable::closeIdle, IDLE_MILLIS, IDLE_MILLIS / 2, TimeUnit.MILLISECONDS);
+        Idle.every(NatTable::closeIdle);
     }
 
     /**
      * One {@code NETLINK_NETFILTER} socket in a namespace, kept while it is used: closing such a socket
      * waits for the kernel to free the rules deleted before (an RCU grace period), so a socket per change
-     * would pay that on every removal. Closed by a daemon thread {@link #IDLE_MILLIS} after its last use
+     * would pay that on every removal. Closed by {@link Idle} after its last use
      * (until then it holds a reference to its namespace, like {@code RestoreSession}).
      */
     private static final class Channel {
@@ -595,7 +585,7 @@ final class NatTable {
         long now = System.nanoTime();
         for (Channel c : CHANNELS.values()) {
             synchronized (c) {
-                if (c.open && now - c.lastUse >= TimeUnit.MILLISECONDS.toNanos(IDLE_MILLIS)) {
+                if (c.open && Idle.expired(c.lastUse, now)) {
                     discard(c);
                 }
             }

@@ -7,9 +7,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -35,22 +33,15 @@ import java.util.regex.Pattern;
  *
  * <h2>Trade-off</h2>
  * The process holds a reference to its namespace: a namespace deleted while its session is idle lingers
- * until the session ends, {@link #IDLE_MILLIS} after its last transaction (or when the JVM exits: the tool
+ * until the session ends, {@link Idle#MILLIS} after its last transaction (or when the JVM exits: the tool
  * ends on the end of its input). Used only with the nf_tables backend: the legacy one holds the xtables
  * lock, which other programs wait for, and its output is not the same.
  */
 final class RestoreSession {
-    /** How long an unused session stays. */
-    static final long IDLE_MILLIS = 1000;
     private static final long TIMEOUT_SECONDS = 60;
     private static final String MARK = "# netns-mark ";
     private static final String EOF = new String("EOF"); // identity-compared sentinel
     private static final Pattern FAILED_LINE = Pattern.compile("line (\\d+) failed");
-    private static final ScheduledExecutorService IDLE = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "netns-iptables-idle");
-        t.setDaemon(true);
-        return t;
-    });
 
     /** What became of a transaction. */
     enum Outcome {
@@ -85,7 +76,7 @@ final class RestoreSession {
         Thread reader = new Thread(this::read, "netns-iptables-session");
         reader.setDaemon(true);
         reader.start();
-        this.idleCheck = IDLE.scheduleWithFixedDelay(this::closeIfIdle, IDLE_MILLIS, IDLE_MILLIS / 2, TimeUnit.MILLISECONDS);
+        this.idleCheck = Idle.every(this::closeIfIdle);
     }
 
     private void read() {
@@ -180,7 +171,7 @@ final class RestoreSession {
     }
 
     private synchronized void closeIfIdle() {
-        if (open && System.nanoTime() - lastUse >= TimeUnit.MILLISECONDS.toNanos(IDLE_MILLIS)) {
+        if (open && Idle.expired(lastUse, System.nanoTime())) {
             end();
         }
     }

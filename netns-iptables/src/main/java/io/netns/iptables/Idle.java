@@ -1,0 +1,41 @@
+package io.netns.iptables;
+
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Internal use only: the one daemon thread that ends what this module keeps open between changes
+ * (an {@code iptables-restore} session, an nf_tables socket) once it has not been used for {@link #MILLIS}.
+ * Ending either may wait for the kernel (an RCU grace period); here that wait is off the callers' path.
+ */
+final class Idle {
+    /** How long an unused session or socket stays open. */
+    static final long MILLIS = 1000;
+    private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "netns-iptables-idle");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private Idle() {
+    }
+
+    /**
+     * @param check run every {@code MILLIS / 2} from {@code MILLIS} on, until the future is cancelled
+     * @return the schedule
+     */
+    static ScheduledFuture<?> every(Runnable check) {
+        return TIMER.scheduleWithFixedDelay(check, MILLIS, MILLIS / 2, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * @param lastUse {@link System#nanoTime()} of the last use
+     * @param now {@link System#nanoTime()} now
+     * @return whether that was {@link #MILLIS} or more ago
+     */
+    static boolean expired(long lastUse, long now) {
+        return now - lastUse >= TimeUnit.MILLISECONDS.toNanos(MILLIS);
+    }
+}
