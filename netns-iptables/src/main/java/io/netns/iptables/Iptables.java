@@ -140,17 +140,7 @@ class Iptables {
         Process p = start(ns, family.restore(), argv, true);
         Result r = finish(family.restore(), p, input, true);
         if (r.exit != 0) {
-            String detail = r.out.strip() + (r.err.isBlank() ? "" : " " + r.err.strip());
-            Matcher m = FAILED_LINE.matcher(detail);
-            if (m.find()) {
-                String[] lines = input.split("\n");
-                int n = Integer.parseInt(m.group(1));
-                if (n >= 1 && n <= lines.length) {
-                    detail += " (line " + n + ": " + lines[n - 1] + ")";
-                }
-            }
-            throw NetnsException.failure(family.restore(), family.restore() + " --noflush in " + ns + " exited with "
-                    + r.exit + ": " + detail.strip());
+            throw restoreFailure(ns, family, input, r.exit, r.out.strip() + (r.err.isBlank() ? "" : " " + r.err.strip()));
         }
     }
 
@@ -222,6 +212,7 @@ class Iptables {
         }
     }
 
+    /** The failure of a restore, quoting the refused line of the input when the tool names one. */
     private static NetnsException restoreFailure(NetNamespace ns, Family family, String input, int exit, String detail) {
         Matcher m = FAILED_LINE.matcher(detail);
         if (m.find()) {
