@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netns.testing.Cmd;
-import io.netns.testing.Privileged;
+import io.netns.testing.LabHosts;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -21,21 +21,17 @@ import org.junit.jupiter.api.Test;
 
 /** Bridge mode on a lab host, checked with ip, real TCP and the lease files. */
 class BridgeIT {
-    private final String p = "brit" + ProcessHandle.current().pid() + "-";
+    private final String p = LabHosts.prefix("brit");
     private Host lab;
 
     @BeforeEach
     void makeLab() throws NetnsException {
-        Privileged.require();
-        lab = Host.createLab(p + "lab");
+        lab = LabHosts.open(p);
     }
 
     @AfterEach
     void closeLab() throws Exception {
-        if (lab != null) {
-            lab.close();
-        }
-        assertFalse(Cmd.run("ip", "netns", "list").contains(p), "namespaces left");
+        LabHosts.close(lab, p);
         Path leases = Ipam.DIR.resolve(p + "lab");
         if (Files.exists(leases)) {
             try (var files = Files.walk(leases)) {

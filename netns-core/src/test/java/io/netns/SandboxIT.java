@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netns.internal.OwnerRecord;
 import io.netns.testing.Cmd;
-import io.netns.testing.Privileged;
+import io.netns.testing.LabHosts;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -25,22 +25,17 @@ import org.junit.jupiter.api.Test;
 
 /** none, host and container sandboxes on a lab host, checked with ip, /proc and real sockets. */
 class SandboxIT {
-    private final String p = "sbit" + ProcessHandle.current().pid() + "-";
+    private final String p = LabHosts.prefix("sbit");
     private Host lab;
 
     @BeforeEach
     void makeLab() throws NetnsException {
-        Privileged.require();
-        lab = Host.createLab(p + "lab");
+        lab = LabHosts.open(p);
     }
 
     @AfterEach
-    void closeLab() throws NetnsException {
-        if (lab != null) {
-            lab.close();
-        }
-        String left = Cmd.run("ip", "netns", "list");
-        assertFalse(left.contains(p), "namespaces left: " + left);
+    void closeLab() throws Exception {
+        LabHosts.close(lab, p);
     }
 
     @Test

@@ -14,7 +14,7 @@ import io.netns.Sandbox;
 import io.netns.internal.Names;
 import io.netns.internal.OwnerRecord;
 import io.netns.testing.Cmd;
-import io.netns.testing.Privileged;
+import io.netns.testing.LabHosts;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -42,22 +42,18 @@ class BadInputIT {
             "a\nb", "a\\nb",
             "x".repeat(300), "300");
 
-    private final String p = "relbad" + ProcessHandle.current().pid() + "-";
+    private final String p = LabHosts.prefix("relbad");
     private Host lab;
     private long slowestNanos;
 
     @BeforeEach
     void makeLab() throws NetnsException {
-        Privileged.require();
-        lab = Host.createLab(p + "lab");
+        lab = LabHosts.open(p);
     }
 
     @AfterEach
     void closeLab() throws Exception {
-        if (lab != null) {
-            lab.close();
-        }
-        assertEquals(List.of(), Proc.filesStartingWith(NetNamespace.NETNS_DIR, p), "namespaces left");
+        LabHosts.close(lab, p);
         assertEquals(List.of(), Proc.filesStartingWith(OwnerRecord.DIR, p), "owner records left");
         assertEquals(List.of(), Proc.filesStartingWith(NETNS_D.resolve("ipam"), p), "lease directories left");
         System.out.printf("bad input: slowest rejection took %.2f ms%n", slowestNanos / 1e6);

@@ -9,7 +9,7 @@ import io.netns.NetnsException;
 import io.netns.NetworkMode;
 import io.netns.Sandbox;
 import io.netns.rtnl.RtnlClient;
-import io.netns.testing.Privileged;
+import io.netns.testing.LabHosts;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,21 +28,17 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(120)
 class ChildFdIT {
-    private final String p = "relfd" + ProcessHandle.current().pid() + "-";
+    private final String p = LabHosts.prefix("relfd");
     private Host lab;
 
     @BeforeEach
     void makeLab() throws NetnsException {
-        Privileged.require();
-        lab = Host.createLab(p + "lab");
+        lab = LabHosts.open(p);
     }
 
     @AfterEach
-    void closeLab() throws NetnsException {
-        if (lab != null) {
-            lab.close();
-        }
-        assertEquals(List.of(), Proc.filesStartingWith(NetNamespace.NETNS_DIR, p), "namespaces left");
+    void closeLab() throws Exception {
+        LabHosts.close(lab, p);
     }
 
     @Test

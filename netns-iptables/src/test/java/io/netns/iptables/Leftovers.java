@@ -62,21 +62,14 @@ final class Leftovers {
      * @return {@code nft list table <family> netns} there, or "" when there is no such table
      */
     static String nat(String netns, String family) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder("nsenter", "--net=" + netns, "nft", "list", "table", family, NatTable.TABLE);
-        pb.redirectErrorStream(true);
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        if (!p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new IOException("nft timed out");
-        }
-        if (p.exitValue() != 0) {
-            if (out.contains("No such file or directory")) {
+        try {
+            return Lab.run(List.of("nsenter", "--net=" + netns, "nft", "list", "table", family, NatTable.TABLE));
+        } catch (IOException e) {
+            if (e.getMessage().contains("No such file or directory")) {
                 return ""; // no table
             }
-            throw new IOException("nft list table " + family + " netns exited with " + p.exitValue() + ": " + out);
+            throw e;
         }
-        return out;
     }
 
     /** Waits until the kernel has destroyed the veths of deleted namespaces (it does so lazily). */
