@@ -117,16 +117,18 @@ public interface Firewall {
     Set<Owner> owners(NetNamespace host) throws NetnsException;
 
     /**
-     * Finds the implementation on the class path.
+     * Finds the implementation on the class path: beside netns-core (found once, then the same instance),
+     * else through the thread's context class loader.
      *
      * @return it
      * @throws NetnsException naming {@value #ARTIFACT} when there is none
      */
     static Firewall load() throws NetnsException {
-        Iterator<Firewall> it = ServiceLoader.load(Firewall.class, Firewall.class.getClassLoader()).iterator();
-        if (!it.hasNext()) {
-            it = ServiceLoader.load(Firewall.class).iterator();
+        Firewall own = FirewallLookup.own();
+        if (own != null) {
+            return own;
         }
+        Iterator<Firewall> it = ServiceLoader.load(Firewall.class).iterator();
         if (!it.hasNext()) {
             throw NetnsException.failure("firewall", "publishing ports and host-mode openings need a Firewall "
                     + "implementation: add " + ARTIFACT + " to the class path");

@@ -92,8 +92,8 @@ public final class IptablesFirewall implements Firewall {
     private final Iptables tools;
     private final Path lockFile;
     /**
-     * (dev, ino, family) to the library chains known to exist with their jump; per JVM, because
-     * {@link Firewall#load()} makes a new instance per call.
+     * (dev, ino, family) to the library chains known to exist with their jump; per JVM, because instances
+     * come from {@link Firewall#load()} (through a context class loader, one per call) and from tests.
      */
     private static final Map<String, Set<Chain>> KNOWN = new ConcurrentHashMap<>();
     private static FileChannel lockChannel;

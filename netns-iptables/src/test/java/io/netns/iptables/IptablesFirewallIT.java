@@ -2,6 +2,7 @@ package io.netns.iptables;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -66,8 +67,9 @@ class IptablesFirewallIT {
     }
 
     @Test
-    void loadsTheImplementation() {
+    void loadsTheImplementation() throws Exception {
         assertTrue(fw instanceof IptablesFirewall, fw.getClass().getName());
+        assertSame(fw, Firewall.load(), "looked up once");
     }
 
     @Test
