@@ -188,7 +188,7 @@ final class NatTable {
 
     private static List<Entry> addBatch(NetNamespace host, Family family, List<Dnat> rules, boolean makeTable)
             throws NetnsException {
-        int nfproto = family == Family.IPV4 ? NFPROTO_IPV4 : NFPROTO_IPV6;
+        int nfproto = nfproto(family);
         String what = "add " + rules.size() + " DNAT rule(s) to table " + name(family) + " in " + host;
         return with(host, c -> {
             ByteBuffer b = c.request();
@@ -249,7 +249,7 @@ final class NatTable {
             if (mine.isEmpty()) {
                 continue;
             }
-            int nfproto = f == Family.IPV4 ? NFPROTO_IPV4 : NFPROTO_IPV6;
+            int nfproto = nfproto(f);
             String what = "delete " + mine.size() + " rule(s) from table " + name(f) + " in " + host;
             with(host, c -> {
                 ByteBuffer b = c.request();
@@ -275,7 +275,7 @@ final class NatTable {
     static List<Entry> list(NetNamespace host, Family family) throws NetnsException {
         return with(host, c -> {
             ByteBuffer b = c.request();
-            int m = message(b, GETRULE, Nl.NLM_F_DUMP, c.seq++, family == Family.IPV4 ? NFPROTO_IPV4 : NFPROTO_IPV6);
+            int m = message(b, GETRULE, Nl.NLM_F_DUMP, c.seq++, nfproto(family));
             RtAttr.addString(b, 1, TABLE);
             end(b, m);
             b.flip();
@@ -345,7 +345,7 @@ final class NatTable {
         immediate(b, REG_2, port(d.toPort()));
         e = expr(b, "nat");
         be32(b, 1, 1); // NFTA_NAT_TYPE: NFT_NAT_DNAT
-        be32(b, 2, v4 ? NFPROTO_IPV4 : NFPROTO_IPV6); // NFTA_NAT_FAMILY
+        be32(b, 2, nfproto(d.family())); // NFTA_NAT_FAMILY
         be32(b, 3, REG_1); // NFTA_NAT_REG_ADDR_MIN
         be32(b, 5, REG_2); // NFTA_NAT_REG_PROTO_MIN
         endExpr(b, e);
@@ -688,6 +688,10 @@ final class NatTable {
     private static NetnsException error(String what, NlMsgErr err) {
         String detail = err.message() == null ? "" : " (" + err.message() + ")";
         return NetnsException.of(what + detail, err.errno(), null);
+    }
+
+    private static int nfproto(Family f) {
+        return f == Family.IPV4 ? NFPROTO_IPV4 : NFPROTO_IPV6;
     }
 
     private static String name(Family f) {
