@@ -39,11 +39,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * <ul>
  *   <li>Rules live in the library's own chains: filter {@code NETNS-INPUT}, {@code NETNS-FORWARD}; nat
  *       {@code NETNS-POSTROUTING}; the DNAT rules of published ports in the nf_tables table {@code netns}
- *       ({@code NatTable}). Each chain is made at first
- *       use and jumped to once, first in its built-in chain, by a rule tagged {@code netns:chain}. Chains and
- *       jumps stay when their rules are removed, like Docker's {@code DOCKER-USER}.</li>
+ *       ({@code NatTable}). Each chain is made at first use and jumped to once, first in its built-in chain,
+ *       by a rule tagged {@code netns:chain}. Chains and jumps stay when their rules are removed, like
+ *       Docker's {@code DOCKER-USER}.</li>
  *   <li>Every rule carries {@code -m comment --comment "<owner.tag()>"} (an nftables comment for the DNAT
- *       rules); {@link #remove} deletes exactly the rules with that comment. Built-in policies are never changed, untagged rules never touched.</li>
+ *       rules); {@link #remove} deletes exactly the rules with that comment. Built-in policies are never
+ *       changed, untagged rules never touched.</li>
  *   <li>Every change is one {@code iptables-restore --noflush --wait} run inside the host's namespace, its
  *       input on stdin, made only from checked values ({@link Rule}). {@code iptables-restore} commits each
  *       table on its own; when a change spanning filter and nat fails half way, the committed half is
@@ -74,8 +75,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *       read.</li>
  *   <li>{@link #remove} of a sandbox owner whose rules this JVM wrote: one transaction of {@code -D} lines
  *       per family it wrote iptables rules in, one netlink batch deleting its DNAT rules by handle, and the
- *       release of its port claims. When that fails (rules changed underneath) or the record is incomplete (another process
- *       wrote rules of that owner), and for network owners and owners of other processes ({@code reclaim()}):
+ *       release of its port claims. When that fails (rules changed underneath) or the record is incomplete
+ *       (another process wrote rules of that owner), and for network owners and owners of other processes
+ *       ({@code reclaim()}):
  *       {@code iptables-save} and {@code ip6tables-save} at once, one restore per family with rules of the
  *       owner, a dump of the {@code netns} tables, and a scan of the host's port claims.</li>
  *   <li>{@link #addNetwork} and {@link #owners}: as before, a save (both for owners), then one restore.</li>
