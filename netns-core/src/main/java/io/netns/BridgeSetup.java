@@ -46,7 +46,8 @@ final class BridgeSetup {
         Network net = ensureNetwork(host, hostRtnl, mode, bridgeIndex);
         record.put("network", net.bridge());
 
-        InetAddress ip = Ipam.lease(host.id(), net.bridge(), net.subnet(), mode.ip(), name);
+        InetAddress ip = Ipam.lease(host.id(), net.bridge(), net.subnet(), mode.ip(), name,
+                Subnets.held(hostRtnl, net.subnet()).keySet());
         cleanup.push("address lease " + Inet.toText(ip), () -> Ipam.release(host.id(), net.bridge(), ip, name));
         record.put("ip", Inet.toText(ip));
 
@@ -112,18 +113,24 @@ final class BridgeSetup {
 
     private static Network findOrMake(Host host, RtnlClient rtnl, BridgeMode mode) throws NetnsException {
         String bridge = mode.name();
-        if (rtnl.link(bridge).isPresent()) {
-            return existing(host, rtnl, bridge);
+        Optional<Link> there = rtnl.link(bridge);
+        if (there.isPresent()) {
+            return existing(host, rtnl, there.get());
         }
         Cidr subnet = mode.subnetCidr() != null ? mode.subnetCidr() : Cidr.parse("subnet", BridgeMode.DEFAULT_SUBNET);
         InetAddress gateway = subnet.address(1);
+        Subnets.checkFree(host, rtnl, bridge, subnet);
         try {
             rtnl.addBridge(bridge);
         } catch (NetlinkException e) {
             if (!"EEXIST".equals(e.errnoName())) {
                 throw e;
             }
-            return existing(host, rtnl, bridge); // another process made it a moment ago
+            Optional<Link> made = rtnl.link(bridge); // another process made it a moment ago
+            if (made.isEmpty()) {
+                throw e;
+            }
+            return existing(host, rtnl, made.get());
         }
         try {
             rtnl.addAddress(bridge, gateway, subnet.prefix());
@@ -146,10 +153,16 @@ final class BridgeSetup {
     }
 
     /**
-     * A bridge that exists already: its gateway address gives the subnet. A process that has just made it
+     * A bridge that exists already (a link of another kind is refused): its gateway address gives the subnet. A process that has just made it
      * adds the address right after the bridge, so it is awaited briefly before the bridge is called foreign.
      */
-    private static Network existing(Host host, RtnlClient rtnl, String bridge) throws NetnsException {
+    private static Network existing(Host host, RtnlClient rtnl, Link link) throws NetnsException {
+        String bridge = link.name();
+        if (!"bridge".equals(link.kind())) {
+            throw NetnsException.failure("bridge network", "link '" + bridge + "' exists on " + host + " but is "
+                    + (link.kind() == null ? "a device without a kind" : "a " + link.kind()) + ", not a bridge: netns "
+                    + "adopts only a bridge as a network's bridge; choose another bridge name");
+        }
         long deadline = System.nanoTime() + 2_000_000_000L;
         do {
             for (Addr a : rtnl.addresses(bridge)) {
