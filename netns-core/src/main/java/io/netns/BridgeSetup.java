@@ -21,10 +21,11 @@ import java.util.Optional;
  * Bridge mode: a bridge network per host and name (the bridge, its gateway address, forwarding, outbound
  * NAT), addresses from {@link Ipam}, and the veth pair that wires a sandbox in.
  *
- * <p>Teardown is lazy where the kernel allows: closing a bridge sandbox unmounts its namespace, and the
- * kernel destroys the veth pair with the namespace (an explicit veth delete costs ≈15 ms in the kernel,
- * the unmount ≈0.1 ms). The lease is released at once, and the next sandbox of the same name gets a fresh
- * host-side veth name if the old one is still being destroyed.
+ * <p>Teardown is lazy where the kernel allows: closing a bridge sandbox sets the host side of its veth down
+ * (so a namespace that outlives the close, held by a socket or thread, can no longer answer for its address
+ * on the bridge), releases the lease, and unmounts its namespace; the kernel destroys the veth pair with the
+ * namespace (an explicit veth delete costs ≈15 ms in the kernel, the unmount ≈0.1 ms). The next sandbox of
+ * the same name gets a fresh host-side veth name if the old one is still being destroyed.
  */
 final class BridgeSetup {
     private BridgeSetup() {
@@ -55,7 +56,11 @@ final class BridgeSetup {
         // One message: the pair, the host end in the bridge and up, the MTU of both ends.
         String veth = addVeth(hostRtnl, host.id(), name, ns, bridgeIndex[0], mtu);
         record.put("veth", veth);
-        // No undo step for the veth: it dies with the sandbox's namespace, which the namespace step removes.
+        // Before the lease is released (undo runs last made first), the host side goes down: from then on a
+        // namespace that outlives close() (a socket or thread still in it) has no carrier on the bridge and
+        // cannot answer for the address the next sandbox gets. One message, not the ≈15 ms of a delete.
+        cleanup.push("veth " + veth + " up", () -> setDown(hostRtnl, veth));
+        // No delete step for the veth: it dies with the sandbox's namespace, which the namespace step removes.
         // Until then a failure must still not leave it, so delete it explicitly if setup fails from here on.
         Cleanup.Step deleteVeth = () -> hostRtnl.delete(veth);
         try {
@@ -136,7 +141,7 @@ final class BridgeSetup {
             rtnl.addAddress(bridge, gateway, subnet.prefix());
             rtnl.setUp(bridge);
             Sysctl.write(host.namespace(), "net.ipv4.ip_forward", "1");
-            Firewall fw = optionalFirewall();
+            Firewall fw = FirewallLookup.optional();
             if (fw != null) {
                 fw.addNetwork(host.namespace(), Firewall.Owner.network(host.id(), bridge), bridge, subnet.toString());
             }
@@ -181,14 +186,6 @@ final class BridgeSetup {
                 + " but has no IPv4 address: it was not made by netns; choose another bridge name");
     }
 
-    private static Firewall optionalFirewall() {
-        try {
-            return Firewall.load();
-        } catch (NetnsException absent) {
-            return null;
-        }
-    }
-
     /**
      * The host side of the pair: {@code nv} + 12 hex digits of a hash of host and sandbox name (≤ 15
      * characters, as interface names must be). If that name is taken (earlier sandboxes of the same name
@@ -214,6 +211,17 @@ final class BridgeSetup {
             }
         }
         throw last;
+    }
+
+    /** Sets a link down; one the kernel destroyed meanwhile is fine. */
+    private static void setDown(RtnlClient rtnl, String link) throws NetnsException {
+        try {
+            rtnl.setDown(link);
+        } catch (NetlinkException e) {
+            if (!"ENODEV".equals(e.errnoName())) {
+                throw e;
+            }
+        }
     }
 
     static String vethName(String hostId, String name, int salt) {
@@ -244,7 +252,7 @@ final class BridgeSetup {
                 RtnlClient rtnl = host.rtnl();
                 var bridge = rtnl.link(n.bridge());
                 if (bridge.isPresent() && rtnl.links().stream().noneMatch(l -> l.masterIndex() == bridge.get().index())) {
-                    Firewall fw = optionalFirewall();
+                    Firewall fw = FirewallLookup.optional();
                     if (fw != null) {
                         fw.remove(host.namespace(), Firewall.Owner.network(host.id(), n.bridge()));
                     }
@@ -253,29 +261,6 @@ final class BridgeSetup {
                 }
             }
             networks.clear();
-        }
-    }
-
-    /** Undoes the bridge part of a dead process's sandbox: its lease and, if still there, its veth. */
-    static void reclaim(Host host, OwnerRecord r) throws NetnsException {
-        String network = r.get("network");
-        String ip = r.get("ip");
-        if (network != null && ip != null) {
-            Ipam.release(host.id(), network, Inet.parse("ip", ip), r.name());
-        }
-        String veth = r.get("veth");
-        if (veth != null) {
-            RtnlClient rtnl = host.rtnl();
-            if (rtnl.link(veth).isPresent()) {
-                try {
-                    rtnl.delete(veth);
-                } catch (NetlinkException e) {
-                    // ENODEV: the kernel destroyed it meanwhile, with the namespace deleted just before.
-                    if (!"ENODEV".equals(e.errnoName())) {
-                        throw e;
-                    }
-                }
-            }
         }
     }
 }

@@ -133,6 +133,25 @@ public final class NetNamespace implements AutoCloseable {
      * on the thread that made it, so configuring it needs no switch.
      */
     static Created create(String name, boolean withSocket) throws NetnsException {
+        return create(name, withSocket, null);
+    }
+
+    /** Told a new namespace's identity before it is persisted (mounted) under its name. */
+    @FunctionalInterface
+    interface BeforeMount {
+        /**
+         * @param id the new namespace's {@code (st_dev, st_ino)}
+         * @throws NetnsException to abort: nothing is persisted then
+         */
+        void made(FileId id) throws NetnsException;
+    }
+
+    /**
+     * {@link #create(String, boolean)}, telling {@code beforeMount} (when not null) the new namespace's
+     * identity on the creating thread before the namespace is mounted at its name, so a crash at any
+     * moment leaves no persisted namespace whose identity was not recorded first.
+     */
+    static Created create(String name, boolean withSocket, BeforeMount beforeMount) throws NetnsException {
         Names.check("namespace name", name);
         Netns.ensureAvailability();
         ensureNetnsDir();
@@ -149,7 +168,7 @@ public final class NetNamespace implements AutoCloseable {
             throw e;
         }
         try {
-            Made made = Creator.make(file, withSocket);
+            Made made = Creator.make(file, withSocket, beforeMount);
             try {
                 // Made by us this instant: a network namespace, so no nsfs check, only its identity.
                 FileId id = Native.identity(made.nsFd);
@@ -291,6 +310,36 @@ public final class NetNamespace implements AutoCloseable {
         }
     }
 
+    /**
+     * A new handle on this very namespace, opened through this handle's descriptor
+     * ({@code /proc/self/fd/<fd>}), never through its path: {@code /proc/thread-self/ns/net} or a name under
+     * {@code /run/netns} may mean another namespace by now.
+     *
+     * @return the new handle, with this handle's name and path; the caller closes it
+     * @throws IllegalStateException if this handle is closed
+     * @throws NetnsException if it cannot be opened
+     */
+    NetNamespace reopen() throws NetnsException {
+        acquire();
+        try {
+            int copy = Native.open("/proc/self/fd/" + fd, Native.O_RDONLY, 0);
+            FileId id;
+            try {
+                id = Native.identity(copy);
+            } catch (NetnsException | RuntimeException e) {
+                Native.close(copy);
+                throw e;
+            }
+            if (!sameAs(id.dev(), id.ino())) {
+                Native.close(copy);
+                throw NetnsException.failure("reopen namespace", this + " reopened as " + id + ": not the same file");
+            }
+            return new NetNamespace(copy, dev, ino, name, path);
+        } finally {
+            release();
+        }
+    }
+
     /** Wraps a descriptor whose identity the caller already knows: no stat, no check. */
     static NetNamespace adopt(int fd, long dev, long ino) {
         return new NetNamespace(fd, dev, ino, null, Path.of("/proc/self/fd/" + fd));
@@ -380,7 +429,7 @@ public final class NetNamespace implements AutoCloseable {
             }
         }
 
-        static Made make(String file, boolean withSocket) throws NetnsException {
+        static Made make(String file, boolean withSocket, BeforeMount beforeMount) throws NetnsException {
             NetNamespace home = Netns.initialNamespace();
             if (home == null) {
                 throw NetnsException.failure("create namespace", "the JVM's initial namespace cannot be opened");
@@ -388,7 +437,7 @@ public final class NetNamespace implements AutoCloseable {
             CompletableFuture<Made> result = new CompletableFuture<>();
             home.acquire();
             try {
-                POOL.execute(() -> run(file, withSocket, home.fd, result));
+                POOL.execute(() -> run(file, withSocket, beforeMount, home.fd, result));
                 // Uninterruptible: once started, the thread makes the mount; the caller must learn of it.
                 return result.join();
             } catch (CompletionException e) {
@@ -408,7 +457,8 @@ public final class NetNamespace implements AutoCloseable {
             }
         }
 
-        private static void run(String file, boolean withSocket, int homeFd, CompletableFuture<Made> result) {
+        private static void run(String file, boolean withSocket, BeforeMount beforeMount, int homeFd,
+                CompletableFuture<Made> result) {
             try {
                 Native.unshareNet();
             } catch (Throwable e) {
@@ -419,8 +469,11 @@ public final class NetNamespace implements AutoCloseable {
             int socketFd = -1;
             Throwable failure = null;
             try {
-                Native.mount("/proc/thread-self/ns/net", file, "none", Native.MS_BIND);
                 nsFd = Native.open("/proc/thread-self/ns/net", Native.O_RDONLY, 0);
+                if (beforeMount != null) {
+                    beforeMount.made(Native.identity(nsFd));
+                }
+                Native.mount("/proc/thread-self/ns/net", file, "none", Native.MS_BIND);
                 if (withSocket) {
                     socketFd = Native.netlinkSocket(Nl.NETLINK_ROUTE);
                 }
@@ -552,6 +605,49 @@ public final class NetNamespace implements AutoCloseable {
             throw new IllegalStateException(this + " has no name under " + NETNS_DIR + " to delete");
         }
         deleteNamed(name);
+    }
+
+    /**
+     * Removes {@code /run/netns/<name>} only if it still is what netns made under that name: the namespace
+     * of identity {@code id} ({@code dev:ino}, recorded before it was mounted), or the empty placeholder
+     * file made before the mount (a crash between the two). Anything else there is spared.
+     *
+     * @param name the persisted name
+     * @param id the recorded {@code dev:ino}, or null when none was recorded
+     * @return null when removed or already gone; else why it was spared
+     * @throws NetnsException if the removal fails
+     */
+    static String deleteIfMadeAs(String name, String id) throws NetnsException {
+        Path f = NETNS_DIR.resolve(Names.check("namespace name", name));
+        int fd;
+        try {
+            fd = Native.open(f.toString(), Native.O_RDONLY | Native.O_NOFOLLOW, 0);
+        } catch (NetnsException e) {
+            if (e.errno() == Native.ENOENT) {
+                return null;
+            }
+            if (e.errno() == Native.ELOOP) {
+                return f + " is a symbolic link, not what netns made";
+            }
+            throw e;
+        }
+        FileId now;
+        boolean placeholder;
+        try {
+            now = Native.identity(fd);
+            var a = Files.readAttributes(Path.of("/proc/self/fd/" + fd), java.nio.file.attribute.BasicFileAttributes.class);
+            placeholder = now.dev() != nsfsDevice() && a.isRegularFile() && a.size() == 0;
+        } catch (IOException e) {
+            throw NetnsException.wrap("stat " + f, e);
+        } finally {
+            Native.close(fd);
+        }
+        if (placeholder || (now.dev() + ":" + now.ino()).equals(id)) {
+            deleteNamed(name);
+            return null;
+        }
+        return f + " is namespace " + now.dev() + ":" + now.ino() + ", not the one its record names ("
+                + (id == null ? "none recorded" : id) + "): made by someone else after the owner died";
     }
 
     static void deleteNamed(String name) throws NetnsException {

@@ -73,7 +73,7 @@ final class Subnets {
             links.put(l.index(), l);
         }
         for (Addr a : rtnl.addresses()) {
-            Link l = links.get(a.linkIndex());
+            Link l = link(rtnl, links, a.linkIndex());
             if (!a.isIpv4() || (l != null && l.name().equals(bridge))) {
                 continue;
             }
@@ -83,7 +83,7 @@ final class Subnets {
             }
         }
         for (Route r : rtnl.routes()) {
-            Link l = links.get(r.outputIndex());
+            Link l = link(rtnl, links, r.outputIndex());
             if (r.family() != Addr.AF_INET || r.isDefault() || (l != null && l.name().equals(bridge))) {
                 continue;
             }
@@ -93,6 +93,21 @@ final class Subnets {
                         + (l == null ? "" : " dev " + l.name()));
             }
         }
+    }
+
+    /** A link by index, asked again when made after the listing (by another process making this network). */
+    private static Link link(RtnlClient rtnl, Map<Integer, Link> links, int index) throws NetnsException {
+        if (index <= 0) {
+            return null;
+        }
+        Link l = links.get(index);
+        if (l == null) {
+            l = rtnl.link(index).orElse(null);
+            if (l != null) {
+                links.put(index, l);
+            }
+        }
+        return l;
     }
 
     private static String describe(Link l, int index) {
