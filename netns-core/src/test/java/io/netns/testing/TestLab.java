@@ -3,7 +3,7 @@ package io.netns.testing;
 import io.netns.Host;
 import io.netns.NetNamespace;
 import io.netns.NetnsException;
-import io.netns.internal.OwnerRecord;
+import io.netns.internal.StateDir;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -38,7 +38,6 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 public final class TestLab implements BeforeEachCallback, AfterEachCallback, BeforeAllCallback, AfterAllCallback {
     private static final Path NETNS_DIR = NetNamespace.NETNS_DIR;
-    private static final Path LEASES = Path.of("/run/netns.d/ipam");
 
     private final String prefix;
     private final List<AutoCloseable> closeables = new ArrayList<>();
@@ -181,12 +180,14 @@ public final class TestLab implements BeforeEachCallback, AfterEachCallback, Bef
             leaks.add("namespace " + n);
             Cmd.exec("ip", "netns", "delete", n);
         }
-        for (String n : names(OwnerRecord.DIR, prefix)) {
-            leaks.add("owner record " + OwnerRecord.DIR.resolve(n));
-            deleteTree(OwnerRecord.DIR.resolve(n));
+        Path records = StateDir.path("sandboxes");
+        for (String n : names(records, prefix)) {
+            leaks.add("owner record " + records.resolve(n));
+            deleteTree(records.resolve(n));
         }
-        for (String n : names(LEASES, prefix)) {
-            Path dir = LEASES.resolve(n);
+        Path leases = StateDir.path("ipam");
+        for (String n : names(leases, prefix)) {
+            Path dir = leases.resolve(n);
             leaks.add("address lease directory " + dir);
             deleteTree(dir);
         }
