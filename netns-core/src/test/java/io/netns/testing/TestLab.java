@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
@@ -28,9 +29,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * }</pre>
  *
  * <p>Before each test (or the class) it passes the {@linkplain Privileged privilege gate}. Everything it
- * hands out is named with {@link #prefix()} = {@code <tag><pid>-}, so runs from other worktrees on one
- * machine never meet: {@link #host()} is a lab host {@code <prefix>lab} made on first use,
- * {@link #namespace(String)} a plain namespace {@code <prefix><role>}. After the test it closes what the
+ * hands out is named with {@link #prefix()} = {@code <tag><pid>-<n>-}, so runs from other worktrees on
+ * one machine never meet, nor two tests of one JVM (each instance has its own {@code n}):
+ * {@link #host()} is a lab host {@code <prefix>lab} made on first use, {@link #namespace(String)} a
+ * plain namespace {@code <prefix><role>}. After the test it closes what the
  * test handed to {@link #closeLater}, in reverse order, then the lab host and the namespaces, and then
  * checks the machine independently of the library: a namespace under {@code /run/netns}, an owner record
  * or an address lease directory named with the prefix fails the test (and is removed, so one leaking test
@@ -38,6 +40,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 public final class TestLab implements BeforeEachCallback, AfterEachCallback, BeforeAllCallback, AfterAllCallback {
     private static final Path NETNS_DIR = NetNamespace.NETNS_DIR;
+
+    private static final AtomicInteger COUNTER = new AtomicInteger();
 
     private final String prefix;
     private final List<AutoCloseable> closeables = new ArrayList<>();
@@ -53,10 +57,10 @@ public final class TestLab implements BeforeEachCallback, AfterEachCallback, Bef
         if (!tag.matches("[a-z][a-z0-9]{0,7}")) {
             throw new IllegalArgumentException("tag must be 1-8 lowercase letters and digits, starting with a letter: " + tag);
         }
-        this.prefix = tag + ProcessHandle.current().pid() + "-";
+        this.prefix = tag + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet() + "-";
     }
 
-    /** @return {@code <tag><pid>-}: the start of every name this lab hands out */
+    /** @return {@code <tag><pid>-<n>-}: the start of every name this lab hands out */
     public String prefix() {
         return prefix;
     }
