@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netns.testing.Cmd;
-import io.netns.testing.LabHosts;
+import io.netns.testing.TestLab;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -13,32 +13,37 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * An address is never answered for twice (issue 13, item 6), and namespaces netns holds are reopened by
  * their descriptor, never by a path that may mean another namespace later (item 7).
  */
 class ReuseIT {
-    private final String p = LabHosts.prefix("reuse");
+    @RegisterExtension
+    final TestLab testLab = new TestLab("reuse");
+    private final String p = testLab.prefix();
     private Host lab;
 
     @BeforeEach
     void makeLab() throws NetnsException {
-        lab = LabHosts.open(p);
+        lab = testLab.host();
     }
 
-    @AfterEach
-    void closeLab() throws Exception {
-        LabHosts.close(lab, p);
-    }
-
+    /** Connects, trying for a few seconds (a loaded machine may be slow to resolve a fresh neighbour). */
     private static void connect(InetAddress ip, int port) throws IOException {
-        try (Socket c = new Socket()) {
-            c.connect(new InetSocketAddress(ip, port), 1000);
+        IOException last = null;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            try (Socket c = new Socket()) {
+                c.connect(new InetSocketAddress(ip, port), 2000);
+                return;
+            } catch (IOException e) {
+                last = e;
+            }
         }
+        throw last;
     }
 
     @Test

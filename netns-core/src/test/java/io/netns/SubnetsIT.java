@@ -6,31 +6,27 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netns.testing.Cmd;
-import io.netns.testing.LabHosts;
+import io.netns.testing.TestLab;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Bridge subnets against the host (issue 13, items 4 and 5): overlaps refused before anything is made,
  * only a bridge adopted as a bridge, no address a host interface holds ever leased. Checked with ip.
  */
 class SubnetsIT {
-    private final String p = LabHosts.prefix("subit");
+    @RegisterExtension
+    final TestLab testLab = new TestLab("subit");
+    private final String p = testLab.prefix();
     private Host lab;
 
     @BeforeEach
     void makeLab() throws NetnsException {
-        lab = LabHosts.open(p);
-    }
-
-    @AfterEach
-    void closeLab() throws Exception {
-        LabHosts.close(lab, p);
-        assertFalse(Files.exists(Ipam.DIR.resolve(p + "lab")), "lease directories left");
+        lab = testLab.host();
     }
 
     private void ip(String... args) {

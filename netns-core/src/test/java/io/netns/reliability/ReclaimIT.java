@@ -9,7 +9,7 @@ import io.netns.NetNamespace;
 import io.netns.Reclaimed;
 import io.netns.internal.StateDir;
 import io.netns.testing.Cmd;
-import io.netns.testing.LabHosts;
+import io.netns.testing.TestLab;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,6 +24,7 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -33,14 +34,16 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(180)
 class ReclaimIT {
-    private final String p = LabHosts.prefix("rcl");
+    @RegisterExtension
+    final TestLab testLab = new TestLab("rcl");
+    private final String p = testLab.prefix();
     private final List<String> extraNamespaces = new ArrayList<>();
     private final List<Path> extraFiles = new ArrayList<>();
     private Host lab;
 
     @BeforeEach
     void makeLab() throws Exception {
-        lab = LabHosts.open(p);
+        lab = testLab.host();
     }
 
     @AfterEach
@@ -54,10 +57,8 @@ class ReclaimIT {
             }
         }
         if (lab != null) {
-            lab.reclaim();
+            lab.reclaim(); // what a failed test left; then TestLab closes the lab and checks the machine
         }
-        LabHosts.close(lab, p);
-        assertEquals(List.of(), Proc.filesStartingWith(StateDir.path("sandboxes"), p), "owner records left");
     }
 
     /** A child JVM that makes {@code n} none sandboxes named {@code <prefix><i>} in the lab and dies. */

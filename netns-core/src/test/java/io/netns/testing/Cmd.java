@@ -54,7 +54,10 @@ public final class Cmd {
                 p.destroyForcibly();
                 throw new AssertionError(String.join(" ", argv) + " timed out");
             }
-            return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+            // iproute2 says this on stderr for every namespace under /run/netns that another process is
+            // making right now (its placeholder file, not yet mounted): noise of a shared machine.
+            String text = new String(out, StandardCharsets.UTF_8).replace("Error: Peer netns reference is invalid.\n", "");
+            return new Result(p.exitValue(), text);
         } catch (IOException e) {
             throw new AssertionError("cannot run " + String.join(" ", argv) + ": " + e, e);
         } catch (InterruptedException e) {
