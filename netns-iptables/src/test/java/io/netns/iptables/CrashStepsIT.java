@@ -10,6 +10,7 @@ import io.netns.NetworkMode;
 import io.netns.Reclaimed;
 import io.netns.Sandbox;
 import io.netns.internal.CrashPoint;
+import io.netns.testing.TestLab;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A crash between any two steps of create or close leaves nothing that {@code Host.reclaim()} does not
@@ -32,13 +34,14 @@ import org.junit.jupiter.api.Timeout;
 class CrashStepsIT {
     private static final int PORT = 33123;
 
-    private final String p = "relks" + ProcessHandle.current().pid() + "-";
+    @RegisterExtension
+    final TestLab testLab = new TestLab("relks");
+    private final String p = testLab.prefix();
     private NetNamespace labNs;
     private Host lab;
 
     @BeforeEach
     void setUp() throws Exception {
-        Lab.requirePrivileges();
         labNs = NetNamespace.create(p + "lab");
         Lab.ip(labNs, "link", "set", "lo", "up");
         lab = Host.of(NetNamespace.open(labNs.name()));
@@ -62,8 +65,7 @@ class CrashStepsIT {
                 }
             }
         }
-        assertEquals(List.of(), io.netns.iptables.Leftovers.namespaces(p));
-        assertEquals(List.of(), io.netns.iptables.Leftovers.ownerRecords(p));
+        // then TestLab checks that no namespace, record or lease directory of the prefix is left
     }
 
     @Test
