@@ -65,6 +65,7 @@ final class Explainer {
             case SCOPE_REQUIRED: {
                 Ip ip = f.group.get(0).ip;
                 sb.append(addressReason(Status.SCOPE_REQUIRED, ip, f.port));
+                symptom(sb.append(". "), r, f.group, ip, f.port, EINVAL);
                 break;
             }
             case ADDRESS_NOT_ON_HOST: {
@@ -76,9 +77,10 @@ final class Explainer {
                     sb.append(addressReason(Status.ADDRESS_NOT_ON_HOST, ip, f.port));
                     Ip alt = freeAddress(r, f.port, ip.family());
                     if (alt != null) {
-                        sb.append("; or use ").append(alt).append(", where ").append(protoLabel(r)).append(' ')
-                                .append(f.port).append(" is free");
+                        sb.append("; or use ").append(alt.bracketed()).append(':').append(f.port).append(", where ")
+                                .append(protoLabel(r)).append(' ').append(f.port).append(" is free");
                     }
+                    symptom(sb.append(". "), r, f.group, ip, f.port, EADDRNOTAVAIL);
                 }
                 break;
             }
@@ -92,42 +94,16 @@ final class Explainer {
                 if (f.group != null) {
                     int q = lowestFreePort(r, f.group, Math.max(kernel.unprivilegedPortStart(), 1) - 1);
                     if (q > 0) {
-                        sb.append(", or use port ").append(q).append(", the lowest free unprivileged port on ")
-                                .append(groupText(f.group));
+                        sb.append(", or use ").append(groupAt(f.group, q))
+                                .append(", the lowest free unprivileged port there");
                     }
+                    symptom(sb.append(". "), r, f.group, f.group.get(0).ip, f.port, EACCES);
                 }
                 break;
             }
-            case ADDRESS_IN_USE: {
-                Check c = f.blocker;
-                sb.append(c.hardProto.label()).append(' ').append(c.hardClaim.bracketed()).append(':').append(f.port)
-                        .append(" is taken by ").append(blockerText(c, r));
-                if (res.notes.size() > 0) {
-                    for (String n : res.notes) {
-                        sb.append("; ").append(n);
-                    }
-                }
-                sb.append(". Remedy: ");
-                List<String> rem = new ArrayList<>();
-                if (r.wild == ListenRequest.Wild.NONE) {
-                    Ip alt = freeAddress(r, f.port, r.family);
-                    if (alt != null) {
-                        rem.add("port " + f.port + " is free on " + alt + " (require(\"" + alt + "\"))");
-                    }
-                }
-                int q = lowestFreePort(r, groupOf(c, f.group), f.port);
-                if (q > 0) {
-                    rem.add("the lowest free port on " + groupText(groupOf(c, f.group)) + " is " + q);
-                }
-                if (c.hard.existing != null) {
-                    rem.add(c.hard.addr.isAny() ? "reconfigure the existing listener to a specific address"
-                            : "stop or move the existing socket");
-                } else {
-                    rem.add("give service " + c.hard.service + " another address or port");
-                }
-                sb.append(String.join("; or ", rem));
-                break;
-            }
+            case ADDRESS_IN_USE:
+                addressInUse(sb, res, f);
+                return sb.toString(); // ends with its own sentence
             case NO_FREE_PORT: {
                 String range = r.mode == ListenRequest.PortMode.ANY ? "the automatic pool (" + ports.poolText(r) + ")"
                         : r.low + "-" + r.high;
@@ -145,12 +121,240 @@ final class Explainer {
                 } else {
                     sb.append("free a port, add a host address, or widen net.ipv4.ip_local_port_range");
                 }
+                if (f.blocker != null && f.blocker.hard != null) {
+                    sb.append('.');
+                    checks(sb, f.blocker, f.port);
+                    return sb.toString();
+                }
                 break;
             }
             default:
                 break;
         }
         return sb.append('.').toString();
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // ADDRESS_IN_USE: what holds it and why, what the service will log, every free alternative (same port on
+    // another address, then another port, then the other family), remedies, and checks for what was assumed.
+
+    /** At most this many free addresses are listed per kind of alternative; more are summed up as "and more". */
+    static final int MAX_LISTED = 4;
+
+    private void addressInUse(StringBuilder sb, Result res, Failure f) {
+        ListenRequest r = res.request;
+        Check c = f.blocker;
+        int port = f.port;
+        if (r.tcp && r.udp) {
+            // each protocol's outcome by name: the other one may be free
+            Protocol other = c.hardProto == Protocol.TCP ? Protocol.UDP : Protocol.TCP;
+            List<Claim> g = List.of(new Claim(c.hardClaim, c.hardClaimDual));
+            occupancy.checkGroup(r, port, g, scratch, other == Protocol.TCP, other == Protocol.UDP);
+            if (scratch.hard == null) {
+                sb.append(other.label()).append(' ').append(c.hardClaim.bracketed()).append(':').append(port)
+                        .append(" is free; ");
+            }
+        }
+        sb.append(c.hardProto.label()).append(' ').append(c.hardClaim.bracketed()).append(':').append(port)
+                .append(" is taken by ").append(blockerText(c, r));
+        for (String n : res.notes) {
+            sb.append("; ").append(n);
+        }
+        symptom(sb.append(". "), r, f.group, c.hardClaim, port, EADDRINUSE);
+        sb.append('.');
+        List<String> alts = alternatives(r, f, c);
+        if (!alts.isEmpty()) {
+            sb.append(" Free instead: ").append(String.join(", ", alts)).append('.');
+        }
+        sb.append(" Or ");
+        Occ o = c.hard;
+        String who = o.existing != null ? "the existing listener" : "service " + o.service;
+        if (o.addr.isAny()) {
+            sb.append("narrow ").append(who).append(" to one address");
+            String[] ab = narrowing(r, port, c);
+            if (ab != null) {
+                sb.append(", e.g. ").append(ab[0]).append(", which leaves ").append(ab[1])
+                        .append(" free for this service");
+            }
+            if (o.dual && !c.hardClaim.isV6()) {
+                sb.append(", or make it IPv6-only (IPV6_V6ONLY=1, nginx ipv6only=on)");
+            }
+        } else if (o.existing != null) {
+            sb.append("stop or move the existing socket");
+        } else {
+            sb.append("give service ").append(o.service).append(" another address or port");
+        }
+        sb.append('.');
+        checks(sb, c, port);
+    }
+
+    /** The free alternatives in ip:port form, ordered by how little they change. */
+    private List<String> alternatives(ListenRequest r, Failure f, Check c) {
+        int port = f.port;
+        List<Claim> g = f.group;
+        boolean wildcard = g.get(0).ip.isAny();
+        List<String> out = new ArrayList<>();
+        // 1. the same port on another address of the same family (for all interfaces: any specific address)
+        if (wildcard) {
+            boolean both = g.size() == 2 || g.get(0).dual;
+            if (both || !g.get(0).ip.isV6()) {
+                freeAt(r, port, Family.IPV4, null, out);
+            }
+            if (both || g.get(0).ip.isV6()) {
+                freeAt(r, port, Family.IPV6, null, out);
+            }
+        } else if (r.require != null) {
+            freeAt(r, port, r.require.family(), r.require, out);
+        }
+        // 2. another port on the wanted address (or wildcard)
+        List<Claim> at = groupOf(c, g);
+        int q = lowestFreePort(r, at, port);
+        if (q > 0) {
+            out.add(groupAt(at, q));
+        }
+        // 3. the other family on the same port: one wildcard alone, or the other family's addresses
+        if (wildcard) {
+            List<Ip> halves = g.size() == 2 ? List.of(Ip.ANY4, Ip.ANY6)
+                    : g.get(0).dual ? List.of() : List.of(g.get(0).ip.isV6() ? Ip.ANY4 : Ip.ANY6);
+            for (Ip any : halves) {
+                if (!(any.isV6() ? candidates.has6 : candidates.has4)) {
+                    continue; // the host has no address of that family
+                }
+                occupancy.checkGroup(r, port, List.of(new Claim(any, false)), scratch);
+                if (scratch.hard == null) {
+                    out.add(any.bracketed() + ":" + port + (any.isV6() ? " (IPv6 only, v6only=1)" : " (IPv4 only)"));
+                }
+            }
+        } else if (r.require != null || r.family != null) {
+            Family asked = r.require != null ? r.require.family() : r.family;
+            freeAt(r, port, asked == Family.IPV4 ? Family.IPV6 : Family.IPV4, null, out);
+        }
+        return out;
+    }
+
+    /**
+     * When a wildcard blocks: an address the blocker could narrow to and one that would then be free for this
+     * service (its required address, else another candidate), both in ip:port form; null when there are not two.
+     */
+    private String[] narrowing(ListenRequest r, int port, Check c) {
+        Family fam = c.hardClaim.family();
+        Ip forUs = r.require != null && r.wild == ListenRequest.Wild.NONE ? r.require
+                : c.hardClaim.isAny() ? null : c.hardClaim;
+        scratch.ignore = c.hard;
+        try {
+            if (forUs != null && !freeFor(r, port, forUs)) {
+                return null;
+            }
+            Ip forThem = null;
+            for (Ip ip : candidates.of(fam)) {
+                if (ip.equals(forUs) || !freeFor(r, port, ip)) {
+                    continue;
+                }
+                if (forThem == null) {
+                    forThem = ip;
+                    if (forUs != null) {
+                        break;
+                    }
+                } else {
+                    forUs = ip;
+                    break;
+                }
+            }
+            if (forThem == null || forUs == null) {
+                return null;
+            }
+            return new String[] {forThem.bracketed() + ":" + port, forUs.bracketed() + ":" + port};
+        } finally {
+            scratch.ignore = null;
+        }
+    }
+
+    private boolean freeFor(ListenRequest r, int port, Ip ip) {
+        occupancy.checkGroup(r, port, List.of(new Claim(ip, false)), scratch);
+        return scratch.hard == null;
+    }
+
+    /** Adds the candidates of family {@code fam} (other than {@code except}) where the port is free for r. */
+    private void freeAt(ListenRequest r, int port, Family fam, Ip except, List<String> out) {
+        List<Ip> c = candidates.of(fam);
+        List<List<Claim>> groups = candidates.groups(fam);
+        Known kn = memo.known(memo.shape(r, fam), port, fam);
+        int listed = 0;
+        for (int i = kn.busyPrefix; i < c.size(); i++) {
+            if (kn.busy(i) || c.get(i).equals(except)) {
+                continue; // occupancy only grows: still not free
+            }
+            occupancy.checkGroup(r, port, groups.get(i), scratch);
+            kn.record(i, scratch);
+            if (scratch.free()) {
+                if (listed == MAX_LISTED) {
+                    out.set(out.size() - 1, out.get(out.size() - 1) + " and more");
+                    return;
+                }
+                out.add(c.get(i).bracketed() + ":" + port);
+                listed++;
+            }
+        }
+    }
+
+    /** Verification commands for what the verdict assumed: v6only of a {@code [::]}, and who holds the port. */
+    private static void checks(StringBuilder sb, Check c, int port) {
+        Occ o = c.hard;
+        if (o.existing == null) {
+            return;
+        }
+        boolean tcp = c.hardProto == Protocol.TCP;
+        String ss = "ss -" + (tcp ? (o.existing.isListen() ? "lt" : "ta") : "lu"); // bound UDP shows as UNCONN
+        if (o.assumed) {
+            sb.append(" v6only of [::]:").append(port).append(" is unknown and was assumed 0 (the default,"
+                    + " net.ipv6.bindv6only=0); check with `").append(ss).append("ne 'sport = :").append(port)
+                    .append("'`: v6only:1 would leave IPv4 free.");
+        }
+        if (o.existing.holder == null) {
+            sb.append(" Who holds it: `").append(ss).append("np 'sport = :").append(port).append("'`.");
+        }
+    }
+
+    static final int EACCES = 13;
+    static final int EINVAL = 22;
+    static final int EADDRINUSE = 98;
+    static final int EADDRNOTAVAIL = 99;
+
+    private static String strerror(int errno) {
+        switch (errno) {
+            case EACCES: return "Permission denied";
+            case EINVAL: return "Invalid argument";
+            case EADDRINUSE: return "Address already in use";
+            default: return "Cannot assign requested address";
+        }
+    }
+
+    /**
+     * What the service will log when {@code bind()} fails with {@code errno}: Apache httpd (TCP only), nginx and a
+     * Java server. Apache's {@code Listen N} and Java's {@code new ServerSocket(N)} bind one dual-stack
+     * {@code [::]}, nginx binds {@code 0.0.0.0} and {@code [::]} separately.
+     */
+    private static void symptom(StringBuilder sb, ListenRequest r, List<Claim> group, Ip claim, int port,
+            int errno) {
+        boolean allInterfaces = group != null && (group.size() == 2 || group.get(0).dual);
+        String one = (allInterfaces ? Ip.ANY6 : claim).bracketed() + ":" + port;
+        String nginx = claim.bracketed() + ":" + port;
+        sb.append("The service will fail: ");
+        if (r.tcp) {
+            sb.append("Apache logs \"(").append(errno).append(')').append(strerror(errno))
+                    .append(": AH00072: make_sock: could not bind to address ").append(one).append("\", ");
+        }
+        sb.append("nginx \"bind() to ").append(nginx).append(" failed (").append(errno).append(": ")
+                .append(strerror(errno)).append(")\", Java \"java.net.BindException: ").append(strerror(errno))
+                .append('"');
+    }
+
+    /** The group at {@code port} in ip:port form: {@code 10.0.0.1:81}, {@code *:81} for all interfaces. */
+    private static String groupAt(List<Claim> g, int port) {
+        if (g.size() == 2 || g.get(0).dual) {
+            return "*:" + port + " (all interfaces)";
+        }
+        return g.get(0).ip.bracketed() + ":" + port;
     }
 
     private static List<Claim> groupOf(Check c, List<Claim> fallback) {
@@ -229,15 +433,13 @@ final class Explainer {
             if (a.equals(Ip.ANY4)) {
                 return "0.0.0.0 covers every IPv4 address";
             }
-            return "[::] with v6only=0 covers every IPv4 address too" + (o.assumed
-                    ? " (v6only is unknown and assumed 0, the Linux default net.ipv6.bindv6only=0)" : "");
+            return "[::] with v6only=0 covers every IPv4 address too";
         }
         if (cand.isV6() && !cand.isAny()) {
             return "[::] covers every IPv6 address";
         }
         if (cand.equals(Ip.ANY4)) {
             return a.isV6() ? "[::] with v6only=0 covers every IPv4 address, 0.0.0.0 included"
-                    + (o.assumed ? " (v6only is unknown and assumed 0, the Linux default)" : "")
                     : "0.0.0.0 covers every IPv4 address, " + a + " included";
         }
         return a.isV6() ? "[::] covers every IPv6 address, " + a + " included"

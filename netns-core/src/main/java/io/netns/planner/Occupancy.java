@@ -55,6 +55,9 @@ final class Occupancy {
                     n += assumed ? " (v6only unknown, assumed 0)" : " (v6only inferred 1: 0.0.0.0 on the same port"
                             + " also listens, which a dual-stack [::] would forbid)";
                 }
+                if (existing.holder != null) {
+                    n += " of " + existing.holder;
+                }
                 return n;
             }
             return "planned service " + service + " (" + binding + ")";
@@ -85,6 +88,8 @@ final class Occupancy {
         Occ reuseExisting;
         /** A hard blocker was an existing {@code [::]} whose v6only=0 was only assumed. */
         boolean assumedHit;
+        /** A holder to leave out ("what if it were gone"); kept across {@link #reset()}. */
+        Occ ignore;
 
         void reset() {
             hard = null;
@@ -243,13 +248,18 @@ final class Occupancy {
      * first).
      */
     void checkGroup(ListenRequest r, int port, List<Claim> group, Check c) {
+        checkGroup(r, port, group, c, r.tcp, r.udp);
+    }
+
+    /** As {@link #checkGroup(ListenRequest, int, List, Check)}, for the given protocols only. */
+    void checkGroup(ListenRequest r, int port, List<Claim> group, Check c, boolean tcp, boolean udp) {
         c.reset();
         for (int i = 0, n = group.size(); i < n; i++) {
             Claim cl = group.get(i);
-            if (r.tcp) {
+            if (tcp) {
                 check(Protocol.TCP, port, cl, r, c);
             }
-            if (r.udp) {
+            if (udp) {
                 check(Protocol.UDP, port, cl, r, c);
             }
         }
@@ -295,7 +305,7 @@ final class Occupancy {
     }
 
     private static void consider(Protocol p, Claim claim, Occ o, ListenRequest r, Check c) {
-        if (!overlaps(claim.ip, claim.dual, o)) {
+        if (o == c.ignore || !overlaps(claim.ip, claim.dual, o)) {
             return;
         }
         if (r.reuseUid >= 0 && o.uid == r.reuseUid && o.addr.equals(claim.ip)) {
