@@ -236,6 +236,103 @@ public final class ListenerPlanner {
     }
 
     /**
+     * Adds, as existing sockets, what an Apache httpd configuration will bind once it starts, held by the service
+     * named after the configuration's directory ({@code apache2} for {@code /etc/apache2/apache2.conf}); see
+     * {@link #existingFromApacheConfig(String, Path)}.
+     *
+     * @param config the main file, e.g. {@code /etc/apache2/apache2.conf}
+     * @return this planner
+     * @throws IOException when a file cannot be read
+     * @throws IllegalArgumentException naming the file and line of a malformed directive
+     */
+    public ListenerPlanner existingFromApacheConfig(Path config) throws IOException {
+        return existingFromApacheConfig(serviceName(config), config);
+    }
+
+    /**
+     * Adds, as existing sockets held by {@code service}, what an Apache httpd configuration will bind once it
+     * starts, so a plan can be made before anything runs. Reads every {@code Listen [IP-address:]portnumber
+     * [protocol]} directive, following {@code Include} and {@code IncludeOptional} (files, directories, globs in
+     * the last path element) relative to {@code ServerRoot} (default: the directory of {@code config}), and
+     * evaluating {@code <IfModule>} against the {@code LoadModule} lines read before it, as httpd does. A
+     * configuration copied out of {@code /etc/apache2} may keep its absolute paths: they are read from the copy.
+     *
+     * <p>{@code Listen 80}, {@code Listen *:80} and {@code Listen [::]:80} become one dual-stack
+     * {@code tcp6 LISTEN [::]:80 v6only=0} (Debian's build maps IPv4 into IPv6; on a host without IPv6 httpd binds
+     * {@code 0.0.0.0:80}, which blocks the same IPv4 addresses); {@code Listen 10.0.0.1:80} becomes that address,
+     * {@code Listen [2001:db8::1]:80} that v6-only address. Explanations name the service, file and line.
+     *
+     * <pre>{@code
+     * ListenerPlanner.create().hostAddress("eth0", "10.20.30.100").hostAddress("eth0", "10.20.30.200")
+     *     .existingFromApacheConfig("web1", Path.of("/srv/web1/apache2/apache2.conf"))
+     *     .request(ListenRequest.tcp("web2", 80).allInterfaces())
+     *     .plan();   // web2: ADDRESS_IN_USE ... held by web1, .../ports.conf:5 Listen 80 ...
+     * }</pre>
+     *
+     * @param service the name explanations give the holder, e.g. {@code web1}
+     * @param config the main file, e.g. {@code /etc/apache2/apache2.conf}
+     * @return this planner
+     * @throws IOException when a file cannot be read (a missing main file or {@code Include}d file included)
+     * @throws IllegalArgumentException naming the file and line of a malformed directive, an {@code Include}
+     *     that matches nothing, an unbalanced section or a {@code Listen} inside {@code <VirtualHost>}
+     */
+    public ListenerPlanner existingFromApacheConfig(String service, Path config) throws IOException {
+        existing.addAll(ServerConfigs.apache(checkService(service), Objects.requireNonNull(config, "config")));
+        return this;
+    }
+
+    /**
+     * Adds, as existing sockets, what an nginx configuration will bind once it starts, held by the service named
+     * after the configuration's directory ({@code nginx} for {@code /etc/nginx/nginx.conf}); see
+     * {@link #existingFromNginxConfig(String, Path)}.
+     *
+     * @param config the main file, e.g. {@code /etc/nginx/nginx.conf}
+     * @return this planner
+     * @throws IOException when a file cannot be read
+     * @throws IllegalArgumentException naming the file and line of a malformed directive
+     */
+    public ListenerPlanner existingFromNginxConfig(Path config) throws IOException {
+        return existingFromNginxConfig(serviceName(config), config);
+    }
+
+    /**
+     * Adds, as existing sockets held by {@code service}, what an nginx configuration will bind once it starts.
+     * Reads the {@code listen} directives of {@code server} blocks in {@code http} (TCP; a server without
+     * {@code listen} gets {@code *:80}) and {@code stream} (TCP, or UDP with {@code udp}; {@code quic} is UDP too),
+     * following {@code include} (a missing file is an error, a mask may match nothing) relative to the directory of
+     * {@code config}; absolute paths under {@code /etc/nginx} of a copied tree are read from the copy.
+     *
+     * <p>As nginx binds them: {@code listen 80} is {@code 0.0.0.0:80} only; {@code listen [::]:80} is v6-only
+     * unless {@code ipv6only=off}; one socket per distinct address and port however many servers share it; when
+     * a wildcard and specific addresses share a port only the wildcard is bound, unless {@code bind} or a
+     * parameter implying it ({@code reuseport}, {@code backlog}, {@code ipv6only}, ...) asks for a separate
+     * {@code bind()}. {@code default_server} and {@code reuseport} are kept in the holder's description.
+     *
+     * @param service the name explanations give the holder, e.g. {@code proxy}
+     * @param config the main file, e.g. {@code /etc/nginx/nginx.conf}
+     * @return this planner
+     * @throws IOException when a file cannot be read
+     * @throws IllegalArgumentException naming the file and line of a malformed directive: a missing {@code ;},
+     *     unbalanced braces, an unknown {@code listen} parameter, a bad port or a host name
+     */
+    public ListenerPlanner existingFromNginxConfig(String service, Path config) throws IOException {
+        existing.addAll(ServerConfigs.nginx(checkService(service), Objects.requireNonNull(config, "config")));
+        return this;
+    }
+
+    private static String serviceName(Path config) {
+        Path dir = Objects.requireNonNull(config, "config").toAbsolutePath().normalize().getParent();
+        return dir == null || dir.getFileName() == null ? config.toString() : dir.getFileName().toString();
+    }
+
+    private static String checkService(String service) {
+        if (service == null || service.isBlank()) {
+            throw new IllegalArgumentException("service name must not be blank: '" + service + "'");
+        }
+        return service;
+    }
+
+    /**
      * Adds every socket of a {@code /proc/net} file's text, decoded in this machine's byte order.
      *
      * @param file {@code tcp}, {@code tcp6}, {@code udp} or {@code udp6}
