@@ -132,8 +132,12 @@ final class Occupancy {
     private final Slot[][] slots = new Slot[2 * 65536 >>> 8][];
     private int rank;
 
-    Occupancy(Collection<ExistingSocket> existing) {
-        addExisting(existing);
+    /**
+     * @param existing the sockets already there
+     * @param bindV6only {@code net.ipv6.bindv6only}: what an unknown v6only is assumed to be
+     */
+    Occupancy(Collection<ExistingSocket> existing, boolean bindV6only) {
+        addExisting(existing, bindV6only);
     }
 
     private Slot slot(Protocol p, int port, boolean create) {
@@ -163,7 +167,7 @@ final class Occupancy {
     // ---------------------------------------------------------------------------------------------------------
     // Existing sockets: v6only inference (§6.4), accepted children vs outbound connections (§6.3).
 
-    private void addExisting(Collection<ExistingSocket> existing) {
+    private void addExisting(Collection<ExistingSocket> existing, boolean bindV6only) {
         Map<Long, List<ExistingSocket>> listeners = new HashMap<>();
         for (ExistingSocket e : existing) {
             if (e.proto == Protocol.TCP && e.isListen()) {
@@ -180,7 +184,7 @@ final class Occupancy {
                 } else if (e.proto == Protocol.TCP && e.isListen() && any4Listener(listeners, e)) {
                     dual = false;
                 } else {
-                    dual = true;
+                    dual = !bindV6only; // the kernel's default for a socket that never set IPV6_V6ONLY
                     assumed = true;
                 }
             }

@@ -139,7 +139,7 @@ final class PlanEngine {
 
     PlanEngine(KernelPorts kernel, SortedMap<Ip, SortedSet<String>> host, Collection<ExistingSocket> existing) {
         this.kernel = kernel;
-        this.occupancy = new Occupancy(existing);
+        this.occupancy = new Occupancy(existing, kernel.bindV6only());
         this.candidates = new Candidates(host);
         this.ports = new PortOrder(kernel);
         this.memo = new SearchMemo(candidates);
