@@ -12,7 +12,7 @@ public final class Cmd {
 
     /**
      * @param argv the command
-     * @return its standard output and error; fails the test when it exits non-zero
+     * @return its standard output; fails the test, with standard error, when it exits non-zero
      */
     public static String run(String... argv) {
         Result r = exec(argv);
@@ -27,7 +27,7 @@ public final class Cmd {
      *
      * @param ns the namespace's name under /run/netns
      * @param argv the command
-     * @return its standard output and error
+     * @return its standard output
      */
     public static String in(String ns, String... argv) {
         String[] all = new String[argv.length + 4];
@@ -43,29 +43,44 @@ public final class Cmd {
      * Runs a command; a command that cannot be started (the tool is missing) fails the test, so a check
      * reading the kernel through it never passes for want of a witness.
      *
+     * <p>The output of a command that succeeds is its standard output only: iproute2 warns on standard error
+     * about other processes' namespaces that vanish while it lists links ("Error: Peer netns reference is
+     * invalid."), which parallel test runs on one machine cause, and a witness must not count those lines. A
+     * command that fails returns both, standard error last, for the failure message.
+     *
      * @param argv the command
      * @return exit code and output
      */
     public static Result exec(String... argv) {
+        java.io.File err = null;
         try {
-            Process p = new ProcessBuilder(List.of(argv)).redirectErrorStream(true).start();
+            err = java.io.File.createTempFile("netns-cmd", ".err");
+            Process p = new ProcessBuilder(List.of(argv)).redirectError(err).start();
             byte[] out = p.getInputStream().readAllBytes();
             if (!p.waitFor(30, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 throw new AssertionError(String.join(" ", argv) + " timed out");
             }
-            return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+            String text = new String(out, StandardCharsets.UTF_8);
+            if (p.exitValue() != 0) {
+                text += java.nio.file.Files.readString(err.toPath(), StandardCharsets.UTF_8);
+            }
+            return new Result(p.exitValue(), text);
         } catch (IOException e) {
             throw new AssertionError("cannot run " + String.join(" ", argv) + ": " + e, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
+        } finally {
+            if (err != null) {
+                err.delete();
+            }
         }
     }
 
     /**
      * @param exit the exit code
-     * @param output stdout and stderr
+     * @param output standard output; with standard error after it when the command failed
      */
     public record Result(int exit, String output) {
     }
