@@ -40,6 +40,14 @@ class ExplanationTest {
         c.put("seed: web1 runs `Listen 80` (a dual-stack [::]:80), web2 wants every address on port 80",
                 lab().existing("tcp6 LISTEN [::]:80 v6only=0")
                         .request(ListenRequest.tcp("web2", 80).allInterfaces()).plan());
+        try {
+            c.put("seed from configuration: web1's Debian apache2 (ports.conf `Listen 80`), web2 wants every address",
+                    lab().existingFromApacheConfig("web1", ServerConfigTest.configs().resolve(
+                            "web1/apache2/apache2.conf"))
+                            .request(ListenRequest.tcp("web2", 80).allInterfaces()).plan());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         c.put("[::]:80 v6only=? (read from /proc, v6only unknown), web2 wants 10.20.30.100:80",
                 lab6().existing("tcp6 LISTEN [::]:80 v6only=?")
                         .request(ListenRequest.tcp("web2", 80).require("10.20.30.100")).plan());
@@ -67,7 +75,8 @@ class ExplanationTest {
         cases().forEach((name, plan) -> {
             sb.append("## ").append(name).append('\n');
             for (Outcome o : plan.outcomes()) {
-                sb.append(o.explanation()).append('\n');
+                // the fixtures' directory differs per checkout: show it as the /srv of the README
+                sb.append(o.explanation().replace(ServerConfigTest.configs().toString(), "/srv")).append('\n');
             }
             sb.append('\n');
         });
