@@ -3,6 +3,7 @@ package io.netns.testing;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /** Runs a command in tests, to check the library against iproute2's and the kernel's own view. */
@@ -12,12 +13,12 @@ public final class Cmd {
 
     /**
      * @param argv the command
-     * @return its standard output; fails the test, with standard error, when it exits non-zero
+     * @return its standard output and error; fails the test when it exits non-zero
      */
     public static String run(String... argv) {
         Result r = exec(argv);
         if (r.exit != 0) {
-            throw new AssertionError(String.join(" ", argv) + " exited " + r.exit + ": " + r.output);
+            throw new AssertionError(String.join(" ", argv) + " exited " + r.exit + ": " + r.output + r.error);
         }
         return r.output;
     }
@@ -41,47 +42,43 @@ public final class Cmd {
 
     /**
      * Runs a command; a command that cannot be started (the tool is missing) fails the test, so a check
-     * reading the kernel through it never passes for want of a witness.
-     *
-     * <p>The output of a command that succeeds is its standard output only: iproute2 warns on standard error
-     * about other processes' namespaces that vanish while it lists links ("Error: Peer netns reference is
-     * invalid."), which parallel test runs on one machine cause, and a witness must not count those lines. A
-     * command that fails returns both, standard error last, for the failure message.
+     * reading the kernel through it never passes for want of a witness. Standard output and error are
+     * kept apart, so a warning on stderr never corrupts what a test parses.
      *
      * @param argv the command
-     * @return exit code and output
+     * @return exit code, standard output and standard error
      */
     public static Result exec(String... argv) {
-        java.io.File err = null;
         try {
-            err = java.io.File.createTempFile("netns-cmd", ".err");
-            Process p = new ProcessBuilder(List.of(argv)).redirectError(err).start();
+            Process p = new ProcessBuilder(List.of(argv)).start();
+            p.getOutputStream().close();
+            CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return p.getErrorStream().readAllBytes();
+                } catch (IOException e) {
+                    return new byte[0];
+                }
+            });
             byte[] out = p.getInputStream().readAllBytes();
             if (!p.waitFor(30, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 throw new AssertionError(String.join(" ", argv) + " timed out");
             }
-            String text = new String(out, StandardCharsets.UTF_8);
-            if (p.exitValue() != 0) {
-                text += java.nio.file.Files.readString(err.toPath(), StandardCharsets.UTF_8);
-            }
-            return new Result(p.exitValue(), text);
+            return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8),
+                    new String(err.join(), StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new AssertionError("cannot run " + String.join(" ", argv) + ": " + e, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
-        } finally {
-            if (err != null) {
-                err.delete();
-            }
         }
     }
 
     /**
      * @param exit the exit code
-     * @param output standard output; with standard error after it when the command failed
+     * @param output standard output
+     * @param error standard error
      */
-    public record Result(int exit, String output) {
+    public record Result(int exit, String output, String error) {
     }
 }
