@@ -1,5 +1,7 @@
 package io.netns.internal;
 
+import io.netns.internal.nl.Nl;
+import io.netns.internal.nl.SockDiag;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteOrder;
@@ -12,9 +14,12 @@ import java.util.Objects;
  * Internal use only: the one parser of {@code /proc/net/tcp}, {@code tcp6}, {@code udp} and {@code udp6}
  * ({@code /proc/thread-self/net/...} for a namespace), the slow fallback where {@code NETLINK_SOCK_DIAG} is
  * missing and the planner's input format. Addresses are 32-bit words printed as host-endian integers, so
- * the byte order of the machine that produced the text must be given.
+ * the byte order of the machine that produced the text must be given. It yields what
+ * {@link SockDiag#dump} does, the one shape of a kernel socket.
  */
 public final class ProcNet {
+    /** {@code TCP_ESTABLISHED}, the lowest state of {@code include/net/tcp_states.h}. */
+    private static final int TCP_ESTABLISHED = 1;
     /** {@code TCP_NEW_SYN_RECV}, the highest state of {@code include/net/tcp_states.h}. */
     private static final int TCP_NEW_SYN_RECV = 12;
 
@@ -22,7 +27,8 @@ public final class ProcNet {
     }
 
     /**
-     * Parses one file's text; every socket line becomes a {@link KernelSocket} (unbound ones too).
+     * Parses one file's text; every socket line becomes a {@link SockDiag.Socket}, the shape sock_diag gives (unbound ones
+     * too; {@code v6only} is unknown, -1).
      *
      * @param file {@code tcp}, {@code tcp6}, {@code udp} or {@code udp6}, any case
      * @param text the file's text, its header line included or not
@@ -30,7 +36,7 @@ public final class ProcNet {
      * @return the sockets, in the file's order
      * @throws IllegalArgumentException for another file name, or naming a line that is not a socket line
      */
-    public static List<KernelSocket> parse(String file, String text, ByteOrder order) {
+    public static List<SockDiag.Socket> parse(String file, String text, ByteOrder order) {
         Objects.requireNonNull(text, "text");
         Objects.requireNonNull(order, "order");
         String p = file == null ? "" : file.toLowerCase(Locale.ROOT);
@@ -39,7 +45,7 @@ public final class ProcNet {
         }
         boolean tcp = p.startsWith("tcp");
         boolean six = p.endsWith("6");
-        List<KernelSocket> out = new ArrayList<>();
+        List<SockDiag.Socket> out = new ArrayList<>();
         for (String line : text.split("\n")) {
             String s = line.trim();
             if (s.isEmpty() || s.startsWith("sl")) {
@@ -52,15 +58,15 @@ public final class ProcNet {
             try {
                 int[] localPort = new int[1];
                 InetAddress local = endpoint(f[1], six, order, p, line, localPort);
-                int[] remotePort = new int[1];
-                InetAddress remote = endpoint(f[2], six, order, p, line, remotePort);
+                endpoint(f[2], six, order, p, line, new int[1]); // the peer: checked, not kept
                 int state = Integer.parseInt(f[3], 16);
-                if (tcp && (state < KernelSocket.TCP_ESTABLISHED || state > TCP_NEW_SYN_RECV)) {
+                if (tcp && (state < TCP_ESTABLISHED || state > TCP_NEW_SYN_RECV)) {
                     throw new IllegalArgumentException("unknown TCP state code " + f[3] + ": " + line);
                 }
                 int uid = Integer.parseInt(f[7]);
                 long inode = f.length > 9 ? Long.parseLong(f[9]) : 0;
-                out.add(new KernelSocket(six, tcp, state, local, localPort[0], remote, remotePort[0], uid, inode, null));
+                out.add(new SockDiag.Socket(tcp ? SockDiag.IPPROTO_TCP : SockDiag.IPPROTO_UDP,
+                        six ? Nl.AF_INET6 : Nl.AF_INET, state, local, localPort[0], -1, uid, inode));
             } catch (RuntimeException e) {
                 if (e instanceof IllegalArgumentException && e.getMessage() != null && e.getMessage().endsWith(line)) {
                     throw e;

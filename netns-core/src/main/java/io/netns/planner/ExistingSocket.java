@@ -1,6 +1,7 @@
 package io.netns.planner;
 
-import io.netns.internal.KernelSocket;
+import io.netns.internal.nl.Nl;
+import io.netns.internal.nl.SockDiag;
 import io.netns.internal.ProcNet;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -27,8 +28,18 @@ final class ExistingSocket implements Comparable<ExistingSocket> {
     /** For {@code [::]} only: TRUE, FALSE or null (unknown). */
     final Boolean v6only;
     final int uid;
+    /**
+     * Who holds the socket, when known: a process ({@code apache2, pid 812}) or a configured service
+     * ({@code web1, /etc/apache2/ports.conf:5}); null when unknown. Not part of the notation.
+     */
+    final String holder;
 
     ExistingSocket(Protocol proto, boolean proto6, String state, Ip addr, int port, Boolean v6only, int uid) {
+        this(proto, proto6, state, addr, port, v6only, uid, null);
+    }
+
+    ExistingSocket(Protocol proto, boolean proto6, String state, Ip addr, int port, Boolean v6only, int uid,
+            String holder) {
         this.proto = proto;
         this.proto6 = proto6;
         this.state = state;
@@ -36,6 +47,12 @@ final class ExistingSocket implements Comparable<ExistingSocket> {
         this.port = port;
         this.v6only = v6only;
         this.uid = uid;
+        this.holder = holder;
+    }
+
+    /** The same socket, held by {@code holder} (see {@link #holder}). */
+    ExistingSocket withHolder(String holder) {
+        return new ExistingSocket(proto, proto6, state, addr, port, v6only, uid, holder);
     }
 
     boolean isListen() {
@@ -88,17 +105,21 @@ final class ExistingSocket implements Comparable<ExistingSocket> {
         if (c == 0) {
             c = notation().compareTo(o.notation());
         }
+        if (c == 0) {
+            c = holder == null ? (o.holder == null ? 0 : -1) : o.holder == null ? 1 : holder.compareTo(o.holder);
+        }
         return c;
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof ExistingSocket && notation().equals(((ExistingSocket) o).notation());
+        return o instanceof ExistingSocket && notation().equals(((ExistingSocket) o).notation())
+                && Objects.equals(holder, ((ExistingSocket) o).holder);
     }
 
     @Override
     public int hashCode() {
-        return notation().hashCode();
+        return notation().hashCode() * 31 + Objects.hashCode(holder);
     }
 
     /**
@@ -194,13 +215,14 @@ final class ExistingSocket implements Comparable<ExistingSocket> {
      */
     static List<ExistingSocket> parseProc(String proto, String text, ByteOrder order) {
         List<ExistingSocket> out = new ArrayList<>();
-        for (KernelSocket k : ProcNet.parse(proto, text, order)) {
-            if (k.localPort() == 0) {
+        for (SockDiag.Socket k : ProcNet.parse(proto, text, order)) {
+            if (k.port() == 0) {
                 continue; // a socket that is not bound to a port holds nothing
             }
-            String state = k.tcp() ? TCP_STATES[k.state()] : null;
-            out.add(new ExistingSocket(k.tcp() ? Protocol.TCP : Protocol.UDP, k.v6(), state, Ip.of(k.local()),
-                    k.localPort(), null, k.uid()));
+            boolean tcp = k.protocol() == SockDiag.IPPROTO_TCP;
+            String state = tcp ? TCP_STATES[k.state()] : null;
+            out.add(new ExistingSocket(tcp ? Protocol.TCP : Protocol.UDP, k.family() == Nl.AF_INET6, state,
+                    Ip.of(k.local()), k.port(), null, k.uid(), null));
         }
         return out;
     }

@@ -3,7 +3,7 @@ package io.netns.iptables;
 import io.netns.NetNamespace;
 import io.netns.NetnsException;
 import io.netns.Protocol;
-import io.netns.internal.KernelSocket;
+import io.netns.internal.nl.Nl;
 import io.netns.internal.ProcNet;
 import io.netns.internal.nl.SockDiag;
 import java.io.IOException;
@@ -34,8 +34,9 @@ final class HostSockets {
      * @param inode the socket's inode
      */
     record Socket(Protocol protocol, boolean v6, InetAddress address, int port, String state, long inode) {
-        static Socket of(Protocol protocol, KernelSocket k) {
-            return new Socket(protocol, k.v6(), k.local(), k.localPort(), String.format("%02X", k.state()), k.inode());
+        static Socket of(Protocol protocol, SockDiag.Socket k) {
+            return new Socket(protocol, k.family() == Nl.AF_INET6, k.local(), k.port(), String.format("%02X", k.state()),
+                    k.inode());
         }
 
         boolean isListening() {
@@ -70,11 +71,14 @@ final class HostSockets {
      * the kernel's established-connection table, which is shared by all namespaces and large on big
      * machines (reading {@code /proc/net/tcp} of an empty namespace takes ≈ 8 ms here).
      */
+    /** {@code TCP_LISTEN} ({@code include/net/tcp_states.h}). */
+    private static final int TCP_LISTEN = 10;
+
     static List<Socket> diag(Protocol protocol) throws NetnsException {
         boolean tcp = protocol == Protocol.TCP;
         List<Socket> out = new ArrayList<>();
-        for (KernelSocket k : SockDiag.dumpHere(tcp ? SockDiag.IPPROTO_TCP : SockDiag.IPPROTO_UDP,
-                tcp ? 1 << KernelSocket.TCP_LISTEN : SockDiag.ALL_STATES, true)) {
+        for (SockDiag.Socket k : SockDiag.dump(tcp ? SockDiag.IPPROTO_TCP : SockDiag.IPPROTO_UDP,
+                tcp ? 1 << TCP_LISTEN : SockDiag.ALL_STATES)) {
             out.add(Socket.of(protocol, k));
         }
         return out;
@@ -104,7 +108,7 @@ final class HostSockets {
     }
 
     static void parse(Protocol protocol, boolean v6, String text, List<Socket> out) {
-        for (KernelSocket k : ProcNet.parse(protocol.id() + (v6 ? "6" : ""), text, ByteOrder.nativeOrder())) {
+        for (SockDiag.Socket k : ProcNet.parse(protocol.id() + (v6 ? "6" : ""), text, ByteOrder.nativeOrder())) {
             out.add(Socket.of(protocol, k));
         }
     }

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netns.NetNamespace;
-import io.netns.internal.KernelSocket;
 import io.netns.testing.Cmd;
 import io.netns.testing.TestLab;
 import java.net.DatagramSocket;
@@ -27,6 +26,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * apart), TCP in TIME_WAIT, bound UDP, the owner's uid and the socket inode.
  */
 class SockDiagIT {
+    private static final int LISTEN = 10;
+    private static final int TIME_WAIT = 6;
+
     @RegisterExtension
     final TestLab lab = new TestLab("sdiag");
 
@@ -63,26 +65,25 @@ class SockDiagIT {
                     c.close();
                     accepted.getInputStream().read();
                 }
-                List<KernelSocket> tcp = SockDiag.dumpHere(SockDiag.IPPROTO_TCP,
-                        1 << KernelSocket.TCP_LISTEN | 1 << KernelSocket.TCP_TIME_WAIT, true);
-                List<KernelSocket> udps = SockDiag.dumpHere(SockDiag.IPPROTO_UDP, SockDiag.ALL_STATES, true);
+                List<SockDiag.Socket> tcp = SockDiag.dump(SockDiag.IPPROTO_TCP, 1 << LISTEN | 1 << TIME_WAIT);
+                List<SockDiag.Socket> udps = SockDiag.dump(SockDiag.IPPROTO_UDP, SockDiag.ALL_STATES);
 
                 Set<String> listening = new TreeSet<>();
                 Set<String> timeWait = new TreeSet<>();
-                for (KernelSocket k : tcp) {
-                    (k.state() == KernelSocket.TCP_LISTEN ? listening : timeWait).add(Integer.toString(k.localPort()));
+                for (SockDiag.Socket k : tcp) {
+                    (k.state() == LISTEN ? listening : timeWait).add(Integer.toString(k.port()));
                 }
                 assertEquals(ss(ns.name(), "-lt"), listening);
                 assertEquals(Set.of(Integer.toString(dual), Integer.toString(v4.getLocalPort())), listening);
                 assertTrue(timeWait.contains(Integer.toString(twPort)), "TIME_WAIT of port " + twPort + ": " + tcp);
-                assertEquals(ss(ns.name(), "-ua"), new TreeSet<>(udps.stream().map(k -> Integer.toString(k.localPort())).toList()));
+                assertEquals(ss(ns.name(), "-ua"), new TreeSet<>(udps.stream().map(k -> Integer.toString(k.port())).toList()));
 
-                KernelSocket d = tcp.stream().filter(k -> k.localPort() == dual).findFirst().orElseThrow();
-                assertTrue(d.v6() && d.local() instanceof Inet6Address && Boolean.FALSE.equals(d.v6only()), d.toString());
+                SockDiag.Socket d = tcp.stream().filter(k -> k.port() == dual).findFirst().orElseThrow();
+                assertTrue(d.family() == Nl.AF_INET6 && d.local() instanceof Inet6Address && d.v6only() == 0, d.toString());
                 assertEquals(0, d.uid(), "root owns it");
                 String inodes = Cmd.run("ip", "netns", "exec", ns.name(), "ss", "-H", "-e", "-n", "-lt");
                 assertTrue(inodes.contains("ino:" + d.inode()), d.inode() + " in " + inodes);
-                KernelSocket tw = tcp.stream().filter(k -> k.localPort() == twPort).findFirst().orElseThrow();
+                SockDiag.Socket tw = tcp.stream().filter(k -> k.port() == twPort).findFirst().orElseThrow();
                 assertEquals(0, tw.inode(), "a TIME_WAIT socket has no inode");
             }
         });
