@@ -127,8 +127,11 @@ class SandboxIT {
         try {
             String note = "trap 'if [ -e /run/netns/" + p + "own ]; then s=present; else s=gone; fi; echo \"$0 $s\" >> " + log
                     + "; exit 0' TERM; echo up >> " + log + ".$0; while :; do sleep 0.05; done";
-            Process own = web.start(new ProcessBuilder("sh", "-c", note, "owner"));
-            Process joiner = side.start(new ProcessBuilder("sh", "-c", note, "joiner"));
+            // (output discarded: close closes the pipes, and a shell reporting its killed sleep would die of SIGPIPE)
+            Process own = web.start(new ProcessBuilder("sh", "-c", note, "owner")
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD));
+            Process joiner = side.start(new ProcessBuilder("sh", "-c", note, "joiner")
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD));
             for (String who : List.of("owner", "joiner")) {
                 Path up = Path.of(log + "." + who);
                 for (int i = 0; i < 100 && !Files.exists(up); i++) {
@@ -143,7 +146,8 @@ class SandboxIT {
             assertFalse(joiner.isAlive());
             assertTrue(lab.sandboxes().isEmpty());
             // the joiner was stopped first, and both while the owner's stack was still there
-            assertEquals(List.of("joiner present", "owner present"), Files.readAllLines(log));
+            assertEquals(List.of("joiner present", "owner present"), Files.readAllLines(log),
+                    "exit codes: owner " + own.exitValue() + ", joiner " + joiner.exitValue());
             assertFalse(Files.exists(NetNamespace.NETNS_DIR.resolve(p + "own")), "then the owner's namespace went");
         } finally {
             Files.deleteIfExists(log);
