@@ -176,12 +176,17 @@ class SandboxIT {
         long t0 = System.nanoTime();
         s.close();
         long millis = (System.nanoTime() - t0) / 1_000_000;
-        assertFalse(stubborn.isAlive(), "the child ignoring SIGTERM was killed");
-        for (ProcessHandle k : kids) {
-            for (int i = 0; i < 100 && Files.exists(Path.of("/proc/" + k.pid())) && k.isAlive(); i++) {
-                Thread.sleep(20);
+        try {
+            assertFalse(stubborn.isAlive(), "the child ignoring SIGTERM was killed");
+            for (ProcessHandle k : kids) {
+                for (int i = 0; i < 100 && k.isAlive(); i++) {
+                    Thread.sleep(20);
+                }
+                assertFalse(k.isAlive(), "descendant " + k.pid() + " was killed");
             }
-            assertFalse(k.isAlive(), "descendant " + k.pid() + " was killed");
+        } finally {
+            stubborn.destroyForcibly(); // what close left, when it failed to
+            kids.forEach(ProcessHandle::destroyForcibly);
         }
         assertTrue(millis >= Sandbox.STOP_GRACE_MILLIS - 100, "SIGKILL only after the grace period: " + millis + " ms");
         assertTrue(millis < Sandbox.STOP_GRACE_MILLIS + 8000, "close took " + millis + " ms");
