@@ -79,7 +79,9 @@ public final class Demo {
         }
         WebServers web = server.equals("--server=jdk") ? WebServers.jdk()
                 : server.equals("--server=apache") ? WebServers.apache() : WebServers.best();
-        Demo demo = new Demo(System.out, "seed", web);
+        // The names of what the demo makes start with "seed-"; -Dio.netns.demo.prefix=... changes that (tests
+        // running the jar use it to never meet another run's namespaces).
+        Demo demo = new Demo(System.out, System.getProperty("io.netns.demo.prefix", "seed"), web);
         Thread hook = new Thread(demo::cleanup, "netns-demo-cleanup");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
