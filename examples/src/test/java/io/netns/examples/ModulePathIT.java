@@ -6,17 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netns.junit.NetnsTest;
 import java.io.File;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
@@ -24,8 +20,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Runs {@link ModuleCheck} from the built jars in fresh JVMs, the way users launch it: on the class path and on
- * the module path, on this JVM's Java (17) and on a Java 22+ found under {@code /usr/lib/jvm} (Temurin 25 on
- * the project's machines); and runs {@code netns-demo.jar} with {@code java -jar} on that Java 22+. Each run
+ * the module path, on this JVM's Java (17) and on a Java 24+ found under {@code /usr/lib/jvm} (Temurin 25 on
+ * the project's machines); and runs {@code netns-demo.jar} with {@code java -jar} on that Java 24+. Each run
  * makes namespaces, a bridge sandbox with a published port fetched through the firewall found by
  * {@link java.util.ServiceLoader}, and removes them; the test checks the output and that no namespace of the
  * run is left under {@code /run/netns}.
@@ -47,22 +43,22 @@ class ModulePathIT {
     }
 
     @Test
-    void classPathOnJava22PlusWithNativeAccessEnabledPrintsNoNativeAccessWarning() throws Exception {
+    void classPathOnJava24PlusWithNativeAccessEnabledPrintsNoNativeAccessWarning() throws Exception {
         Run r = moduleCheck(newJava(), false, List.of("--enable-native-access=ALL-UNNAMED"));
         assertClassPath(r);
         assertFalse(r.err.contains(NATIVE_ACCESS_WARNING), r.err);
     }
 
     @Test
-    void modulePathOnJava22PlusWithNativeAccessEnabledPrintsNoNativeAccessWarning() throws Exception {
+    void modulePathOnJava24PlusWithNativeAccessEnabledPrintsNoNativeAccessWarning() throws Exception {
         Run r = moduleCheck(newJava(), true, List.of("--enable-native-access=org.jnrproject.jffi"));
         assertModulePath(r);
         assertFalse(r.err.contains(NATIVE_ACCESS_WARNING), r.err);
     }
 
-    /** The control: without the flag, Java 22+ warns, so the two tests above can fail. */
+    /** The control: without the flag, Java 24+ warns, so the two tests above can fail. */
     @Test
-    void withoutTheFlagJava22PlusWarnsAboutJffi() throws Exception {
+    void withoutTheFlagJava24PlusWarnsAboutJffi() throws Exception {
         Run r = moduleCheck(newJava(), true, List.of());
         assertModulePath(r);
         assertTrue(r.err.contains(NATIVE_ACCESS_WARNING) && r.err.contains("--enable-native-access=org.jnrproject.jffi"),
@@ -145,33 +141,17 @@ class ModulePathIT {
     }
 
     /**
-     * A JDK of version 22 or later: {@code NETNS_JAVA22} names its home, else the newest under
-     * {@code /usr/lib/jvm} (the project's machines have Temurin 25 there). Skipped with the reason when none.
+     * A JDK 24 or later, the first to warn about JNI's {@code System.load} (JEP 472), as
+     * {@code scripts/jdk21.sh 24} finds it (the project's machines have Temurin 25 under /usr/lib/jvm).
+     * Skipped with the reason where there is none.
      */
-    private static Path newJava() throws IOException {
-        String env = System.getenv("NETNS_JAVA22");
-        if (env != null && !env.isEmpty()) {
-            return Path.of(env, "bin", "java");
-        }
-        Optional<Path> home = Optional.empty();
-        Path jvm = Path.of("/usr/lib/jvm");
-        if (Files.isDirectory(jvm)) {
-            try (Stream<Path> homes = Files.list(jvm)) {
-                home = homes.filter(h -> Files.isExecutable(h.resolve("bin/java")) && feature(h) >= 22)
-                        .max(Comparator.comparingInt(ModulePathIT::feature));
-            }
-        }
-        Assumptions.assumeTrue(home.isPresent(), "no JDK 22+ under /usr/lib/jvm (set NETNS_JAVA22 to one)");
-        return home.get().resolve("bin/java");
-    }
-
-    private static int feature(Path home) {
-        try {
-            Matcher m = Pattern.compile("JAVA_VERSION=\"(\\d+)").matcher(Files.readString(home.resolve("release")));
-            return m.find() ? Integer.parseInt(m.group(1)) : 0;
-        } catch (IOException | RuntimeException e) {
-            return 0;
-        }
+    private static Path newJava() throws Exception {
+        Path script = Path.of(System.getProperty("user.dir")).resolve("../scripts/jdk21.sh").normalize();
+        Process p = new ProcessBuilder(script.toString(), "24").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        boolean found = p.waitFor() == 0 && !out.isEmpty();
+        Assumptions.assumeTrue(found, "no JDK 24+ found by scripts/jdk21.sh 24 (set NETNS_JDK21 to one's home)");
+        return Path.of(out);
     }
 
     private record Run(String out, String err) {
