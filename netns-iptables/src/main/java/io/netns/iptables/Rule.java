@@ -35,7 +35,14 @@ public record Rule(Chain chain, List<String> matches, String comment, List<Strin
     private static final Pattern COMMENT = Pattern.compile("[A-Za-z0-9_.:/@=+,-]{1,255}");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]+");
 
-    /** Checks and copies the values. */
+    /**
+     * Checks and copies the values.
+     *
+     * @param chain the chain
+     * @param matches the match arguments, before the comment, e.g. {@code [-p, tcp, -m, tcp, --dport, 80]}
+     * @param comment the comment, or null
+     * @param target the target and its arguments, e.g. {@code [DNAT, --to-destination, 10.89.0.2:80]}
+     */
     public Rule {
         Objects.requireNonNull(chain, "chain");
         matches = List.copyOf(matches);
@@ -259,22 +266,34 @@ public record Rule(Chain chain, List<String> matches, String comment, List<Strin
             return set(dst, false, "-d", host(address));
         }
 
-        /** @param name the input interface; @return this */
+        /**
+         * @param name the input interface
+         * @return this
+         */
         public Builder inInterface(String name) {
             return set(in, false, "-i", checkInterface("input interface", name));
         }
 
-        /** @param name an interface the packet must not come in on; @return this */
+        /**
+         * @param name an interface the packet must not come in on
+         * @return this
+         */
         public Builder notInInterface(String name) {
             return set(in, true, "-i", checkInterface("input interface", name));
         }
 
-        /** @param name the output interface; @return this */
+        /**
+         * @param name the output interface
+         * @return this
+         */
         public Builder outInterface(String name) {
             return set(out, false, "-o", checkInterface("output interface", name));
         }
 
-        /** @param name an interface the packet must not leave on; @return this */
+        /**
+         * @param name an interface the packet must not leave on
+         * @return this
+         */
         public Builder notOutInterface(String name) {
             return set(out, true, "-o", checkInterface("output interface", name));
         }
@@ -295,7 +314,11 @@ public record Rule(Chain chain, List<String> matches, String comment, List<Strin
             return this;
         }
 
-        /** Matches packets to an address of the host itself: {@code -m addrtype --dst-type LOCAL}. @return this */
+        /**
+         * Matches packets to an address of the host itself: {@code -m addrtype --dst-type LOCAL}.
+         *
+         * @return this
+         */
         public Builder dstTypeLocal() {
             matches.addAll(List.of("-m", "addrtype", "--dst-type", "LOCAL"));
             return this;
@@ -338,7 +361,10 @@ public record Rule(Chain chain, List<String> matches, String comment, List<Strin
             return this;
         }
 
-        /** @param text the comment, see {@link Rule#checkComment}; @return this */
+        /**
+         * @param text the comment, see {@link Rule#checkComment}
+         * @return this
+         */
         public Builder comment(String text) {
             this.comment = checkComment(text);
             return this;
