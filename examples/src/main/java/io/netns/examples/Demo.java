@@ -57,6 +57,11 @@ public final class Demo {
      * @throws Exception if a step fails (after cleaning up)
      */
     public static void main(String[] args) throws Exception {
+        // jffi then reads and writes native memory through JNI, not sun.misc.Unsafe, whose memory methods
+        // Java 24+ warns about (README, "Java 22 and later"); -Djffi.unsafe.disabled=false restores Unsafe.
+        if (System.getProperty("jffi.unsafe.disabled") == null) {
+            System.setProperty("jffi.unsafe.disabled", "true");
+        }
         String cmd = args.length == 0 ? "--help" : args[0].toLowerCase(Locale.ROOT);
         String server = args.length > 1 ? args[1] : "";
         if (!COMMANDS.contains(cmd) || args.length > 2
