@@ -35,7 +35,9 @@ public final class ModuleCheck {
         Firewall fw = ServiceLoader.load(Firewall.class).findFirst()
                 .orElseThrow(() -> new IllegalStateException("no Firewall through ServiceLoader"));
         System.out.println("firewall: " + fw.getClass().getName() + " in " + describe(fw.getClass().getModule()));
-        System.out.println("namespace: port " + QuickStart.run(prefix + "-ns") + " bound inside, deleted");
+        QuickStart.Bound bound = QuickStart.run(prefix + "-ns");
+        System.out.println("namespace: port " + bound.port() + " bound inside (socket's namespace "
+                + (bound.socketNamespace() == bound.namespace() ? "is" : "is NOT") + " the new one), deleted");
         System.out.println("published: " + PublishedHttpServer.run(prefix).trim());
         System.out.println("internal: " + internalAccess());
     }

@@ -95,7 +95,7 @@ class ModulePathIT {
     }
 
     private static void assertWorked(Run r) {
-        assertTrue(Pattern.compile("namespace: port \\d+ bound inside, deleted").matcher(r.out).find(), r.out);
+        assertTrue(Pattern.compile("namespace: port \\d+ bound inside \\(socket's namespace is the new one\\), deleted").matcher(r.out).find(), r.out);
         assertTrue(Pattern.compile("published: 200 hello from 10\\.89\\.0\\.\\d+:80").matcher(r.out).find(), r.out);
     }
 
