@@ -46,9 +46,19 @@ final class PlanEngine {
         final List<String> preferNotes = new ArrayList<>();
         final List<Binding> bindings = new ArrayList<>();
         Failure failure;
+        /** The first port where an existing {@code [::]} of assumed v6only=0 ruled out a candidate, or 0. */
+        int assumedPort;
 
         Result(ListenRequest request) {
             this.request = request;
+        }
+
+        /** Records {@link Warning#V6ONLY_ASSUMED} at {@code port}. */
+        void assumed(int port) {
+            warnings.add(Warning.V6ONLY_ASSUMED);
+            if (assumedPort == 0) {
+                assumedPort = port;
+            }
         }
 
         /** Marks the service failed and returns {@code false}, so a step can {@code return res.fail(...)}. */
@@ -358,7 +368,7 @@ final class PlanEngine {
                 if (skip > 0) {
                     // what checking them would do: each is hard, so warn and remember the first
                     if (kn.assumedBefore(kn.hardPrefix)) {
-                        res.warnings.add(Warning.V6ONLY_ASSUMED);
+                        res.assumed(port);
                     }
                     if (firstHardPos < 0) {
                         firstHardPos = pos;
@@ -382,7 +392,7 @@ final class PlanEngine {
                 }
             } else if (scratch.hard != null) {
                 if (scratch.assumedHit) {
-                    res.warnings.add(Warning.V6ONLY_ASSUMED);
+                    res.assumed(port);
                 }
                 if (firstHardPos < 0) {
                     firstHardPos = pos;
@@ -435,7 +445,7 @@ final class PlanEngine {
                         if (skip > 0) {
                             // what checking them would do: none is free, so warn and remember the first
                             if (kn.assumedBefore(kn.busyPrefix)) {
-                                res.warnings.add(Warning.V6ONLY_ASSUMED);
+                                res.assumed(p);
                             }
                             if (firstHardPort < 0) {
                                 firstHardPort = p;
@@ -456,7 +466,7 @@ final class PlanEngine {
                         break search;
                     }
                     if (scratch.assumedHit) {
-                        res.warnings.add(Warning.V6ONLY_ASSUMED);
+                        res.assumed(p);
                     }
                     if (firstHardPort < 0) {
                         firstHardPort = p;
