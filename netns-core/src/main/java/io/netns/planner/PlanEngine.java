@@ -360,11 +360,14 @@ final class PlanEngine {
         if (ports.privileged(port, r)) {
             return res.fail(Status.PRIVILEGED_PORT, null, null, port, groups.get(0));
         }
+        boolean pref = s.hasPreferred();
+        int prefIdx = s.prefIdx;
+        int jumpPos = s.jumpPos;
         Known kn = s.fromCandidates ? memo.known(s.shape, port, r.family) : null;
         int firstHardPos = -1;
         for (int pos = 0; pos < groups.size(); pos++) {
-            if (kn != null && pos == s.jumpPos) {
-                int skip = SearchMemo.skipCount(kn.hardPrefix, s.hasPreferred(), s.prefIdx);
+            if (kn != null && pos == jumpPos) {
+                int skip = SearchMemo.skipCount(kn.hardPrefix, pref, prefIdx);
                 if (skip > 0) {
                     // what checking them would do: each is hard, so warn and remember the first
                     if (kn.assumedBefore(kn.hardPrefix)) {
@@ -378,7 +381,7 @@ final class PlanEngine {
                 }
             }
             List<Claim> g = groups.get(pos);
-            check(s, kn, pos, port, g);
+            check(r, kn, pos, pref, prefIdx, port, g);
             if (scratch.free()) {
                 s.found = scratch.copy();
                 s.chosen = g;
@@ -422,12 +425,18 @@ final class PlanEngine {
         ListenRequest r = s.r;
         Result res = s.res;
         List<List<Claim>> groups = s.groups;
-        if (!ports.anyUnprivileged(r)) {
+        int[][] tiers = ports.tiers(r); // one lookup per request: a request costs well under a microsecond
+        if (!ports.anyUnprivileged(tiers, r)) {
             return res.fail(Status.PRIVILEGED_PORT, null, null, r.mode == ListenRequest.PortMode.ANY
                     ? kernel.unprivilegedPortStart() - 1 : r.high, groups.get(0));
         }
-        int[][] tiers = ports.tiers(r);
         Cursor cur = memo.cursor(r.searchKey(s.hasPreferred() && candidates.set(r.family).contains(s.preferred)));
+        boolean pref = s.hasPreferred();
+        boolean cand = s.fromCandidates;
+        int prefIdx = s.prefIdx;
+        int jumpPos = s.jumpPos;
+        int shape = s.shape;
+        PortOrder order = ports;
         int firstHardPort = -1;
         int firstHardPos = -1;
         search:
@@ -435,13 +444,13 @@ final class PlanEngine {
             int[] t = tiers[ti];
             int start = ti == cur.tier && cur.port >= 0 ? Math.max(cur.port, t[0]) : t[0];
             for (int p = start; p <= t[1]; p++) {
-                if (ports.privileged(p, r) || !ports.accepts(t, p, r)) {
+                if (order.privileged(p, r) || !order.accepts(t, p, r)) {
                     continue;
                 }
-                Known kn = s.fromCandidates ? memo.known(s.shape, p, r.family) : null;
+                Known kn = cand ? memo.known(shape, p, r.family) : null;
                 for (int pos = 0; pos < groups.size(); pos++) {
-                    if (kn != null && pos == s.jumpPos) {
-                        int skip = SearchMemo.skipCount(kn.busyPrefix, s.hasPreferred(), s.prefIdx);
+                    if (kn != null && pos == jumpPos) {
+                        int skip = SearchMemo.skipCount(kn.busyPrefix, pref, prefIdx);
                         if (skip > 0) {
                             // what checking them would do: none is free, so warn and remember the first
                             if (kn.assumedBefore(kn.busyPrefix)) {
@@ -456,7 +465,7 @@ final class PlanEngine {
                         }
                     }
                     List<Claim> g = groups.get(pos);
-                    check(s, kn, pos, p, g);
+                    check(r, kn, pos, pref, prefIdx, p, g);
                     if (scratch.free()) {
                         s.found = scratch.copy();
                         s.chosen = g;
@@ -500,10 +509,10 @@ final class PlanEngine {
     }
 
     /** Checks group {@code g} at {@code pos} on {@code port} into {@link #scratch}, and records it in the memo. */
-    private void check(Search s, Known kn, int pos, int port, List<Claim> g) {
-        occupancy.checkGroup(s.r, port, g, scratch);
+    private void check(ListenRequest r, Known kn, int pos, boolean pref, int prefIdx, int port, List<Claim> g) {
+        occupancy.checkGroup(r, port, g, scratch);
         if (kn != null) {
-            int ci = SearchMemo.canon(pos, s.hasPreferred(), s.prefIdx);
+            int ci = SearchMemo.canon(pos, pref, prefIdx);
             if (ci >= 0) {
                 kn.record(ci, scratch);
             }
