@@ -50,8 +50,11 @@ class CrashStepsIT {
 
     @AfterEach
     void tearDown() throws Exception {
-        lab.reclaim(); // what a failed test left; then TestLab closes the host (its network and lease
-        // directories go with it) and the namespace, and checks that nothing of the prefix is left
+        lab.reclaim(); // what a failed test left
+        // The bridge network goes with the host once no port is left on it; veths go with their namespaces,
+        // lazily. Then TestLab closes the host (network and lease directories) and the namespace, and checks
+        // that nothing of the prefix is left.
+        Leftovers.vethsSettled(labNs.name(), List.of());
     }
 
     @Test
