@@ -15,7 +15,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A handle to one Linux network namespace: an open file descriptor on its {@code nsfs} inode.
@@ -370,11 +369,11 @@ public final class NetNamespace implements AutoCloseable {
      */
     private static final class Creator {
         static final int IDLE_SECONDS = 30;
-        private static final AtomicInteger THREADS = new AtomicInteger();
+        private static final java.util.concurrent.ThreadFactory HOME_THREADS = Netns.homeThreads("netns-create");
         private static final ThreadPoolExecutor POOL = new ThreadPoolExecutor(0, Integer.MAX_VALUE,
                 IDLE_SECONDS, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
-                    Thread t = new Thread(r, "netns-create-" + THREADS.incrementAndGet());
-                    t.setDaemon(true);
+                    // Born in the initial namespace, whichever caller's thread (maybe inside a sandbox) makes it.
+                    Thread t = HOME_THREADS.newThread(r);
                     t.setUncaughtExceptionHandler((thread, e) -> {
                         // Only Stranded ends a thread, and its failure went to the caller already.
                     });
