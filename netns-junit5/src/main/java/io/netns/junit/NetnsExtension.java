@@ -48,7 +48,8 @@ import org.junit.platform.commons.support.AnnotationSupport;
  * <p><b>Leak check.</b> After everything is closed, the test fails if any of these is still there:
  * a namespace under {@code /run/netns} named the prefix or starting with {@code <prefix>-} (so a namespace
  * a test makes itself is checked when it is named {@code lab.id() + "-..."}); a sandbox's veth host side
- * ({@code nv} + 12 hex digits) in the lab; a firewall rule in the lab tagged for a sandbox; an owner
+ * ({@code nv} + 12 hex digits) in the lab, still there after the kernel's asynchronous cleanup had up to
+ * 30 s (system property {@code netns.junit.vethGraceMillis}); a firewall rule in the lab tagged for a sandbox; an owner
  * record under {@code /run/netns.d/sandboxes} of the lab host or with the prefix; an address lease
  * under {@code /run/netns.d/ipam/<prefix>}. What the check finds is then removed, so one leaking test
  * does not leave the machine dirty.
@@ -59,8 +60,17 @@ public final class NetnsExtension implements ExecutionCondition, ParameterResolv
 
     static final Path RECORDS = Path.of("/run/netns.d/sandboxes");
     static final Path LEASES = Path.of("/run/netns.d/ipam");
-    /** How long the leak check waits for the kernel to destroy a closed sandbox's veth pair. */
-    static final long VETH_GRACE_MILLIS = 5000;
+    /**
+     * The system property with how long (milliseconds, default 30000) the leak check waits for the kernel
+     * to destroy a closed sandbox's veth pair. The kernel does it in its one global namespace-cleanup work
+     * queue, which lags by seconds on a machine where many namespaces die at once (parallel builds); the
+     * wait ends as soon as the veths are gone, so only a real leak waits it out.
+     */
+    static final String VETH_GRACE_PROPERTY = "netns.junit.vethGraceMillis";
+
+    static long vethGraceMillis() {
+        return Long.getLong(VETH_GRACE_PROPERTY, 30_000);
+    }
 
     private static final ExtensionContext.Namespace STORE = ExtensionContext.Namespace.create(NetnsExtension.class);
     private static final AtomicInteger COUNTER = new AtomicInteger();
@@ -338,7 +348,7 @@ public final class NetnsExtension implements ExecutionCondition, ParameterResolv
         /** Inside the lab, after its sandboxes closed and before it is deleted: veths and tagged rules. */
         private void checkLab(List<String> leaks) throws NetnsException {
             List<String> veths = List.of();
-            long deadline = System.nanoTime() + VETH_GRACE_MILLIS * 1_000_000L;
+            long deadline = System.nanoTime() + vethGraceMillis() * 1_000_000L;
             try (RtnlClient rtnl = RtnlClient.open(host.namespace())) {
                 do {
                     veths = rtnl.links().stream().map(Link::name).filter(n -> n.matches("nv[0-9a-f]{12}"))
