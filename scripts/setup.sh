@@ -11,6 +11,8 @@ command -v nft >/dev/null 2>&1 || need+=(nftables) # the tests read the publishe
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v gcc >/dev/null 2>&1 || need+=(gcc)
 command -v ps >/dev/null 2>&1 || need+=(procps)
+# CNI mode's tests and the CNI benchmark run Debian's plugins (bridge, host-local, portmap, firewall, tuning)
+[ -x /usr/lib/cni/bridge ] || need+=(containernetworking-plugins)
 if [ ${#need[@]} -gt 0 ]; then
   echo "netns setup: installing ${need[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive

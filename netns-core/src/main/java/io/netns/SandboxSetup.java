@@ -3,12 +3,15 @@ package io.netns;
 import io.netns.internal.Failures;
 import io.netns.internal.NamespaceAccess;
 import io.netns.internal.OwnerRecord;
+import io.netns.internal.cni.CniCache;
 import io.netns.internal.posix.Native;
 import io.netns.rtnl.RtnlClient;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Makes sandboxes, mode by mode, as a {@link Cleanup} of undo steps: each thing made pushes the step that
@@ -62,6 +65,19 @@ final class SandboxSetup {
             cleanup.push("handle " + ns, ns::close);
             return new Sandbox(host, name, mode, ns, List.of(), cleanup, c.joinedSandbox(host));
         }
+        if (mode instanceof CniMode) {
+            CniMode c = (CniMode) mode;
+            CniSetup.Prepared p = CniSetup.prepare(host, c); // every check before the namespace is made
+            NetNamespace.Created made = newNamespace(name, record, cleanup);
+            try (RtnlClient inside = adopt(made)) {
+                inside.setUp("lo"); // as in every mode; the network's plugins make the rest
+            }
+            CniSetup.Attached a = CniSetup.attach(host, name, c, p, made.namespace, record, cleanup);
+            Sandbox s = new Sandbox(host, name, mode, made.namespace,
+                    a.result().sandboxAddresses(made.namespace.path().toString()), cleanup, null);
+            s.attachCni(a);
+            return s;
+        }
         BridgeMode b = (BridgeMode) mode;
         NetNamespace.Created made = newNamespace(name, record, cleanup);
         List<InetAddress> addrs;
@@ -101,12 +117,14 @@ final class SandboxSetup {
 
     static List<String> reclaim(Host host) throws NetnsException {
         List<String> reclaimed = new ArrayList<>();
+        Map<String, CniCache.Entry> cniNetworks = new LinkedHashMap<>();
         Failures failures = new Failures();
         for (OwnerRecord r : OwnerRecord.all()) {
             if (!host.id().equals(r.get("host")) || r.ownerAlive()) {
                 continue;
             }
             failures.run(() -> {
+                CniSetup.reclaim(host, r, cniNetworks); // DEL while the namespace is still there
                 if (r.get("netns") != null && Files.exists(NetNamespace.NETNS_DIR.resolve(r.get("netns")))) {
                     NetNamespace.deleteNamed(r.get("netns"));
                 }
@@ -119,6 +137,7 @@ final class SandboxSetup {
             });
         }
         failures.run(() -> reclaimRules(host));
+        CniSetup.collect(host, cniNetworks, failures);
         failures.throwIfAny();
         return reclaimed;
     }
