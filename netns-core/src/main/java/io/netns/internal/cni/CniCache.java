@@ -1,15 +1,12 @@
 package io.netns.internal.cni;
 
 import io.netns.NetnsException;
+import io.netns.internal.StateDir;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -22,15 +19,16 @@ import java.util.Map;
  * {@code /run/netns.d/cni/results/<network>-<containerId>-<ifName>}, in libcni's layout and format
  * ({@code kind: cniCacheV1}, the configuration as base64, the runtime parameters, the final result), plus
  * what netns needs to run DEL from another JVM ({@code netns.io/...}: the version chosen, the plugin
- * directories, the time limit, the host). The directory is 0700 and the files 0600, written whole to a
- * temporary file and renamed over the old one, so a reader never sees half a file.
+ * directories, the time limit, the host). Made through {@link StateDir} (no symbolic link followed, checked
+ * directories); a file is written whole to a temporary file, made 0600 as libcni makes its cache (a plugin
+ * configuration may hold credentials), and renamed over the old one, so a reader never sees half a file.
  *
  * <p>The entry is written before the first ADD (without a result) so that a crash during ADD leaves what
  * {@code reclaim()} needs to run DEL, and again with the result after the last ADD.
  */
 public final class CniCache {
     /** Where the entries live. */
-    public static final Path DIR = Path.of("/run/netns.d/cni/results");
+    public static final Path DIR = StateDir.path("cni", "results");
 
     private static final String KIND = "cniCacheV1";
 
@@ -96,33 +94,17 @@ public final class CniCache {
         m.put("netns.io/timeoutMillis", e.timeoutMillis());
         m.put("netns.io/host", e.host());
         byte[] bytes = Json.writeBytes(m);
-        Path dir = e.file().getParent();
-        Path tmp = dir.resolve("." + e.file().getFileName() + ".tmp");
+        Path tmp = e.file().resolveSibling("." + e.file().getFileName() + ".tmp");
+        StateDir.delete(tmp); // a leftover of a crash between write and rename
         try {
-            ensureDir(dir);
-            Files.deleteIfExists(tmp);
-            Files.write(Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))),
-                    bytes, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS);
+            if (!StateDir.createExclusive(tmp, bytes)) {
+                throw NetnsException.failure("cni cache", "CNI cache entry " + tmp + " is being written by another process");
+            }
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
             Files.move(tmp, e.file(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException x) {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // nothing more to do
-            }
+            StateDir.delete(tmp);
             throw NetnsException.wrap("write CNI cache " + e.file(), x);
-        }
-    }
-
-    private static void ensureDir(Path dir) throws IOException {
-        if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        Files.createDirectories(dir);
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-        Path parent = dir.getParent();
-        if (parent != null && parent.getFileName().toString().equals("cni")) {
-            Files.setPosixFilePermissions(parent, PosixFilePermissions.fromString("rwx------"));
         }
     }
 
@@ -135,17 +117,11 @@ public final class CniCache {
      */
     @SuppressWarnings("unchecked")
     public static Entry read(Path file) throws NetnsException {
-        byte[] bytes;
-        try {
-            if (Files.isSymbolicLink(file)) {
-                throw NetnsException.failure("cni cache", "CNI cache entry " + file + " is a symbolic link; refused");
-            }
-            bytes = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
+        String text = StateDir.read(file);
+        if (text == null) {
             return null;
-        } catch (IOException e) {
-            throw NetnsException.wrap("read CNI cache " + file, e);
         }
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         try {
             Map<String, Object> m = Json.parseObject(bytes);
             if (!KIND.equals(m.get("kind"))) {
@@ -188,24 +164,20 @@ public final class CniCache {
      * @throws NetnsException if it cannot be removed
      */
     public static void remove(Path file) throws NetnsException {
-        try {
-            Files.deleteIfExists(file);
-        } catch (IOException e) {
-            throw NetnsException.wrap("remove CNI cache " + file, e);
-        }
+        StateDir.delete(file);
     }
 
     /** @return every entry's file, in name order */
     public static List<Path> all() {
         List<Path> out = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(DIR)) {
-            for (Path p : ds) {
+        try {
+            for (Path p : StateDir.list(DIR)) {
                 if (!p.getFileName().toString().startsWith(".")) {
                     out.add(p);
                 }
             }
-        } catch (IOException e) {
-            return out;
+        } catch (NetnsException e) {
+            return out; // an unsafe directory: nothing in it is trusted
         }
         out.sort(null);
         return out;
@@ -213,13 +185,10 @@ public final class CniCache {
 
     /**
      * @param file a cache file
-     * @return its text, for diagnostics
+     * @return its text, for diagnostics, or empty
      */
     public static String text(Path file) {
-        try {
-            return Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return "";
-        }
+        String t = StateDir.readOrNull(file);
+        return t == null ? "" : t;
     }
 }
