@@ -10,7 +10,7 @@ import io.netns.internal.cni.CniCache;
 import io.netns.internal.cni.Json;
 import io.netns.testing.CniLab;
 import io.netns.testing.Cmd;
-import io.netns.testing.LabHosts;
+import io.netns.testing.TestLab;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -22,9 +22,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -33,7 +33,10 @@ import org.junit.jupiter.api.io.TempDir;
  * TCP, {@code ip}, {@code iptables-save} and host-local's lease files.
  */
 class CniIT {
-    private final String p = LabHosts.prefix("cniit");
+    @RegisterExtension
+    final TestLab testLab = new TestLab("cniit");
+
+    private final String p = testLab.prefix();
     private Host lab;
     private NetNamespace ext;
     private CniLab cni;
@@ -43,20 +46,8 @@ class CniIT {
 
     @BeforeEach
     void makeLab() throws Exception {
-        lab = LabHosts.open(p);
+        lab = testLab.host();
         cni = new CniLab(tmp, p + "net", "cnb" + ProcessHandle.current().pid(), "10.77.0");
-    }
-
-    @AfterEach
-    void closeLab() throws Exception {
-        try {
-            if (ext != null) {
-                ext.close();
-                ext.delete();
-            }
-        } finally {
-            LabHosts.close(lab, p);
-        }
     }
 
     private CniMode mode() {
@@ -64,13 +55,8 @@ class CniIT {
     }
 
     /** An outside namespace ext (192.0.2.2) linked to the lab (192.0.2.1 on up0). */
-    private void makeOutside() {
-        Cmd.run("ip", "netns", "add", p + "ext");
-        try {
-            ext = NetNamespace.open(p + "ext");
-        } catch (NetnsException e) {
-            throw new AssertionError(e);
-        }
+    private void makeOutside() throws NetnsException {
+        ext = testLab.namespace("ext");
         Cmd.run("ip", "-n", p + "lab", "link", "add", "up0", "type", "veth", "peer", "name", "ext0", "netns", p + "ext");
         Cmd.run("ip", "-n", p + "lab", "addr", "add", "192.0.2.1/24", "dev", "up0");
         Cmd.run("ip", "-n", p + "lab", "link", "set", "up0", "up");
