@@ -66,7 +66,7 @@ public final class PublishedHttpServer {
     }
 
     /** A veth pair between the lab host and the client: 10.20.40.1 and 10.20.40.2. */
-    private static void wire(Host host, NetNamespace client) throws Exception {
+    static void wire(Host host, NetNamespace client) throws Exception {
         try (RtnlClient h = RtnlClient.open(host.namespace()); RtnlClient c = RtnlClient.open(client)) {
             h.addVeth("eth0", "eth0", client);
             h.addAddress("eth0", InetAddress.getByName(HOST_IP), 24);
@@ -77,7 +77,7 @@ public final class PublishedHttpServer {
         }
     }
 
-    private static String get(String url) throws Exception {
+    static String get(String url) throws Exception {
         HttpURLConnection c = (HttpURLConnection) new URL(url).openConnection();
         // The JDK keeps idle connections in one pool per JVM, not per namespace: never reuse one
         // opened inside another namespace.
