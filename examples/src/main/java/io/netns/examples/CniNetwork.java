@@ -6,8 +6,6 @@ import io.netns.Host;
 import io.netns.NetNamespace;
 import io.netns.NetworkMode;
 import io.netns.Sandbox;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -57,14 +55,7 @@ public final class CniNetwork {
                             .confDir(conf).pluginDirs(Path.of("/usr/lib/cni")).publish(8080, 80));
                     CniResult result = web.cniResult().orElseThrow();   // interfaces, IPs, routes, DNS
                     String ip = web.addresses().get(0).getHostAddress();  // from the result: 10.22.0.2
-                    HttpServer server = web.call(() -> HttpServer.create(new InetSocketAddress(80), 16));
-                    byte[] body = ("hello from " + ip + ":80\n").getBytes(StandardCharsets.UTF_8);
-                    server.createContext("/", ex -> {
-                        ex.sendResponseHeaders(200, body.length);
-                        ex.getResponseBody().write(body);
-                        ex.close();
-                    });
-                    server.start();
+                    HttpServer server = PublishedHttpServer.serve(web, ip);
                     try {
                         web.check();                                      // CNI CHECK of every plugin
                         return client.call(() -> PublishedHttpServer.get("http://" + PublishedHttpServer.HOST_IP + ":8080/"))

@@ -45,14 +45,7 @@ public final class PublishedHttpServer {
                 wire(host, client);
                 Sandbox web = host.create(prefix + "-web", NetworkMode.bridge().publish(8080, 80));
                 String ip = web.addresses().get(0).getHostAddress();
-                HttpServer server = web.call(() -> HttpServer.create(new InetSocketAddress(80), 16)); // bound inside
-                byte[] body = ("hello from " + ip + ":80\n").getBytes(StandardCharsets.UTF_8);
-                server.createContext("/", ex -> {
-                    ex.sendResponseHeaders(200, body.length);
-                    ex.getResponseBody().write(body);
-                    ex.close();
-                });
-                server.start();
+                HttpServer server = serve(web, ip);
                 try {
                     return client.call(() -> get("http://" + HOST_IP + ":8080/"));
                 } finally {
@@ -63,6 +56,19 @@ public final class PublishedHttpServer {
                 client.delete();
             }
         } // closes web: namespace, veth, lease and DNAT rules removed; then the lab namespace
+    }
+
+    /** An HTTP server bound to port 80 inside the sandbox, answering {@code hello from <ip>:80}; started. */
+    static HttpServer serve(Sandbox web, String ip) throws Exception {
+        HttpServer server = web.call(() -> HttpServer.create(new InetSocketAddress(80), 16)); // bound inside
+        byte[] body = ("hello from " + ip + ":80\n").getBytes(StandardCharsets.UTF_8);
+        server.createContext("/", ex -> {
+            ex.sendResponseHeaders(200, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        server.start();
+        return server;
     }
 
     /** A veth pair between the lab host and the client: 10.20.40.1 and 10.20.40.2. */

@@ -113,6 +113,15 @@ public final class CniLab {
         return bridge;
     }
 
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
     /** @return the lease files host-local holds for the network (its bookkeeping files excluded) */
     public List<String> leases() throws IOException {
         Path d = dataDir.resolve(network);
@@ -135,8 +144,17 @@ public final class CniLab {
      */
     public void assertNothingLeft(String lab, List<String> containerIds, List<String> addresses) throws IOException {
         assertEquals(List.of(), leases(), "host-local leases left");
-        String veths = Cmd.run("ip", "-n", lab, "-o", "link", "show", "type", "veth");
-        List<String> left = Arrays.stream(veths.split("\n")).filter(l -> !l.isBlank() && !l.contains(" up0@")).toList();
+        // Link lines only: ip also prints "Error: Peer netns reference is invalid." (stderr, merged by Cmd) for
+        // a veth whose peer's namespace is being freed at that moment; such a veth still counts.
+        List<String> left = List.of();
+        for (int i = 0; i < 50; i++) {
+            String veths = Cmd.run("ip", "-n", lab, "-o", "link", "show", "type", "veth");
+            left = Arrays.stream(veths.split("\n")).filter(l -> l.matches("^\\d+: .*") && !l.contains(" up0@")).toList();
+            if (left.isEmpty()) {
+                break;
+            }
+            sleep(100);
+        }
         assertEquals(List.of(), left, "veths left in the lab");
         for (String table : List.of("filter", "nat", "mangle")) {
             String rules = Cmd.run("ip", "netns", "exec", lab, "iptables-save", "-t", table);
