@@ -67,8 +67,8 @@ final class CniSetup {
     }
 
     /**
-     * ADD for a namespace just made. The cache entry is written first (so a crash during ADD leaves what
-     * {@code reclaim()} needs), then ADD runs (after a failure the runtime has run DEL already), then the
+     * ADD for a namespace just made. The owner record names the cache entry, the entry is written (so a crash
+     * during ADD leaves what {@code reclaim()} needs), then ADD runs (after a failure the runtime has run DEL already), then the
      * entry is written again with the result, and the DEL step is pushed.
      */
     static Attached attach(Host host, String name, CniMode mode, Prepared p, NetNamespace ns, OwnerRecord record,
@@ -78,9 +78,11 @@ final class CniSetup {
         Path file = CniCache.file(p.config().name(), name, mode.ifName());
         CniCache.Entry pending = new CniCache.Entry(file, p.config(), p.version(), mode.pluginDirs(),
                 mode.timeout().toMillis(), host.id(), a, null);
-        CniCache.write(pending);
-        cleanup.push("cni cache " + file, () -> CniCache.remove(file));
+        // The record names the entry before the entry exists: a reclaim() elsewhere never takes a live
+        // sandbox's fresh entry for an orphan, and a crash in between leaves a name that points at nothing.
         record.put("cni", file.toString());
+        cleanup.push("cni cache " + file, () -> CniCache.remove(file));
+        CniCache.write(pending);
         Map<String, Object> result;
         GC_LOCK.readLock().lock();
         try {
