@@ -47,7 +47,7 @@ import java.util.regex.Pattern;
  *
  * <p>Values are immutable; every method returns a new mode.
  */
-public final class CniMode implements NetworkMode {
+public final class CniMode extends ModeSetup implements NetworkMode {
     /** The default configuration directory, as libcni's users have it. */
     public static final Path DEFAULT_CONF_DIR = Path.of("/etc/cni/net.d");
     /** The default plugin directories, searched in order: the upstream location, then Debian's. */
@@ -461,6 +461,23 @@ public final class CniMode implements NetworkMode {
         }
         capabilities.forEach((k, v) -> m.put(k, Json.copy(v)));
         return m;
+    }
+
+    /**
+     * Loads the configuration, finds the plugins and chooses the version (all before anything is made), then a
+     * new namespace with {@code lo} up, then the plugins' ADD ({@link CniSetup}).
+     */
+    @Override
+    Sandbox setUp(Host host, String name, io.netns.internal.OwnerRecord record, Cleanup cleanup) throws NetnsException {
+        CniSetup.Prepared p = CniSetup.prepare(host, this);
+        NetNamespace.Created made = SandboxSetup.newNamespace(name, record, cleanup);
+        try (io.netns.rtnl.RtnlClient inside = made.inside()) {
+            inside.setUp("lo"); // as in every mode; the network's plugins make the rest
+        }
+        CniSetup.Attached a = CniSetup.attach(host, name, this, p, made.namespace(), record, cleanup);
+        Sandbox s = new Sandbox(host, name, this, made.namespace(), List.of(), cleanup, null);
+        s.attachCni(a);
+        return s;
     }
 
     /** @return {@code cni} */

@@ -6,7 +6,6 @@ import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * The final result of a CNI network's {@code ADD} (CNI spec section 5): the interfaces the plugins made,
@@ -178,21 +177,6 @@ public final class CniResult {
             out.add(String.valueOf(x));
         }
         return List.copyOf(out);
-    }
-
-    /**
-     * The addresses of the sandbox's own interfaces: those whose interface is in {@code netnsPath}, and those
-     * with no interface index (which plugins give for the container's).
-     */
-    List<InetAddress> sandboxAddresses(String netnsPath) {
-        List<InetAddress> out = new ArrayList<>();
-        for (IpConfig ip : ips) {
-            int i = ip.interfaceIndex();
-            if (i < 0 || (i < interfaces.size() && Objects.equals(interfaces.get(i).sandbox(), netnsPath))) {
-                out.add(ip.address());
-            }
-        }
-        return out;
     }
 
     /** @return the version the result is written in */

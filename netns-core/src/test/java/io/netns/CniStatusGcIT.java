@@ -58,7 +58,7 @@ class CniStatusGcIT {
         CniMode mode = mode(p + "net");
         Sandbox a = lab.create(p + "a", mode);
         Sandbox b = lab.create(p + "b", mode);
-        assertEquals(List.of(InetAddress.getByName("10.99.0.5")), a.addresses());
+        assertEquals(InetAddress.getByName("10.99.0.5"), a.cniResult().orElseThrow().ips().get(0).address());
         assertEquals(List.of("VERSION fk", "STATUS fk", "ADD fk", "ADD fk"), calls());
         assertTrue(Files.readString(tmp.resolve("fk.ADD.env")).contains("CNI_NETNS=/run/netns/" + p + "b"));
 
