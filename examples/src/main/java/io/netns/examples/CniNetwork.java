@@ -57,7 +57,6 @@ public final class CniNetwork {
                     String ip = web.addresses().get(0).getHostAddress();  // from the result: 10.22.0.2
                     HttpServer server = PublishedHttpServer.serve(web, ip);
                     try {
-                        web.check();                                      // CNI CHECK of every plugin
                         return client.call(() -> PublishedHttpServer.get("http://" + PublishedHttpServer.HOST_IP + ":8080/"))
                                 + "\n" + result.json();
                     } finally {
