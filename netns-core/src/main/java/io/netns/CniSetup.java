@@ -146,8 +146,8 @@ final class CniSetup {
     }
 
     /**
-     * After the dead owners' sandboxes are gone: DEL for cache entries of this host that no live sandbox
-     * owns (a record lost, a crash between steps), then GC (spec 1.1, unless {@code disableGC}) of every
+     * After the dead owners' sandboxes are gone: DEL for cache entries of this host that no owner record
+     * names (a crash between steps), then GC (spec 1.1, unless {@code disableGC}) of every
      * network with entries of this host (or reclaimed just now), told the attachments of the live sandboxes.
      */
     static void collect(Host host, Map<String, CniCache.Entry> networks, Failures failures) {
@@ -165,10 +165,10 @@ final class CniSetup {
             }
             networks.put(e.config().name(), e);
             OwnerRecord owner = OwnerRecord.read(e.attachment().containerId());
-            if (owner != null && f.toString().equals(owner.get("cni")) && owner.ownerAlive()) {
-                live.add(e);
-            } else {
-                failures.run(() -> del(host, f));
+            if (owner == null || !f.toString().equals(owner.get("cni"))) {
+                failures.run(() -> del(host, f)); // no record names it: a crash between two steps
+            } else if (owner.liveness() != OwnerRecord.Liveness.DEAD) {
+                live.add(e); // alive, or cannot be told: counts as alive; a dead one is undone by reclaim()
             }
         }
         for (CniCache.Entry n : networks.values()) {
