@@ -32,10 +32,15 @@ public final class CniException extends NetnsException {
     /** The plugin is not available, and existing containers may have limited connectivity. */
     public static final int NOT_AVAILABLE_LIMITED_CONNECTIVITY = 51;
 
+    /** The plugin's {@code type}. */
     private final String plugin;
+    /** The verb it was run for. */
     private final String verb;
+    /** The CNI error code, or 0. */
     private final int code;
+    /** The error result's {@code msg}. */
     private final String pluginMessage;
+    /** The error result's {@code details}. */
     private final String details;
 
     private CniException(String plugin, String verb, int code, String pluginMessage, String details, String message) {
