@@ -375,10 +375,26 @@ public final class IptablesFirewall implements Firewall {
                 }
             }
         }
-        // Only the namespace's own rules. Port claims are files of a host id, not of a namespace: a claim
-        // whose rules never made it is listed by its host (core's Leftovers reads ports/<host id>), never here,
-        // where a claim of another namespace under the same id would show as this one's.
+        // A claim whose rules never made it (a crash between claim and restore), of a host whose rules are
+        // here: a sandbox publishes only on a bridge network, whose shared rules are made first.
+        Set<String> hosts = new HashSet<>();
+        out.forEach(o -> hosts.add(o.host()));
+        for (String holder : PortClaims.holders()) {
+            Owner o = Owner.parse(holder);
+            if (o != null && (hosts.contains(o.host()) || isHostId(host, o.host()))) {
+                out.add(o);
+            }
+        }
         return out;
+    }
+
+    /**
+     * Whether {@code id} may be the {@link io.netns.Host#id()} of the host whose stack is {@code host}: its
+     * name, or for an unnamed namespace {@code ns<inode>} or {@code host} (the real host). Port claims are
+     * kept per host id, not per namespace.
+     */
+    private static boolean isHostId(NetNamespace host, String id) {
+        return host.name() != null ? host.name().equals(id) : id.equals("host") || id.equals("ns" + host.inode());
     }
 
     // ---- the transaction -------------------------------------------------------------------------

@@ -282,40 +282,35 @@ class IptablesFirewallIT {
     }
 
     /**
-     * owners() lists what the namespace's own firewall holds, nothing else on the machine: not the port
-     * claims of an owner whose rules are in another namespace, even one whose host has the same id (a lab
-     * name reused after its pid was, or another process's lab); those claims are files of the host id, which
-     * only the host (core's {@code Leftovers}) can attribute. It once listed every claim holder of the
-     * machine, so a killed child's published ports showed in every other lab.
+     * owners() of one lab lists nothing of another lab (another process's, e.g. CrashReclaimIT's killed
+     * child with its published ports): not its rules, and not its port claims, which live under
+     * {@code /run/netns.d/ports/<its host id>} on the same machine. It once added every claim holder of the
+     * machine, so a killed child's published ports showed in every other lab's owners and leak check.
      */
     @Test
-    void ownersAreTheNamespacesOwnRulesOnly() throws Exception {
+    void ownersOfOneLabListNothingOfAnother() throws Exception {
         fw.addNetwork(lab.host, net, Lab.BRIDGE, Lab.SUBNET);
         fw.publish(lab.host, web, Lab.BRIDGE, ip(Lab.SBX_IP), List.of(new PublishedPort(Protocol.TCP, null, 8085, 80)));
-        Owner elsewhere = Owner.sandbox(lab.host.name(), "elsewhere");
-        Owner stranger = Owner.sandbox(lab.prefix + "other", "stranger");
+        // the other lab: lab.client as the host of another id, a network and a published sandbox there
+        String otherId = lab.client.name();
+        Owner otherNet = Owner.network(otherId, Lab.BRIDGE);
+        Owner stranger = Owner.sandbox(otherId, "stranger");
         try {
-            fw.addNetwork(lab.client, Owner.network(lab.host.name(), Lab.BRIDGE), Lab.BRIDGE, Lab.SUBNET);
-            fw.publish(lab.client, elsewhere, Lab.BRIDGE, ip(Lab.SBX2_IP),
-                    List.of(new PublishedPort(Protocol.TCP, null, 8086, 80)));
+            fw.addNetwork(lab.client, otherNet, Lab.BRIDGE, Lab.SUBNET);
             fw.publish(lab.client, stranger, Lab.BRIDGE, ip(Lab.SBX2_IP),
                     List.of(new PublishedPort(Protocol.TCP, null, 8087, 80)));
-            assertTrue(Files.exists(PortClaims.DIR.resolve(lab.host.name()).resolve("tcp-8086")), "claimed");
-            // the witness: each namespace's own ruleset
-            assertTrue(lab.save().contains(web.tag()));
-            assertFalse(lab.save().contains(elsewhere.tag()));
+            assertTrue(Files.exists(PortClaims.DIR.resolve(otherId).resolve("tcp-8087")), "claimed");
+            assertFalse(lab.save().contains(otherId), "the witness: nothing of the other lab in this one's rules");
             assertEquals(Set.of(net, web), fw.owners(lab.host));
-            assertEquals(Set.of(Owner.network(lab.host.name(), Lab.BRIDGE), elsewhere, stranger), fw.owners(lab.client));
+            assertEquals(Set.of(otherNet, stranger), fw.owners(lab.client));
         } finally {
             fw.remove(lab.client, stranger);
-            fw.remove(lab.client, elsewhere);
-            fw.remove(lab.client, Owner.network(lab.host.name(), Lab.BRIDGE));
+            fw.remove(lab.client, otherNet);
         }
-        assertEquals(Set.of(), fw.owners(lab.client));
-        assertFalse(Files.exists(PortClaims.DIR.resolve(lab.host.name()).resolve("tcp-8086")), "claim released");
-        assertFalse(Files.exists(PortClaims.DIR.resolve(lab.prefix + "other")), "claim released");
+        assertFalse(Files.exists(PortClaims.DIR.resolve(otherId)), "claim released");
         fw.remove(lab.host, web);
         fw.remove(lab.host, net);
+        assertEquals(Set.of(), fw.owners(lab.host));
     }
 
     /**
