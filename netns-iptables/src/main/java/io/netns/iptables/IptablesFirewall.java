@@ -373,7 +373,9 @@ public final class IptablesFirewall implements Firewall {
                 }
             }
         }
-        for (String holder : PortClaims.holders()) {
+        // Claims are kept per host id; a named namespace is a host of that id (lab hosts are), so only its own
+        // claims count. For an unnamed one the id is not known here: every host's claims are looked at.
+        for (String holder : host.name() != null ? PortClaims.holders(host.name()) : PortClaims.holders()) {
             Owner o = Owner.parse(holder);
             if (o != null) {
                 out.add(o); // a claim whose rules never made it (a crash between claim and restore)

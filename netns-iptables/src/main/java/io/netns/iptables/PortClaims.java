@@ -132,12 +132,22 @@ final class PortClaims {
     static Set<String> holders() {
         Set<String> out = new LinkedHashSet<>();
         for (Path host : list(DIR)) {
-            for (Path dir : list(host)) {
-                for (Path f : list(dir)) {
-                    String h = f.getFileName().toString().startsWith(".") ? null : holder(f);
-                    if (h != null && !h.isEmpty()) {
-                        out.add(h);
-                    }
+            out.addAll(holders(host.getFileName().toString()));
+        }
+        return out;
+    }
+
+    /**
+     * @param host a host id
+     * @return the tags holding claims on that host
+     */
+    static Set<String> holders(String host) {
+        Set<String> out = new LinkedHashSet<>();
+        for (Path dir : list(DIR.resolve(host))) {
+            for (Path f : list(dir)) {
+                String h = f.getFileName().toString().startsWith(".") ? null : holder(f);
+                if (h != null && !h.isEmpty()) {
+                    out.add(h);
                 }
             }
         }

@@ -203,6 +203,25 @@ class IptablesFirewallIT {
         fw.publish(lab.host, other, Lab.BRIDGE, ip(Lab.SBX2_IP), List.of(new PublishedPort(Protocol.UDP, null, 8080, 80)));
     }
 
+    /** owners() of a lab counts the lab's own port claims, never those other hosts (other labs, other JVMs) hold. */
+    @Test
+    void ownersIgnoresPortClaimsOfOtherHosts() throws Exception {
+        String otherHost = lab.prefix + "elsewhere";
+        Owner foreign = Owner.sandbox(otherHost, "web");
+        List<Path> claim = PortClaims.claim(otherHost, foreign.tag(), List.of(new PublishedPort(Protocol.TCP, null, 8090, 80)));
+        try {
+            assertEquals(1, claim.size());
+            fw.addNetwork(lab.host, net, Lab.BRIDGE, Lab.SUBNET);
+            fw.publish(lab.host, web, Lab.BRIDGE, ip(Lab.SBX_IP), List.of(new PublishedPort(Protocol.TCP, null, 8091, 80)));
+            assertEquals(Set.of(net, web), fw.owners(lab.host));
+            fw.remove(lab.host, web);
+            fw.remove(lab.host, net);
+        } finally {
+            PortClaims.release(claim);
+            PortClaims.releaseAll(otherHost, foreign.tag());
+        }
+    }
+
     /**
      * remove() of rules this JVM wrote deletes exactly them without a read; when one was deleted underneath it
      * falls back to reading, still removes the rest, and releases the port claim either way (the port can be
