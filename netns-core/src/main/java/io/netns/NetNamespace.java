@@ -2,6 +2,7 @@ package io.netns;
 
 import io.netns.internal.NamespaceAccess;
 import io.netns.internal.Names;
+import io.netns.internal.RunDir;
 import io.netns.internal.nl.Nl;
 import io.netns.internal.posix.FileId;
 import io.netns.internal.posix.Native;
@@ -61,7 +62,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * persisted name (the kernel frees the namespace when nothing else holds it).
  */
 public final class NetNamespace implements AutoCloseable {
-    /** Where iproute2 persists named namespaces, and where {@link #create(String)} does. */
+    /**
+     * Where iproute2 persists named namespaces, and where {@link #create(String)} does unless another run
+     * directory was chosen: see {@link #directory()}.
+     */
     public static final Path NETNS_DIR = Path.of("/run/netns");
 
     private static final Object MOUNT_LOCK = new Object();
@@ -136,7 +140,7 @@ public final class NetNamespace implements AutoCloseable {
         Names.check("namespace name", name);
         Netns.ensureAvailability();
         ensureNetnsDir();
-        String file = NETNS_DIR.resolve(name).toString();
+        String file = directory().resolve(name).toString();
         try {
             // Like iproute2: an empty file to bind onto, made exclusively so that two makers cannot share it.
             Native.close(Native.open(file, Native.O_RDONLY | Native.O_CREAT | Native.O_EXCL, 0));
@@ -153,7 +157,7 @@ public final class NetNamespace implements AutoCloseable {
             try {
                 // Made by us this instant: a network namespace, so no nsfs check, only its identity.
                 FileId id = Native.identity(made.nsFd);
-                return new Created(new NetNamespace(made.nsFd, id.dev(), id.ino(), name, NETNS_DIR.resolve(name)),
+                return new Created(new NetNamespace(made.nsFd, id.dev(), id.ino(), name, directory().resolve(name)),
                         made.socketFd);
             } catch (NetnsException | RuntimeException e) {
                 Native.close(made.nsFd);
@@ -181,7 +185,7 @@ public final class NetNamespace implements AutoCloseable {
      */
     public static NetNamespace open(String name) throws NetnsException {
         Names.check("namespace name", name);
-        return openPath(NETNS_DIR.resolve(name), name);
+        return openPath(directory().resolve(name), name);
     }
 
     /**
@@ -197,7 +201,7 @@ public final class NetNamespace implements AutoCloseable {
     public static NetNamespace open(Path path) throws NetnsException {
         Objects.requireNonNull(path, "path");
         Path abs = path.toAbsolutePath().normalize();
-        String name = NETNS_DIR.equals(abs.getParent()) ? abs.getFileName().toString() : null;
+        String name = directory().equals(abs.getParent()) ? abs.getFileName().toString() : null;
         return openPath(abs, name);
     }
 
@@ -238,6 +242,21 @@ public final class NetNamespace implements AutoCloseable {
         return openPath(Path.of("/proc/self/ns/net"), null);
     }
 
+    /**
+     * Where named namespaces are persisted in this JVM: {@link #NETNS_DIR} ({@code /run/netns}, iproute2's
+     * place), unless the system property {@code io.netns.runDir} names another run directory
+     * ({@code <runDir>/netns}), or the JVM is {@linkplain Netns.Mode#ROOTLESS rootless} and cannot write
+     * {@code /run/netns}: then a private {@code tmpfs} of the JVM's mount namespace, mounted over
+     * {@code /run/netns} when that directory exists (so {@code ip netns} run by the JVM's children still finds
+     * the namespaces), else over {@code $XDG_RUNTIME_DIR/netns-rootless} (or {@code java.io.tmpdir}'s).
+     *
+     * @return the directory
+     */
+    public static Path directory() {
+        Netns.isAvailable(); // the probe chooses the run directory once
+        return RunDir.netns();
+    }
+
     static NetNamespace openPath(Path path, String name) throws NetnsException {
         int fd;
         if (name != null) {
@@ -248,7 +267,7 @@ public final class NetNamespace implements AutoCloseable {
             } catch (NetnsException e) {
                 if (e.errno() == Native.ELOOP) {
                     throw NetnsException.failure("open namespace", path + " is a symbolic link; netns opens only "
-                            + "namespaces persisted as files under " + NETNS_DIR + " (remove it)");
+                            + "namespaces persisted as files under " + directory() + " (remove it)");
                 }
                 throw e;
             }
@@ -260,7 +279,7 @@ public final class NetNamespace implements AutoCloseable {
             int type = Native.nsType(fd);
             if (type != Native.CLONE_NEWNET && (type != 0 || !isNetByLink(fd, id.dev()))) {
                 throw NetnsException.failure("open namespace", path + " is not a network namespace (it is "
-                        + describe(fd) + "); expected a file under " + NETNS_DIR + " or /proc/<pid>/ns/net");
+                        + describe(fd) + "); expected a file under " + directory() + " or /proc/<pid>/ns/net");
             }
             return new NetNamespace(fd, id.dev(), id.ino(), name, path);
         } catch (NetnsException | RuntimeException e) {
@@ -313,10 +332,11 @@ public final class NetNamespace implements AutoCloseable {
             if (netnsDirShared) {
                 return;
             }
-            String dir = NETNS_DIR.toString();
+            Path netnsDir = directory();
+            String dir = netnsDir.toString();
             refuseLinkedNetnsDir();
             try {
-                Files.createDirectories(NETNS_DIR);
+                Files.createDirectories(netnsDir);
             } catch (IOException e) {
                 throw NetnsException.wrap("mkdir " + dir, e);
             }
@@ -335,8 +355,8 @@ public final class NetNamespace implements AutoCloseable {
     }
 
     private static void refuseLinkedNetnsDir() throws NetnsException {
-        if (Files.isSymbolicLink(NETNS_DIR)) {
-            throw NetnsException.failure("namespace directory", NETNS_DIR + " is a symbolic link; netns refuses to "
+        if (Files.isSymbolicLink(directory())) {
+            throw NetnsException.failure("namespace directory", directory() + " is a symbolic link; netns refuses to "
                     + "persist or open namespaces through it (remove it)");
         }
     }
@@ -381,7 +401,7 @@ public final class NetNamespace implements AutoCloseable {
         }
 
         static Made make(String file, boolean withSocket) throws NetnsException {
-            NetNamespace home = Netns.initialNamespace();
+            NetNamespace home = Netns.rootless() ? Netns.rootlessHome() : Netns.initialNamespace();
             if (home == null) {
                 throw NetnsException.failure("create namespace", "the JVM's initial namespace cannot be opened");
             }
@@ -410,6 +430,11 @@ public final class NetNamespace implements AutoCloseable {
 
         private static void run(String file, boolean withSocket, int homeFd, CompletableFuture<Made> result) {
             try {
+                if (Netns.rootless()) {
+                    // A new thread starts where its maker was, maybe in the JVM's own stack, which it could not
+                    // come back to: it goes to the rootless home first (one way), and returns there below.
+                    Native.setns(homeFd);
+                }
                 Native.unshareNet();
             } catch (Throwable e) {
                 result.completeExceptionally(e); // still home: the thread stays usable
@@ -549,13 +574,13 @@ public final class NetNamespace implements AutoCloseable {
      */
     public void delete() throws NetnsException {
         if (name == null) {
-            throw new IllegalStateException(this + " has no name under " + NETNS_DIR + " to delete");
+            throw new IllegalStateException(this + " has no name under " + directory() + " to delete");
         }
         deleteNamed(name);
     }
 
     static void deleteNamed(String name) throws NetnsException {
-        String f = NETNS_DIR.resolve(Names.check("namespace name", name)).toString();
+        String f = directory().resolve(Names.check("namespace name", name)).toString();
         int errno = Native.umount2(f, Native.MNT_DETACH | Native.UMOUNT_NOFOLLOW);
         // EBUSY is rare with MNT_DETACH (a mount propagating at this moment): retry briefly, sleeping only then.
         for (int attempt = 0; errno == 16 && attempt < 50; attempt++) {

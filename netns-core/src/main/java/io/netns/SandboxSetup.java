@@ -107,7 +107,7 @@ final class SandboxSetup {
                 continue;
             }
             failures.run(() -> {
-                if (r.get("netns") != null && Files.exists(NetNamespace.NETNS_DIR.resolve(r.get("netns")))) {
+                if (r.get("netns") != null && Files.exists(NetNamespace.directory().resolve(r.get("netns")))) {
                     NetNamespace.deleteNamed(r.get("netns"));
                 }
                 BridgeSetup.reclaim(host, r);

@@ -10,6 +10,7 @@ import io.netns.NetnsException;
 import io.netns.NetworkMode;
 import io.netns.Sandbox;
 import io.netns.internal.PrivilegeGate;
+import io.netns.internal.StateDir;
 import io.netns.rtnl.Link;
 import io.netns.rtnl.RtnlClient;
 import java.io.IOException;
@@ -57,8 +58,8 @@ public final class NetnsExtension implements ExecutionCondition, ParameterResolv
     /** Set to {@code 1} to make a test fail, not skip, where namespaces are unavailable (CI does). */
     public static final String REQUIRE_PRIVILEGED = PrivilegeGate.REQUIRE_PRIVILEGED;
 
-    static final Path RECORDS = Path.of("/run/netns.d/sandboxes");
-    static final Path LEASES = Path.of("/run/netns.d/ipam");
+    static final Path RECORDS = StateDir.path("sandboxes");
+    static final Path LEASES = StateDir.path("ipam");
     /** How long the leak check waits for the kernel to destroy a closed sandbox's veth pair. */
     static final long VETH_GRACE_MILLIS = 5000;
 
@@ -271,7 +272,7 @@ public final class NetnsExtension implements ExecutionCondition, ParameterResolv
         }
 
         List<String> keptNamespaces() {
-            try (Stream<Path> all = Files.list(NetNamespace.NETNS_DIR)) {
+            try (Stream<Path> all = Files.list(NetNamespace.directory())) {
                 return all.map(p -> p.getFileName().toString()).filter(this::ours).sorted().collect(Collectors.toList());
             } catch (IOException e) {
                 return List.of();
@@ -310,7 +311,7 @@ public final class NetnsExtension implements ExecutionCondition, ParameterResolv
             for (NetNamespace ns : namespaces) {
                 ns.close();
                 try {
-                    if (Files.exists(NetNamespace.NETNS_DIR.resolve(ns.name()))) {
+                    if (Files.exists(NetNamespace.directory().resolve(ns.name()))) {
                         ns.delete();
                     }
                 } catch (NetnsException e) {
