@@ -10,6 +10,7 @@ import io.netns.NetNamespace;
 import io.netns.NetnsException;
 import io.netns.NetworkMode;
 import io.netns.internal.StateDir;
+import io.netns.testing.ChildJvm;
 import io.netns.testing.TestLab;
 import java.nio.file.Files;
 import java.nio.file.Path;
