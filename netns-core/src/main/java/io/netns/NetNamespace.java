@@ -45,6 +45,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * every later {@code call}/{@code run} on it throws, so it can never run work believing it is home.
  * Virtual threads are refused, because their carrier would take the namespace to other virtual threads.
  *
+ * <p><b>Rootless</b> ({@link Netns#mode()} is {@link Netns.Mode#ROOTLESS}): a thread of the JVM's own network
+ * stack could enter a namespace but never come back (that stack belongs to the machine's user namespace), so
+ * {@code call}/{@code run} from such a thread run the work on a thread of {@link #executor()} instead and wait
+ * for it: the result, the work's own exception, sockets it made and threads and processes it started are as
+ * with a switch; the thread (its name, its thread-locals) is another, the context class loader is carried
+ * over, and an interrupt of the waiting caller is passed on to the work. Threads living inside a namespace
+ * switch themselves, as with root.
+ *
  * <p>Sockets and child processes made inside stay inside after the switch back. Threads started inside a
  * call are born inside and stay there after the call returns. For pools what counts is the thread that
  * <em>spawns a worker</em>, not where the pool object was made: pools start workers lazily, on the thread
@@ -481,7 +489,8 @@ public final class NetNamespace implements AutoCloseable {
 
     /**
      * Runs work with the calling platform thread switched into this namespace, and switches it back.
-     * Makes no system call when the thread already is here.
+     * Makes no system call when the thread already is here. Rootless, from a thread of the JVM's own stack,
+     * the work runs on a thread living inside instead (see the class description).
      *
      * @param work what to run inside
      * @param <T> its result type

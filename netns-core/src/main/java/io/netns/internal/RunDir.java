@@ -60,7 +60,15 @@ public final class RunDir {
     }
 
     private static Path configured() {
-        String p = System.getProperty(PROPERTY);
+        return configured(System.getProperty(PROPERTY));
+    }
+
+    /**
+     * @param p the value of {@value #PROPERTY}, or null
+     * @return the run dir it names, or {@link #DEFAULT} when unset or blank
+     * @throws IllegalArgumentException if it is not an absolute path
+     */
+    static Path configured(String p) {
         if (p == null || p.isBlank()) {
             return DEFAULT;
         }

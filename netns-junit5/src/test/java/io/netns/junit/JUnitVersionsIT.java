@@ -18,6 +18,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -65,27 +66,46 @@ class JUnitVersionsIT {
     @ParameterizedTest(name = "JUnit {0}")
     @ValueSource(strings = {"5.9.3", "5.11.4", "5.14.4", "6.1.3"})
     void atestOfTheUsersProjectRunsAndPasses(String junit) throws Exception {
-        Path project = WORK.resolve(junit);
+        build(junit, junit);
+    }
+
+    /**
+     * No wrapper around Maven: surefire's {@code <jvm>} is the project's two-line launcher
+     * ({@code scripts/rootless/bin/java}: {@code exec unshare --user --map-root-user --mount java "$@"}), and the
+     * test JVM runs {@link io.netns.Netns.Mode#ROOTLESS} (as root too: it is a user namespace of its own).
+     */
+    @Test
+    void theRootlessLauncherAsSurefiresJvmRunsTheTestRootless() throws Exception {
+        Path launcher = Path.of("").toAbsolutePath().getParent().resolve("scripts/rootless/bin/java");
+        assertTrue(Files.isExecutable(launcher), launcher + " is executable");
+        build("5.14.4", "5.14.4-rootless-java", "-Djvm=" + launcher, "-Dnetns.mode=ROOTLESS");
+    }
+
+    /** Builds the template project as {@code WORK/<dir>} with {@code mvn test}; its one test must pass. */
+    private static void build(String junit, String dir, String... extra) throws Exception {
+        Path project = WORK.resolve(dir);
         copyTemplate(project);
         Path marker = REPO.resolve(".passed-" + junit);
+        Path log = WORK.resolve(dir + ".log");
         List<String> argv = new ArrayList<>(List.of("mvn", "-B", "-ntp", "-f", project.resolve("pom.xml").toString(),
                 "-Dmaven.repo.local=" + REPO, "-Djunit.version=" + junit,
-                "-Dnetns.version=" + System.getProperty("netns.version"), "-Dseed.url=" + seedUrl(), "test"));
+                "-Dnetns.version=" + System.getProperty("netns.version"), "-Dseed.url=" + seedUrl()));
+        argv.addAll(List.of(extra));
+        argv.add("test");
         if (Files.exists(marker)) {
             argv.add(1, "-o"); // everything it needs was fetched by an earlier pass
         }
-        ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true)
-                .redirectOutput(WORK.resolve(junit + ".log").toFile());
+        ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put(NetnsExtension.REQUIRE_PRIVILEGED, "1"); // a skip inside fails the build there
         Process p = pb.start();
         if (!p.waitFor(10, TimeUnit.MINUTES)) {
             p.destroyForcibly();
-            fail("mvn test of the JUnit " + junit + " project took over 10 minutes; see " + WORK.resolve(junit + ".log"));
+            fail("mvn test of the JUnit " + junit + " project took over 10 minutes; see " + log);
         }
-        String log = Files.readString(WORK.resolve(junit + ".log"), StandardCharsets.UTF_8);
-        assertEquals(0, p.exitValue(), "mvn test of the JUnit " + junit + " project failed:\n" + tail(log));
+        String out = Files.readString(log, StandardCharsets.UTF_8);
+        assertEquals(0, p.exitValue(), "mvn test of the JUnit " + junit + " project " + dir + " failed:\n" + tail(out));
         Path report = project.resolve("target/surefire-reports/TEST-example.LabTest.xml");
-        assertTrue(Files.exists(report), "no surefire report " + report + ":\n" + tail(log));
+        assertTrue(Files.exists(report), "no surefire report " + report + ":\n" + tail(out));
         String xml = Files.readString(report, StandardCharsets.UTF_8);
         assertEquals("1", attribute(xml, "tests"), xml);
         assertEquals("0", attribute(xml, "skipped"), "the @NetnsTest ran, not skipped: " + xml);

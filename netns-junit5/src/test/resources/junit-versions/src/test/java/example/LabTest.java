@@ -3,6 +3,7 @@ package example;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.netns.Host;
+import io.netns.Netns;
 import io.netns.Sandbox;
 import io.netns.junit.Mode;
 import io.netns.junit.NetnsTest;
@@ -28,6 +29,10 @@ class LabTest {
         String platform = jupiter.startsWith("5.") ? "1." + jupiter.substring(2) : jupiter;
         assertEquals(jupiter, Test.class.getPackage().getImplementationVersion(), "junit-jupiter-api");
         assertEquals(platform, AnnotationSupport.class.getPackage().getImplementationVersion(), "junit-platform-commons");
+        String mode = System.getProperty("expected.netns.mode", "");
+        if (!mode.isEmpty()) {
+            assertEquals(mode, Netns.mode().name(), "the test JVM's mode");
+        }
 
         InetAddress ip = web.addresses().get(0);
         try (ServerSocket server = web.call(() -> new ServerSocket(80))) {
