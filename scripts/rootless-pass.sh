@@ -30,5 +30,5 @@ echo "netns rootless pass: as $user ($(id -u "$user")), in unshare --user --map-
 cd "$work"
 runuser -u "$user" -- env HOME="$home" NETNS_REQUIRE_PRIVILEGED="${NETNS_REQUIRE_PRIVILEGED:-}" \
   unshare --user --map-root-user --mount \
-  mvn -B -ntp -o verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
+  mvn -B -ntp -o -Duser.home="$home" verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
   -Dit.test='!NoPrivilegesIT' -Dfailsafe.failIfNoSpecifiedTests=false "$@"

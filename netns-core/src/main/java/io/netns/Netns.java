@@ -209,9 +209,10 @@ public final class Netns {
 
     /** What an unprivileged user is told: the one-line commands, as in the README's "Without root". */
     static final String ROOTLESS_HINT = "Without root, start the JVM in a user namespace of your own (no --net: "
-            + "it keeps the machine's network): `unshare --user --map-root-user --mount mvn test` (Maven), "
-            + "`unshare --user --map-root-user --mount ./gradlew test --no-daemon` (Gradle), "
-            + "`unshare --user --map-root-user --mount java ...` (any JVM); see \"Without root\" in netns' README";
+            + "it keeps the machine's network): `unshare --user --map-root-user --mount mvn -Duser.home=\"$HOME\" test` "
+            + "(Maven), `unshare --user --map-root-user --mount ./gradlew test --no-daemon --gradle-user-home "
+            + "\"$HOME/.gradle\"` (Gradle), `unshare --user --map-root-user --mount java ...` (any JVM); see \"Without "
+            + "root\" in netns' README";
 
     private static boolean userNamespacesEnabled() {
         return positive("/proc/sys/user/max_user_namespaces", true)

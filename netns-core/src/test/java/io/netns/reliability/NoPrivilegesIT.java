@@ -70,8 +70,8 @@ class NoPrivilegesIT {
                 && l.contains("EPERM") && l.contains("CAP_SYS_ADMIN")), out);
         // user namespaces are enabled here (the rootless pass of CI needs them): the cause names the commands
         assertTrue(out.lines().anyMatch(l -> l.startsWith("cause=")
-                && l.contains("`unshare --user --map-root-user --mount mvn test`")
-                && l.contains("`unshare --user --map-root-user --mount ./gradlew test --no-daemon`")), out);
+                && l.contains("`unshare --user --map-root-user --mount mvn -Duser.home=\"$HOME\" test`")
+                && l.contains("`unshare --user --map-root-user --mount ./gradlew test --no-daemon")), out);
         for (String call : List.of("create", "createLab", "enter", "ensureAvailability")) {
             assertTrue(out.lines().anyMatch(l -> l.startsWith(call + "=io.netns.NetnsPermissionException:")
                     && l.contains("EPERM") && l.contains("CAP_SYS_ADMIN")), call + ":\n" + out);
