@@ -14,6 +14,7 @@ import io.netns.Sandbox;
 import io.netns.internal.Names;
 import io.netns.internal.OwnerRecord;
 import io.netns.testing.Cmd;
+import io.netns.testing.Ip;
 import io.netns.testing.TestLab;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -149,7 +150,7 @@ class BadInputIT {
             assertTrue(Cmd.run("ip", "-n", p + "dup", "-o", "addr").contains("10.89.0.2/24"), "the first is unharmed");
             assertEquals(first, lab.sandbox(p + "dup").orElseThrow());
             // a namespace ip made under the name wanted: refused, the foreign one left alone
-            Cmd.run("ip", "netns", "add", p + "foreign");
+            Ip.netnsAdd(p + "foreign");
             try {
                 rejects(NetnsException.class, p + "foreign", () -> lab.create(p + "foreign", NetworkMode.bridge()));
                 assertTrue(Files.exists(NetNamespace.NETNS_DIR.resolve(p + "foreign")), "the foreign namespace stays");

@@ -122,7 +122,7 @@ class CrashReclaimIT {
     @Test
     void reclaimRemovesAllAKilledJvmLeftAndNothingElse() throws Exception {
         // foreign things in the lab, made without netns
-        Lab.run(List.of("ip", "netns", "add", p + "foreign"));
+        io.netns.testing.Ip.netnsAdd(p + "foreign");
         Lab.ip(labNs, "link", "add", "fveth0", "type", "veth", "peer", "name", "fveth1");
         Lab.exec(labNs, "iptables", "-A", "INPUT", "-p", "tcp", "--dport", "9999", "-j", "ACCEPT");
         Lab.exec(labNs, "iptables", "-t", "nat", "-A", "PREROUTING", "-p", "tcp", "--dport", "9998", "-m", "comment",
