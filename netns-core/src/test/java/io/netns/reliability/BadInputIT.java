@@ -168,7 +168,12 @@ class BadInputIT {
             nothingOf(p + "ip");
             rejects(IllegalArgumentException.class, "10.89.0.1", () -> lab.create(p + "gw", NetworkMode.bridge().ip("10.89.0.1")));
             nothingOf(p + "gw");
+            // The kernel destroys a failed sandbox's veth with its namespace, lazily: wait for it, not for ever.
             String veths = Cmd.run("ip", "-n", p + "lab", "-o", "link", "show", "type", "veth");
+            for (int i = 0; i < 100 && veths.lines().count() > 1; i++) {
+                Thread.sleep(20);
+                veths = Cmd.run("ip", "-n", p + "lab", "-o", "link", "show", "type", "veth");
+            }
             assertEquals(1, veths.lines().count(), "only the first sandbox's veth:\n" + veths);
         }
         assertEquals(List.of(), Proc.filesStartingWith(OwnerRecord.DIR, p + "dup"));
