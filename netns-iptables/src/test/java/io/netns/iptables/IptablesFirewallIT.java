@@ -51,8 +51,7 @@ class IptablesFirewallIT {
         if (lab != null) {
             lab.close();
             // the machine's own firewall never saw the lab (read only: iptables-save in the JVM's namespace)
-            String real = Lab.run(List.of("iptables-save")) + Lab.run(List.of("ip6tables-save"))
-                    + Lab.run(List.of("nft", "list", "ruleset"));
+            String real = Lab.realFirewall();
             assertFalse(real.contains(lab.prefix), real);
         }
     }
