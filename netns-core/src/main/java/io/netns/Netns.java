@@ -117,22 +117,34 @@ public final class Netns {
     /** Not in {@link RootlessHome}'s initializer: its thread would wait for that very initialization. */
     private static NetNamespace makeRootlessHome() {
         NetNamespace[] made = new NetNamespace[1];
-        Thread t = new Thread(() -> {
+        onShortLivedThread("netns-rootless-home", () -> {
             try {
                 Native.unshareNet();
                 made[0] = NetNamespace.current(); // the thread then ends; the handle keeps the namespace
             } catch (NetnsException | RuntimeException e) {
                 made[0] = null;
             }
-        }, "netns-rootless-home");
+        });
+        return made[0];
+    }
+
+    /**
+     * Runs work on a new daemon thread, which ends with it (and takes any namespace it entered along), and
+     * waits for it.
+     *
+     * @return the interruption that ended the wait, or null
+     */
+    private static InterruptedException onShortLivedThread(String name, Runnable work) {
+        Thread t = new Thread(work, name);
         t.setDaemon(true);
         t.start();
         try {
             t.join();
+            return null;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return e;
         }
-        return made[0];
     }
 
     /** @return whether this JVM is {@link Mode#ROOTLESS} */
@@ -151,7 +163,7 @@ public final class Netns {
             return e;
         }
         Throwable[] failure = new Throwable[2];
-        Thread t = new Thread(() -> {
+        InterruptedException interrupted = onShortLivedThread("netns-probe", () -> {
             try {
                 int self = Native.open("/proc/self/ns/net", Native.O_RDONLY, 0);
                 try {
@@ -167,14 +179,9 @@ public final class Netns {
             } catch (Throwable e) {
                 failure[0] = e;
             }
-        }, "netns-probe");
-        t.setDaemon(true);
-        t.start();
-        try {
-            t.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return e;
+        });
+        if (interrupted != null) {
+            return interrupted;
         }
         if (failure[0] != null) {
             return withRootlessHint(failure[0]);

@@ -99,18 +99,8 @@ class ParallelIT {
             work(lab, web, ns);
         }
 
-        @Test
-        void two(Host lab, @Mode(Mode.Kind.BRIDGE) Sandbox web, NetNamespace ns) throws Exception {
-            work(lab, web, ns);
-        }
-
-        @Test
-        void three(Host lab, @Mode(Mode.Kind.BRIDGE) Sandbox web, NetNamespace ns) throws Exception {
-            work(lab, web, ns);
-        }
-
-        @Test
-        void four(Host lab, @Mode(Mode.Kind.BRIDGE) Sandbox web, NetNamespace ns) throws Exception {
+        @RepeatedTest(3)
+        void more(Host lab, @Mode(Mode.Kind.BRIDGE) Sandbox web, NetNamespace ns) throws Exception {
             work(lab, web, ns);
         }
     }
