@@ -219,6 +219,7 @@ public final class IptablesFirewall implements Firewall {
         lock(host);
         try {
             List<Path> claims = PortClaims.claim(owner.host(), tag, list);
+            io.netns.internal.CrashPoint.passed("port claims of " + tag);
             try {
                 checkNotBound(host, family, list);
                 if (localnet) {
@@ -380,12 +381,14 @@ public final class IptablesFirewall implements Firewall {
                 }
             }
         }
-        // Claims are kept per host id; a named namespace is a host of that id (lab hosts are), so only its own
-        // claims count. For an unnamed one the id is not known here: every host's claims are looked at.
-        for (String holder : host.name() != null ? PortClaims.holders(host.name()) : PortClaims.holders()) {
+        // A claim whose rules never made it (a crash between claim and restore), of a host whose rules are
+        // here: a sandbox publishes only on a bridge network, whose shared rules are made first.
+        Set<String> hosts = new HashSet<>();
+        out.forEach(o -> hosts.add(o.host()));
+        for (String holder : PortClaims.holders()) {
             Owner o = Owner.parse(holder);
-            if (o != null) {
-                out.add(o); // a claim whose rules never made it (a crash between claim and restore)
+            if (o != null && hosts.contains(o.host())) {
+                out.add(o);
             }
         }
         return out;
