@@ -21,6 +21,9 @@ command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v gcc >/dev/null 2>&1 || need+=(gcc)
 command -v ps >/dev/null 2>&1 || need+=(procps)
 command -v setpriv >/dev/null 2>&1 || need+=(util-linux)
+command -v unshare >/dev/null 2>&1 || need+=(util-linux) # the rootless pass (scripts/rootless-pass.sh)
+command -v runuser >/dev/null 2>&1 || need+=(util-linux)
+command -v useradd >/dev/null 2>&1 || need+=(passwd)
 updated=0
 apt_install() {
   if [ "$updated" = 0 ]; then apt-get update -qq; updated=1; fi
