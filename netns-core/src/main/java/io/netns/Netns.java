@@ -110,8 +110,9 @@ public final class Netns {
      * already (one {@code setns}). Should that switch fail (it needs CAP_SYS_ADMIN, which a process that
      * could enter the other namespace has), the thread still runs its task, where it was born: a pool's
      * task is never lost. {@linkplain Mode#ROOTLESS Rootless}, a thread born inside a namespace cannot
-     * switch to the initial one (it belongs to the machine's user namespace), so that is what happens there;
-     * threads born in the JVM's own stack are home already.
+     * switch to the initial one (it belongs to the machine's user namespace): it switches to an empty
+     * namespace of netns' own instead, so it pins no sandbox (and has no network but its loopback); threads
+     * born in the JVM's own stack are home already.
      *
      * @param name the threads' name; a counter is appended
      * @return the factory
@@ -129,7 +130,10 @@ public final class Netns {
         };
     }
 
-    /** Moves the calling thread, just started, to the initial namespace unless it is there already. */
+    /**
+     * Moves the calling thread, just started, to the initial namespace unless it is there already; rootless,
+     * where that is refused, to netns' own empty namespace ({@link #rootlessHome()}), so that it pins no sandbox.
+     */
     private static void goHome() {
         NetNamespace home = initialNamespace();
         if (home == null) {
@@ -140,6 +144,12 @@ public final class Netns {
                     "unix:ino")).longValue();
             if (ino == home.inode()) {
                 return;
+            }
+            if (rootless()) {
+                home = rootlessHome();
+                if (home == null || ino == home.inode()) {
+                    return;
+                }
             }
             int fd = home.acquire();
             try {
