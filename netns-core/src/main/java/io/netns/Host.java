@@ -32,6 +32,8 @@ import java.util.Optional;
  * {@code /run/netns/<name>}, where {@code ip netns list} shows it.
  */
 public final class Host implements AutoCloseable {
+    /** The id of {@link #current()}, which no other host may take. */
+    private static final String CURRENT_ID = "host";
     private static Host current;
 
     private final NetNamespace namespace;
@@ -58,7 +60,7 @@ public final class Host implements AutoCloseable {
     public static synchronized Host current() throws NetnsException {
         if (current == null || current.isClosed()) {
             Netns.ensureAvailability();
-            current = new Host(NetNamespace.initial(), "host", false);
+            current = new Host(NetNamespace.initial(), CURRENT_ID, false);
         }
         return current;
     }
@@ -68,23 +70,45 @@ public final class Host implements AutoCloseable {
      * the namespace).
      *
      * @param namespace the host's stack
-     * @return the host; its {@link #id()} is the namespace's name, or {@code ns<inode>} for an unnamed one
+     * @return the host; its {@link #id()} is {@code host} for the JVM's initial namespace (the same id as
+     *     {@link #current()}), else the namespace's name, or {@code ns<inode>} for an unnamed one
+     * @throws IllegalArgumentException if the namespace is persisted under the reserved name {@code host}
      */
     public static Host of(NetNamespace namespace) {
         Objects.requireNonNull(namespace, "namespace");
+        if (isInitial(namespace)) {
+            return new Host(namespace, CURRENT_ID, false); // the real host, under its one id
+        }
+        if (CURRENT_ID.equals(namespace.name())) {
+            throw new IllegalArgumentException("namespace name '" + CURRENT_ID + "' is reserved: it is the id of "
+                    + "Host.current(), the real host; rename the namespace");
+        }
         String id = namespace.name() != null ? namespace.name() : "ns" + namespace.inode();
         return new Host(namespace, id, false);
+    }
+
+    private static boolean isInitial(NetNamespace namespace) {
+        try (NetNamespace initial = NetNamespace.initial()) {
+            return namespace.equals(initial);
+        } catch (NetnsException e) {
+            return false; // the initial namespace cannot be opened here: nothing can be shared with it either
+        }
     }
 
     /**
      * Makes a lab host: a new namespace {@code /run/netns/<name>} with {@code lo} up, deleted again by
      * {@link #close()} together with everything in it.
      *
-     * @param name the lab namespace's name
+     * @param name the lab namespace's name; {@code host}, the id of {@link #current()}, is reserved
      * @return the host
+     * @throws IllegalArgumentException if the name is invalid or {@code host}
      * @throws NetnsException if the namespace cannot be made; nothing is left
      */
     public static Host createLab(String name) throws NetnsException {
+        if (CURRENT_ID.equals(name)) {
+            throw new IllegalArgumentException("lab name '" + name + "' is reserved: it is the id of Host.current(), "
+                    + "the real host, and a lab must not share its leases and claims");
+        }
         NetNamespace.Created made = NetNamespace.create(name, true);
         NetNamespace ns = made.namespace;
         try (RtnlClient inside = NamespaceAccess.clients().adopt(made.socketFd, ns.toString())) {

@@ -2,6 +2,7 @@ package io.netns;
 
 import io.netns.internal.Inet;
 import io.netns.internal.Inet.Cidr;
+import io.netns.internal.StateDir;
 import io.netns.internal.posix.Native;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -25,7 +26,7 @@ import java.util.Map;
  * broadcast address are never leased.
  */
 final class Ipam {
-    static final Path DIR = Path.of("/run/netns.d/ipam");
+    static final Path DIR = StateDir.path("ipam");
 
     private static final Map<String, Long> CURSORS = new HashMap<>();
 
@@ -78,37 +79,7 @@ final class Ipam {
     }
 
     private static boolean tryLease(Path dir, InetAddress a, String owner) throws NetnsException {
-        String f = dir.resolve(Inet.toText(a)).toString();
-        int flags = Native.O_WRONLY | Native.O_CREAT | Native.O_EXCL;
-        int fd;
-        try {
-            fd = Native.open(f, flags, 0644);
-        } catch (NetnsException e) {
-            if (e.errno() == Native.EEXIST) {
-                return false;
-            }
-            if (e.errno() != Native.ENOENT) {
-                throw e;
-            }
-            try {
-                // First lease of this network since boot, or another JVM removed the empty directory as its
-                // network went away (forget): make it again.
-                Files.createDirectories(dir);
-            } catch (IOException io) {
-                throw NetnsException.wrap("mkdir " + dir, io);
-            }
-            return tryLease(dir, a, owner);
-        }
-        try {
-            byte[] b = owner.getBytes(StandardCharsets.UTF_8);
-            Native.write(fd, ByteBuffer.allocateDirect(b.length).put(b).flip());
-        } catch (NetnsException | RuntimeException e) {
-            Native.close(fd);
-            Native.unlink(f);
-            throw e;
-        }
-        Native.close(fd);
-        return true;
+        return StateDir.createExclusive(dir.resolve(Inet.toText(a)), owner.getBytes(StandardCharsets.UTF_8));
     }
 
     /**
@@ -116,48 +87,33 @@ final class Ipam {
      * when no network is left in that. A directory still holding a lease (of another JVM) stays.
      */
     static void forget(String host, String network) {
-        deleteIfEmpty(DIR.resolve(host).resolve(network));
-        deleteIfEmpty(DIR.resolve(host));
+        StateDir.deleteIfEmpty(DIR.resolve(host).resolve(network));
+        StateDir.deleteIfEmpty(DIR.resolve(host));
     }
 
     /** A host's namespace was deleted: every empty lease directory of it goes. */
     static void forgetHost(String host) {
         Path dir = DIR.resolve(host);
-        try (DirectoryStream<Path> networks = Files.newDirectoryStream(dir)) {
-            for (Path n : networks) {
-                deleteIfEmpty(n);
-            }
-        } catch (IOException e) {
-            return; // no directory: nothing to forget
-        }
-        deleteIfEmpty(dir);
-    }
-
-    private static void deleteIfEmpty(Path dir) {
         try {
-            Files.deleteIfExists(dir);
-        } catch (IOException e) {
-            // DirectoryNotEmptyException: a lease is held there; anything else: leave it to reclaim.
+            for (Path n : StateDir.list(dir)) {
+                StateDir.deleteIfEmpty(n);
+            }
+        } catch (NetnsException e) {
+            return; // not ours to clean
         }
+        StateDir.deleteIfEmpty(dir);
     }
 
     private static String holder(Path dir, InetAddress a) {
-        try {
-            return Files.readString(dir.resolve(Inet.toText(a)));
-        } catch (IOException e) {
-            return "?";
-        }
+        String h = StateDir.readOrNull(dir.resolve(Inet.toText(a)));
+        return h == null ? "?" : h;
     }
 
     /** Releases a lease if {@code owner} holds it. */
     static void release(String host, String network, InetAddress a, String owner) {
         Path f = DIR.resolve(host).resolve(network).resolve(Inet.toText(a));
-        try {
-            if (owner.equals(Files.readString(f))) {
-                Native.unlink(f.toString());
-            }
-        } catch (IOException e) {
-            // Gone already.
+        if (owner.equals(StateDir.readOrNull(f))) {
+            StateDir.delete(f);
         }
     }
 }

@@ -239,7 +239,22 @@ public final class NetNamespace implements AutoCloseable {
     }
 
     static NetNamespace openPath(Path path, String name) throws NetnsException {
-        int fd = Native.open(path.toString(), Native.O_RDONLY, 0);
+        int fd;
+        if (name != null) {
+            // A persisted name: never through a symbolic link, which could point anywhere later.
+            refuseLinkedNetnsDir();
+            try {
+                fd = Native.open(path.toString(), Native.O_RDONLY | Native.O_NOFOLLOW, 0);
+            } catch (NetnsException e) {
+                if (e.errno() == Native.ELOOP) {
+                    throw NetnsException.failure("open namespace", path + " is a symbolic link; netns opens only "
+                            + "namespaces persisted as files under " + NETNS_DIR + " (remove it)");
+                }
+                throw e;
+            }
+        } else {
+            fd = Native.open(path.toString(), Native.O_RDONLY, 0);
+        }
         try {
             FileId id = Native.identity(fd);
             int type = Native.nsType(fd);
@@ -299,6 +314,7 @@ public final class NetNamespace implements AutoCloseable {
                 return;
             }
             String dir = NETNS_DIR.toString();
+            refuseLinkedNetnsDir();
             try {
                 Files.createDirectories(NETNS_DIR);
             } catch (IOException e) {
@@ -315,6 +331,13 @@ public final class NetNamespace implements AutoCloseable {
                         Native.privilegeHint(errno, "CAP_SYS_ADMIN"));
             }
             netnsDirShared = true;
+        }
+    }
+
+    private static void refuseLinkedNetnsDir() throws NetnsException {
+        if (Files.isSymbolicLink(NETNS_DIR)) {
+            throw NetnsException.failure("namespace directory", NETNS_DIR + " is a symbolic link; netns refuses to "
+                    + "persist or open namespaces through it (remove it)");
         }
     }
 
@@ -533,7 +556,7 @@ public final class NetNamespace implements AutoCloseable {
 
     static void deleteNamed(String name) throws NetnsException {
         String f = NETNS_DIR.resolve(Names.check("namespace name", name)).toString();
-        int errno = Native.umount2(f, Native.MNT_DETACH);
+        int errno = Native.umount2(f, Native.MNT_DETACH | Native.UMOUNT_NOFOLLOW);
         // EBUSY is rare with MNT_DETACH (a mount propagating at this moment): retry briefly, sleeping only then.
         for (int attempt = 0; errno == 16 && attempt < 50; attempt++) {
             try {
@@ -542,7 +565,7 @@ public final class NetNamespace implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 break;
             }
-            errno = Native.umount2(f, Native.MNT_DETACH);
+            errno = Native.umount2(f, Native.MNT_DETACH | Native.UMOUNT_NOFOLLOW);
         }
         if (errno != 0 && errno != 22 && errno != Native.ENOENT) { // EINVAL: not mounted; ENOENT: gone already
             throw NetnsException.of("umount2(" + f + ", MNT_DETACH)", errno, null);

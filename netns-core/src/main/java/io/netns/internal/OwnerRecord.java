@@ -29,7 +29,7 @@ import java.util.Map;
  */
 public final class OwnerRecord {
     /** Where the records live. */
-    public static final Path DIR = Path.of("/run/netns.d/sandboxes");
+    public static final Path DIR = StateDir.path("sandboxes");
 
     private static final long SELF_PID = ProcessHandle.current().pid();
     private static final String SELF_START = startTime(SELF_PID);
@@ -63,14 +63,9 @@ public final class OwnerRecord {
         v.put("host", host);
         v.put("mode", mode);
         OwnerRecord r = new OwnerRecord(name, v);
-        String file = DIR.resolve(name).toString();
-        int fd;
-        try {
-            fd = createExclusive(file);
-        } catch (NetnsException e) {
-            if (e.errno() != Native.EEXIST) {
-                throw e;
-            }
+        Path file = DIR.resolve(name);
+        int fd = StateDir.openNew(file);
+        if (fd < 0) {
             OwnerRecord other = read(name);
             String who = other == null ? "another process" : "host " + other.get("host") + " in process "
                     + other.get("pid") + (other.ownerAlive() ? "" : ", which is dead (run host.reclaim())");
@@ -87,23 +82,6 @@ public final class OwnerRecord {
         return r;
     }
 
-    private static int createExclusive(String file) throws NetnsException {
-        int flags = Native.O_WRONLY | Native.O_CREAT | Native.O_EXCL;
-        try {
-            return Native.open(file, flags, 0644);
-        } catch (NetnsException e) {
-            if (e.errno() != Native.ENOENT) {
-                throw e;
-            }
-        }
-        try {
-            Files.createDirectories(DIR);
-        } catch (IOException e) {
-            throw NetnsException.wrap("mkdir " + DIR, e);
-        }
-        return Native.open(file, flags, 0644);
-    }
-
     /**
      * Adds what the mode made, appending one line to the record (a later line of a key wins when read).
      *
@@ -118,8 +96,7 @@ public final class OwnerRecord {
             append(line);
             return;
         }
-        String file = DIR.resolve(name).toString();
-        fd = Native.open(file, Native.O_WRONLY | Native.O_APPEND, 0);
+        fd = StateDir.openAppend(DIR.resolve(name));
         try {
             append(line);
         } finally {
@@ -158,7 +135,7 @@ public final class OwnerRecord {
     public synchronized void remove() {
         finish();
         // A failure leaves nothing to do: reclaim will find it and see that nothing is left.
-        Native.unlink(DIR.resolve(name).toString());
+        StateDir.delete(DIR.resolve(name));
     }
 
     /** @return whether the owning process still runs (same pid, same start time) */
@@ -180,36 +157,31 @@ public final class OwnerRecord {
      * @return its record, or null
      */
     public static OwnerRecord read(String name) {
-        try {
-            Map<String, String> v = new LinkedHashMap<>();
-            for (String line : Files.readAllLines(DIR.resolve(name), StandardCharsets.UTF_8)) {
-                int eq = line.indexOf('=');
-                if (eq > 0) {
-                    v.put(line.substring(0, eq), line.substring(eq + 1));
-                }
-            }
-            return new OwnerRecord(name, v);
-        } catch (IOException e) {
+        String text = StateDir.readOrNull(DIR.resolve(name));
+        if (text == null) {
             return null;
         }
+        Map<String, String> v = new LinkedHashMap<>();
+        for (String line : text.split("\n")) {
+            int eq = line.indexOf('=');
+            if (eq > 0) {
+                v.put(line.substring(0, eq), line.substring(eq + 1));
+            }
+        }
+        return new OwnerRecord(name, v);
     }
 
     /**
      * @return every record on this machine
+     * @throws NetnsException if the records' directory is not safe to use
      */
-    public static List<OwnerRecord> all() {
+    public static List<OwnerRecord> all() throws NetnsException {
         List<OwnerRecord> out = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(DIR)) {
-            for (Path p : ds) {
-                OwnerRecord r = read(p.getFileName().toString());
-                if (r != null) {
-                    out.add(r);
-                }
+        for (Path p : StateDir.list(DIR)) {
+            OwnerRecord r = read(p.getFileName().toString());
+            if (r != null) {
+                out.add(r);
             }
-        } catch (NoSuchFileException e) {
-            return out;
-        } catch (IOException e) {
-            return out;
         }
         return out;
     }

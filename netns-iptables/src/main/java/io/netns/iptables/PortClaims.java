@@ -3,6 +3,7 @@ package io.netns.iptables;
 import io.netns.NetnsException;
 import io.netns.PublishedPort;
 import io.netns.internal.Inet;
+import io.netns.internal.StateDir;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -28,7 +29,7 @@ import java.util.Set;
  * {@link IptablesFirewall#remove}, also when {@code reclaim()} removes a dead owner's rules.
  */
 final class PortClaims {
-    static final Path DIR = Path.of("/run/netns.d/ports");
+    static final Path DIR = StateDir.path("ports");
 
     private PortClaims() {
     }
@@ -80,17 +81,18 @@ final class PortClaims {
     private static boolean create(Path dir, Path file, String tag) throws NetnsException {
         for (int attempt = 0; ; attempt++) {
             Path tmp = dir.resolve("." + file.getFileName() + "." + ProcessHandle.current().pid() + "." + Thread.currentThread().getId());
+            StateDir.delete(tmp); // a leftover of a thread of a dead process with this pid
+            if (!StateDir.createExclusive(tmp, tag.getBytes(StandardCharsets.UTF_8))) {
+                throw NetnsException.failure("claim " + file, tmp + " exists");
+            }
             try {
-                Files.createDirectories(dir);
-                Files.write(tmp, tag.getBytes(StandardCharsets.UTF_8));
-                try {
-                    Files.createLink(file, tmp);
-                    return true;
-                } catch (FileAlreadyExistsException taken) {
-                    return false;
-                } finally {
-                    Files.deleteIfExists(tmp);
+                Files.createLink(file, tmp); // link(2) never follows a symbolic link, and fails when the name exists
+                return true;
+            } catch (FileAlreadyExistsException taken) {
+                if (Files.isSymbolicLink(file)) {
+                    throw StateDir.symlink(file);
                 }
+                return false;
             } catch (NoSuchFileException raced) {
                 if (attempt >= 5) {
                     throw NetnsException.wrap("claim " + file, raced);
@@ -98,6 +100,8 @@ final class PortClaims {
                 // another process removed the empty directory right then: make it again
             } catch (IOException e) {
                 throw NetnsException.wrap("claim " + file, e);
+            } finally {
+                StateDir.delete(tmp);
             }
         }
     }
@@ -105,13 +109,9 @@ final class PortClaims {
     /** Deletes claims, then their directories when empty. */
     static void release(List<Path> claims) {
         for (Path c : claims) {
-            try {
-                Files.deleteIfExists(c);
-            } catch (IOException ignored) {
-                // left to reclaim
-            }
-            deleteIfEmpty(c.getParent());
-            deleteIfEmpty(c.getParent().getParent());
+            StateDir.delete(c);
+            StateDir.deleteIfEmpty(c.getParent());
+            StateDir.deleteIfEmpty(c.getParent().getParent());
         }
     }
 
@@ -145,28 +145,14 @@ final class PortClaims {
     }
 
     private static String holder(Path f) {
-        try {
-            return Files.readString(f, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return null;
-        }
+        return StateDir.readOrNull(f);
     }
 
     private static List<Path> list(Path dir) {
-        List<Path> out = new ArrayList<>();
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
-            s.forEach(out::add);
-        } catch (IOException e) {
-            // no directory: nothing claimed
-        }
-        return out;
-    }
-
-    private static void deleteIfEmpty(Path dir) {
         try {
-            Files.deleteIfExists(dir);
-        } catch (IOException e) {
-            // not empty: another claim is there
+            return StateDir.list(dir);
+        } catch (NetnsException e) {
+            return List.of(); // not safe to read: nothing of it is trusted
         }
     }
 }

@@ -28,6 +28,8 @@ public final class Native {
     public static final long MS_SHARED = 1 << 20;
     /** {@code MNT_DETACH}. */
     public static final int MNT_DETACH = 2;
+    /** {@code UMOUNT_NOFOLLOW} from {@code <sys/mount.h>}: a symbolic link as the target is not followed. */
+    public static final int UMOUNT_NOFOLLOW = 8;
     /** {@code O_RDONLY}. */
     public static final int O_RDONLY = 0;
     /** {@code O_WRONLY}. */
@@ -58,6 +60,14 @@ public final class Native {
     public static final int MSG_TRUNC = 0x20;
     /** {@code O_APPEND}. */
     public static final int O_APPEND = 02000;
+    /** {@code O_NOFOLLOW} of this platform: a symbolic link as the last component fails with ELOOP. */
+    public static final int O_NOFOLLOW = jnr.constants.platform.OpenFlags.O_NOFOLLOW.intValue();
+    /** {@code O_DIRECTORY} of this platform: anything but a directory fails with ENOTDIR. */
+    public static final int O_DIRECTORY = jnr.constants.platform.OpenFlags.O_DIRECTORY.intValue();
+    /** {@code ELOOP}: a symbolic link met where {@code O_NOFOLLOW} forbids one. */
+    public static final int ELOOP = jnr.constants.platform.Errno.ELOOP.intValue();
+    /** {@code ENOTDIR}. */
+    public static final int ENOTDIR = jnr.constants.platform.Errno.ENOTDIR.intValue();
     /** {@code EEXIST}. */
     public static final int EEXIST = 17;
     /** {@code ENOENT}. */
@@ -103,6 +113,12 @@ public final class Native {
         int unlink(String path);
 
         int ioctl(int fd, long request);
+
+        int fchmod(int fd, int mode);
+
+        int mkdir(String path, int mode);
+
+        int geteuid();
     }
 
     /** {@code statx(2)}, in its own interface: glibc has it since 2.28, and an older one must not fail the rest. */
@@ -379,6 +395,35 @@ public final class Native {
                 throw NetnsException.of("write(fd=" + fd + ", len=" + buf.remaining() + ")", errno, null);
             }
         }
+    }
+
+    /**
+     * {@code fchmod(fd, mode)}: sets a file's mode exactly, whatever the umask was when it was made.
+     *
+     * @param fd an open file
+     * @param mode the permission bits
+     * @throws NetnsException if the call fails
+     */
+    public static void fchmod(int fd, int mode) throws NetnsException {
+        if (libc().fchmod(fd, mode) < 0) {
+            throw NetnsException.of("fchmod(fd=" + fd + ", 0" + Integer.toOctalString(mode) + ")", lastErrno(), null);
+        }
+    }
+
+    /**
+     * {@code mkdir(path, mode)}, reporting failure by errno (the mode is still subject to the umask).
+     *
+     * @param path the directory
+     * @param mode the permission bits
+     * @return 0 on success, else the errno (EEXIST when it exists)
+     */
+    public static int mkdir(String path, int mode) {
+        return libc().mkdir(path, mode) < 0 ? lastErrno() : 0;
+    }
+
+    /** @return the process's effective user id */
+    public static int geteuid() {
+        return libc().geteuid();
     }
 
     /**
