@@ -89,7 +89,6 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class IptablesFirewall implements Firewall {
     private static final ReentrantLock JVM_LOCK = new ReentrantLock();
-    private static final Path ROUTE_LOCALNET = Path.of("/proc/sys/net/ipv4/conf/all/route_localnet");
 
     private final Iptables tools;
     private final Path lockFile;
@@ -102,8 +101,6 @@ public final class IptablesFirewall implements Firewall {
     private static FileLock fileLock;
 
     private final Map<String, Set<Chain>> known = KNOWN;
-    /** (dev, ino, family) where the shared localnet guard rule is known to exist. */
-    private static final Set<String> GUARDED = ConcurrentHashMap.newKeySet();
     /** (dev, ino, tag) to the rules and port claims this JVM wrote for the owner there, for a remove without a read. */
     private static final Map<String, Written> WRITTEN = new ConcurrentHashMap<>();
 
@@ -214,15 +211,13 @@ public final class IptablesFirewall implements Firewall {
             List<Path> claims = PortClaims.claim(owner.host(), tag, list);
             try {
                 checkNotBound(host, family, list);
-                if (localnet) {
-                    guardLocalnet(host);
-                }
                 List<NatTable.Dnat> add = new ArrayList<>(desired);
                 Written w = WRITTEN.get(writtenKey(host, tag));
                 if (w != null) {
                     w.nat.forEach(e -> add.remove(e.rule())); // published before: publish is idempotent
                 }
-                List<NatTable.Entry> made = NatTable.add(host, family, add);
+                List<NatTable.Entry> made = localnet ? publishLocalnet(host, owner.host(), add)
+                        : NatTable.add(host, family, add);
                 record(host, tag, family, List.of(), made, claims, false);
             } catch (NetnsException | RuntimeException e) {
                 PortClaims.release(claims);
@@ -234,18 +229,45 @@ public final class IptablesFirewall implements Firewall {
     }
 
     /**
-     * Sets {@code route_localnet} (so 127.0.0.1 can be DNATed out of the host) and, once per host, the
-     * guard that comes with it.
+     * DNAT rules of which some need {@code route_localnet}: the guard is looked for in the kernel (not in
+     * a cache of this JVM); when missing it is written in the same batch as the rules, and only then is the
+     * sysctl set. If setting the sysctl fails, the rules and the guard of this batch go again.
      */
-    private void guardLocalnet(NetNamespace host) throws NetnsException {
-        enableRouteLocalnet(host);
-        if (GUARDED.contains(key(host, Family.IPV4))) {
+    private static List<NatTable.Entry> publishLocalnet(NetNamespace host, String hostId, List<NatTable.Dnat> add)
+            throws NetnsException {
+        boolean guarded = NatTable.list(host, Family.IPV4).stream().anyMatch(NatTable.Entry::isGuard);
+        List<NatTable.Entry> made = NatTable.add(host, Family.IPV4, add, !guarded);
+        try {
+            Localnet.enable(host, hostId);
+        } catch (NetnsException | RuntimeException e) {
+            try {
+                List<NatTable.Entry> undo = new ArrayList<>(made);
+                if (!guarded) {
+                    NatTable.list(host, Family.IPV4).stream().filter(NatTable.Entry::isGuard).forEach(undo::add);
+                }
+                NatTable.delete(host, undo);
+            } catch (NetnsException | RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        return made;
+    }
+
+    /**
+     * After rules were removed: when no rule of the host needs {@code route_localnet} any more, the sysctl
+     * goes back to its value before, then the guard goes.
+     */
+    private static void settleLocalnet(NetNamespace host, String hostId) throws NetnsException {
+        List<NatTable.Entry> left = NatTable.list(host, Family.IPV4);
+        if (left.stream().anyMatch(NatTable.Entry::localnet)) {
             return;
         }
-        Rule guard = Rules.localnetGuard();
-        apply(host, Family.IPV4, Set.of(guard.chain()), false,
-                rs -> rs.count(guard) > 0 ? Change.NONE : new Change(List.of(), List.of(), List.of(guard)));
-        GUARDED.add(key(host, Family.IPV4));
+        Localnet.restore(host, hostId);
+        List<NatTable.Entry> guards = left.stream().filter(NatTable.Entry::isGuard).toList();
+        if (!guards.isEmpty()) {
+            NatTable.delete(host, guards);
+        }
     }
 
     @Override
@@ -321,6 +343,9 @@ public final class IptablesFirewall implements Firewall {
                     }
                     NatTable.delete(host, w.nat);
                     PortClaims.release(w.claims);
+                    if (w.nat.stream().anyMatch(NatTable.Entry::localnet)) {
+                        settleLocalnet(host, owner.host());
+                    }
                     return;
                 } catch (NetnsException changedUnderneath) {
                     // fall back to reading what is there
@@ -328,6 +353,9 @@ public final class IptablesFirewall implements Firewall {
             }
             removeSaved(host, tag);
             PortClaims.releaseAll(owner.host(), tag);
+            if (Localnet.previous(host, Localnet.file(owner.host())) != null) {
+                settleLocalnet(host, owner.host());
+            }
         } finally {
             unlock();
         }
@@ -527,11 +555,6 @@ public final class IptablesFirewall implements Firewall {
             }
         }
         known.put(key(host, family), present);
-        if (rs.count(Rules.localnetGuard()) > 0) {
-            GUARDED.add(key(host, family));
-        } else {
-            GUARDED.remove(key(host, family));
-        }
     }
 
     private static String key(NetNamespace host, Family family) {
@@ -623,16 +646,4 @@ public final class IptablesFirewall implements Firewall {
         }
     }
 
-    private static void enableRouteLocalnet(NetNamespace host) throws NetnsException {
-        try {
-            host.run(() -> {
-                String v = Files.readString(ROUTE_LOCALNET).trim();
-                if (!v.equals("1")) {
-                    Files.writeString(ROUTE_LOCALNET, "1\n", StandardCharsets.US_ASCII);
-                }
-            });
-        } catch (IOException e) {
-            throw NetnsException.wrap("write 1 to " + ROUTE_LOCALNET + " in " + host, e);
-        }
-    }
 }

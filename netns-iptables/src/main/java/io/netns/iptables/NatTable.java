@@ -69,6 +69,21 @@ final class NatTable {
     private static final int COMMENT = 0; // NFTNL_UDATA_RULE_COMMENT
     private static final int BUFFER = 1 << 16;
 
+    /** The IPv4 filter chain holding the localnet guard. */
+    static final String GUARD_CHAIN = "input";
+    /**
+     * The comment of the guard that comes with {@code route_localnet=1}: not an owner's tag, so no
+     * owner's removal takes it; it goes when the last rule that needs {@code route_localnet} goes.
+     */
+    static final String GUARD_TAG = "netns:localnet-guard";
+    private static final int HOOK_INPUT = 1;
+    private static final int PRIORITY_FILTER = 0;
+    private static final int CT_STATE = 0; // NFT_CT_STATE
+    private static final int CT_STATUS = 1; // NFT_CT_STATUS
+    private static final int CT_STATE_ESTABLISHED_RELATED = 2 | 4;
+    private static final int IPS_DST_NAT = 1 << 5;
+    private static final int NF_DROP = 0;
+
     /** (dev, ino, family) where this JVM made the table and its chains. */
     private static final Set<String> MADE = ConcurrentHashMap.newKeySet();
 
@@ -122,6 +137,11 @@ final class NatTable {
             return Family.of(to);
         }
 
+        /** @return whether it DNATs packets the host sends to 127.0.0.0/8, which needs {@code route_localnet} */
+        boolean needsLocalnet() {
+            return hook == Hook.OUTPUT && family() == Family.IPV4 && (destination == null || destination.isLoopbackAddress());
+        }
+
         /** @return the rule as {@code nft list table ip netns} prints it, for messages and tests */
         String text() {
             StringBuilder b = new StringBuilder();
@@ -149,8 +169,17 @@ final class NatTable {
      * @param handle its handle
      * @param comment its comment, or null
      * @param rule what this JVM wrote, when it wrote the rule; null when it was read from the kernel
+     * @param localnet whether it DNATs packets to 127.0.0.0/8 of the host, which needs {@code route_localnet}
      */
-    record Entry(Family family, String chain, long handle, String comment, Dnat rule) {
+    record Entry(Family family, String chain, long handle, String comment, Dnat rule, boolean localnet) {
+        Entry(Family family, String chain, long handle, String comment, Dnat rule) {
+            this(family, chain, handle, comment, rule, rule != null && rule.needsLocalnet());
+        }
+
+        /** @return whether this is the localnet guard */
+        boolean isGuard() {
+            return GUARD_CHAIN.equals(chain) && GUARD_TAG.equals(comment);
+        }
     }
 
     /**
@@ -161,7 +190,21 @@ final class NatTable {
      * @throws NetnsException if the kernel refuses the batch (nothing of it is applied)
      */
     static List<Entry> add(NetNamespace host, Family family, List<Dnat> rules) throws NetnsException {
-        if (rules.isEmpty()) {
+        return add(host, family, rules, false);
+    }
+
+    /**
+     * Like {@link #add(NetNamespace, Family, List)}, with the localnet guard ({@link #guardText()}) in the
+     * same batch when {@code guard} is set: the guard and the rules that need it are made together or not
+     * at all.
+     *
+     * @return the DNAT rules made, with their handles (the guard is not among them)
+     */
+    static List<Entry> add(NetNamespace host, Family family, List<Dnat> rules, boolean guard) throws NetnsException {
+        if (guard && family != Family.IPV4) {
+            throw new IllegalArgumentException("the localnet guard is an IPv4 rule");
+        }
+        if (rules.isEmpty() && !guard) {
             return List.of();
         }
         for (Dnat d : rules) {
@@ -172,7 +215,7 @@ final class NatTable {
         String key = host.device() + ":" + host.inode() + ":" + family;
         boolean known = MADE.contains(key);
         try {
-            List<Entry> made = addBatch(host, family, rules, !known);
+            List<Entry> made = addBatch(host, family, rules, !known, guard);
             MADE.add(key);
             return made;
         } catch (NetnsException e) {
@@ -180,14 +223,14 @@ final class NatTable {
                 throw e;
             }
             MADE.remove(key);
-            List<Entry> made = addBatch(host, family, rules, true);
+            List<Entry> made = addBatch(host, family, rules, true, guard);
             MADE.add(key);
             return made;
         }
     }
 
-    private static List<Entry> addBatch(NetNamespace host, Family family, List<Dnat> rules, boolean makeTable)
-            throws NetnsException {
+    private static List<Entry> addBatch(NetNamespace host, Family family, List<Dnat> rules, boolean makeTable,
+            boolean guard) throws NetnsException {
         int nfproto = nfproto(family);
         String what = "add " + rules.size() + " DNAT rule(s) to table " + name(family) + " in " + host;
         return with(host, c -> {
@@ -212,6 +255,26 @@ final class NatTable {
                     acks++;
                 }
             }
+            if (guard) {
+                int m = message(b, NEWCHAIN, Nl.NLM_F_CREATE | Nl.NLM_F_ACK, c.seq++, nfproto);
+                RtAttr.addString(b, 1, TABLE); // NFTA_CHAIN_TABLE
+                RtAttr.addString(b, 3, GUARD_CHAIN); // NFTA_CHAIN_NAME
+                int hook = RtAttr.startNested(b, 4 | NESTED); // NFTA_CHAIN_HOOK
+                be32(b, 1, HOOK_INPUT); // NFTA_HOOK_HOOKNUM
+                be32(b, 2, PRIORITY_FILTER); // NFTA_HOOK_PRIORITY
+                RtAttr.endNested(b, hook);
+                RtAttr.addString(b, 7, "filter"); // NFTA_CHAIN_TYPE
+                end(b, m);
+                acks++;
+                m = message(b, NEWRULE, Nl.NLM_F_CREATE | Nl.NLM_F_APPEND | Nl.NLM_F_ECHO | Nl.NLM_F_ACK, c.seq++,
+                        nfproto);
+                RtAttr.addString(b, 1, TABLE); // NFTA_RULE_TABLE
+                RtAttr.addString(b, 2, GUARD_CHAIN); // NFTA_RULE_CHAIN
+                guardExpressions(b);
+                RtAttr.addBytes(b, 7, comment(GUARD_TAG)); // NFTA_RULE_USERDATA
+                end(b, m);
+                acks++;
+            }
             for (Dnat d : rules) {
                 int m = message(b, NEWRULE, Nl.NLM_F_CREATE | Nl.NLM_F_APPEND | Nl.NLM_F_ECHO | Nl.NLM_F_ACK, c.seq++,
                         nfproto);
@@ -225,6 +288,9 @@ final class NatTable {
             batchEnd(b, c.seq++);
             List<Entry> made = new ArrayList<>();
             talk(c, acks, what, family, made);
+            if (guard && !made.isEmpty()) {
+                made.remove(0); // echoed first: the guard
+            }
             if (made.size() != rules.size()) {
                 throw NetnsException.failure("nf_tables", "the kernel echoed " + made.size() + " of " + rules.size()
                         + " new rules in " + host + "; their handles are unknown");
@@ -350,6 +416,57 @@ final class NatTable {
         be32(b, 5, REG_2); // NFTA_NAT_REG_PROTO_MIN
         endExpr(b, e);
         RtAttr.endNested(b, list);
+    }
+
+    /** @return the guard as {@code nft list table ip netns} prints it */
+    static String guardText() {
+        return "ip saddr != 127.0.0.0/8 ip daddr 127.0.0.0/8 ct status & dnat == 0 ct state & (established|related) == 0 "
+                + "counter packets";
+    }
+
+    /**
+     * The guard that comes with {@code route_localnet=1} (CVE-2020-8558), like kube-proxy's: drop packets to
+     * 127.0.0.0/8 that are neither from 127.0.0.0/8, nor DNATed, nor replies; with a counter. A drop in any
+     * base chain of the hook is final, whatever other tables (iptables' filter) accept.
+     */
+    private static void guardExpressions(ByteBuffer b) {
+        byte[] mask8 = {(byte) 0xff, 0, 0, 0};
+        byte[] net127 = {127, 0, 0, 0};
+        int list = RtAttr.startNested(b, 4 | NESTED); // NFTA_RULE_EXPRESSIONS
+        payload(b, 1, 12, 4); // ip saddr
+        bitwise(b, 4, mask8);
+        cmp(b, 1, net127); // != 127.0.0.0/8
+        payload(b, 1, 16, 4); // ip daddr
+        bitwise(b, 4, mask8);
+        cmp(b, 0, net127); // == 127.0.0.0/8
+        ct(b, CT_STATUS);
+        bitwise(b, 4, hostOrder(IPS_DST_NAT));
+        cmp(b, 0, new byte[4]); // not DNATed
+        ct(b, CT_STATE);
+        bitwise(b, 4, hostOrder(CT_STATE_ESTABLISHED_RELATED));
+        cmp(b, 0, new byte[4]); // neither established nor related
+        int e = expr(b, "counter");
+        endExpr(b, e);
+        e = expr(b, "immediate");
+        be32(b, 1, 0); // NFTA_IMMEDIATE_DREG: NFT_REG_VERDICT
+        int data = RtAttr.startNested(b, 2 | NESTED); // NFTA_IMMEDIATE_DATA
+        int verdict = RtAttr.startNested(b, 2 | NESTED); // NFTA_DATA_VERDICT
+        be32(b, 1, NF_DROP); // NFTA_VERDICT_CODE
+        RtAttr.endNested(b, verdict);
+        RtAttr.endNested(b, data);
+        endExpr(b, e);
+        RtAttr.endNested(b, list);
+    }
+
+    private static void ct(ByteBuffer b, int key) {
+        int e = expr(b, "ct");
+        be32(b, 1, REG_1); // NFTA_CT_DREG
+        be32(b, 2, key); // NFTA_CT_KEY
+        endExpr(b, e);
+    }
+
+    private static byte[] hostOrder(int v) {
+        return ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(v).array();
     }
 
     private static int expr(ByteBuffer b, String name) {
@@ -682,7 +799,50 @@ final class NatTable {
         }
         int u = a.payloadOffset(7);
         String comment = u < 0 ? null : comment(r, u, a.payloadLength(7));
-        return new Entry(family, chain, handle, comment, null);
+        boolean localnet = family == Family.IPV4 && chain.equals(Hook.OUTPUT.chain) && a.has(4)
+                && matchesLoopback(r, a.payloadOffset(4), a.payloadOffset(4) + a.payloadLength(4));
+        return new Entry(family, chain, handle, comment, null, localnet);
+    }
+
+    /**
+     * Whether a DNAT rule of the output chain, as {@link #expressions} writes them, matches 127.0.0.0/8: it
+     * starts with {@code fib} (every local address), or with the destination compared to a 127.x address.
+     *
+     * @param r the buffer
+     * @param from where the expression list's elements start
+     * @param to where they end
+     */
+    private static boolean matchesLoopback(ByteBuffer r, int from, int to) {
+        RtAttrs first = element(r, from, to);
+        String name = first == null ? null : first.getString(1);
+        if ("fib".equals(name)) {
+            return true;
+        }
+        if (!"payload".equals(name)) {
+            return false;
+        }
+        int next = from + Nl.rtaAlign(r.getShort(from) & 0xffff);
+        RtAttrs second = element(r, next, to);
+        if (second == null || !"cmp".equals(second.getString(1)) || !second.has(2)) {
+            return false;
+        }
+        RtAttrs cmp = second.nested(2);
+        byte[] op = cmp.getBytes(2);
+        RtAttrs data = cmp.has(3) ? cmp.nested(3) : null;
+        byte[] v = data == null ? null : data.getBytes(1);
+        return op != null && op.length == 4 && op[3] == 0 && v != null && v.length == 4 && v[0] == 127;
+    }
+
+    /** @return the attributes of the expression element at {@code at} (name, data), or null past the end */
+    private static RtAttrs element(ByteBuffer r, int at, int to) {
+        if (to - at < Nl.RTA_HDRLEN) {
+            return null;
+        }
+        int len = r.getShort(at) & 0xffff;
+        if (len < Nl.RTA_HDRLEN || len > to - at) {
+            throw new NlFormatException("bad expression length " + len);
+        }
+        return RtAttrs.parse(r, at + Nl.RTA_HDRLEN, at + len);
     }
 
     private static NetnsException error(String what, NlMsgErr err) {

@@ -17,12 +17,6 @@ final class Rules {
     static final Inet.Cidr LOOPBACK4 = Inet.Cidr.parse("loopback", "127.0.0.0/8");
     static final Inet.Cidr LOOPBACK6 = Inet.Cidr.parse("loopback", "::1/128");
 
-    /**
-     * The comment of the guard that comes with {@code route_localnet=1}: not an owner's tag, so no
-     * {@code remove} takes it away (the sysctl stays set too).
-     */
-    static final String LOCALNET_GUARD_TAG = "netns:localnet-guard";
-
     private Rules() {
     }
 
@@ -76,16 +70,6 @@ final class Rules {
                     p.containerPort(), tag));
         }
         return new ArrayList<>(r);
-    }
-
-    /**
-     * With {@code route_localnet=1} the host would accept packets for 127.0.0.0/8 that arrive from the
-     * network (CVE-2020-8558); like kube-proxy, drop those that are neither from loopback nor replies
-     * nor DNATed. Written once per host, first in NETNS-INPUT, tagged {@link #LOCALNET_GUARD_TAG}.
-     */
-    static Rule localnetGuard() {
-        return Rule.in(Chain.NETNS_INPUT).notSource(LOOPBACK4).destination(LOOPBACK4)
-                .notCtstate("RELATED", "ESTABLISHED", "DNAT").comment(LOCALNET_GUARD_TAG).jump("DROP");
     }
 
     /** Host-mode openings: an ACCEPT in NETNS-INPUT per opening, without {@code -d} for a wildcard address. */

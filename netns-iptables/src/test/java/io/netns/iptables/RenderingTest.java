@@ -55,13 +55,6 @@ class RenderingTest {
     }
 
     @Test
-    void theLocalnetGuardOnAFreshHost() {
-        Rule guard = Rules.localnetGuard();
-        assertGolden("localnet-guard.restore", IptablesFirewall.transaction(Ruleset.empty(), java.util.Set.of(guard.chain()),
-                new IptablesFirewall.Change(List.of(), List.of(), List.of(guard))).render());
-    }
-
-    @Test
     void exposeOnAFreshHost() {
         assertGolden("expose.restore", firstUse(Rules.expose(H1.tag(), List.of(
                 new Exposure(Protocol.TCP, new InetSocketAddress("192.0.2.1", 80)),
@@ -100,7 +93,6 @@ class RenderingTest {
         List<Rule> rules = new ArrayList<>(Rules.network(NET.tag(), "nsbr0", Inet.Cidr.parse("s", "10.89.0.0/24")));
         rules.addAll(Rules.network(NET.tag(), "nsbr0", Inet.Cidr.parse("s", "fd00:89::/64")));
         rules.addAll(Rules.expose(H1.tag(), List.of(new Exposure(Protocol.UDP, new InetSocketAddress("192.0.2.1", 53)))));
-        rules.add(Rules.localnetGuard());
         for (Rule r : rules) {
             assertEquals(r, SavedRule.parse(r.chain().table().id(), r.appendLine()).toRule(), r.appendLine());
         }
