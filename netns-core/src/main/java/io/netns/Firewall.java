@@ -65,8 +65,11 @@ public interface Firewall {
 
     /**
      * Lets a bridge network's sandboxes reach out and be forwarded: MASQUERADE for traffic from
-     * {@code subnet} leaving it, and ACCEPT for forwarded traffic of the bridge even when the FORWARD
-     * policy is DROP. Idempotent: made once per network.
+     * {@code subnet} leaving it, and ACCEPT for forwarded traffic of the bridge from or to {@code subnet}
+     * even when the FORWARD policy is DROP; and isolates it: traffic forwarded between it and another
+     * network's bridge is dropped, unless it is the reply or the DNAT of a published port, or the two are
+     * {@linkplain #connect connected}. Nothing it writes matches traffic of other interfaces or
+     * addresses. Idempotent: made once per network.
      *
      * @param host the host's namespace
      * @param owner the network's owner
@@ -75,6 +78,24 @@ public interface Firewall {
      * @throws NetnsException if the change cannot be applied; nothing of it is left
      */
     void addNetwork(NetNamespace host, Owner owner, String bridge, String subnet) throws NetnsException;
+
+    /**
+     * Connects two bridge networks of a host, both ways: forwarded traffic between {@code bridge} and
+     * {@code other} passes the isolation that {@link #addNetwork} puts between networks. Tagged with
+     * {@code owner} (the network of {@code bridge}), so it goes when that network's rules are removed.
+     * Idempotent. The default implementation refuses: an implementation that isolates networks must
+     * implement it.
+     *
+     * @param host the host's namespace
+     * @param owner the owner of {@code bridge}'s network
+     * @param bridge the bridge interface of the network
+     * @param other the bridge interface of the network it is connected to
+     * @throws NetnsException if the change cannot be applied; nothing of it is left
+     * @since 0.1.0
+     */
+    default void connect(NetNamespace host, Owner owner, String bridge, String other) throws NetnsException {
+        throw NetnsException.failure("firewall", getClass().getName() + " cannot connect bridge networks");
+    }
 
     /**
      * Publishes ports of a bridge sandbox: DNAT from the host's addresses (and from 127.0.0.1 on the

@@ -178,17 +178,48 @@ public final class IptablesFirewall implements Firewall {
         Rule.checkInterface("bridge", bridge);
         Inet.Cidr cidr = Inet.Cidr.parse("subnet", subnet);
         Family family = cidr.isIpv6() ? Family.IPV6 : Family.IPV4;
-        List<Rule> desired = Rules.network(tag, bridge, cidr);
-        apply(host, family, Rules.chains(desired), false, rs -> {
+        Rule first = Rules.isolation(tag, bridge);
+        List<Rule> rest = Rules.network(tag, bridge, cidr);
+        Set<Chain> chains = new LinkedHashSet<>(Rules.chains(rest));
+        chains.add(Chain.NETNS_FORWARD);
+        apply(host, family, chains, false, rs -> {
             List<SavedRule> existing = rs.tagged(tag);
             List<Rule> have = new ArrayList<>();
+            List<SavedRule> stale = new ArrayList<>();
             for (SavedRule s : existing) {
-                have.add(s.toRule());
+                Rule r = s.toRule();
+                if (r != null && "RETURN".equals(r.targetName()) && r.chain().equals(Chain.NETNS_ISOLATION)) {
+                    continue; // a connection of this network (connect), not one of these rules
+                }
+                have.add(r);
+                stale.add(s);
             }
+            List<Rule> desired = new ArrayList<>(rest);
+            desired.add(first);
             if (have.size() == desired.size() && new HashSet<>(have).equals(new HashSet<>(desired))) {
                 return Change.NONE; // made already
             }
-            return new Change(desired, existing);
+            return new Change(rest, stale, List.of(first));
+        });
+    }
+
+    @Override
+    public void connect(NetNamespace host, Owner owner, String bridge, String other) throws NetnsException {
+        String tag = tag(owner);
+        Rule.checkInterface("bridge", bridge);
+        Rule.checkInterface("other bridge", other);
+        if (bridge.equals(other)) {
+            throw new IllegalArgumentException("a bridge network cannot be connected to itself: " + bridge);
+        }
+        List<Rule> desired = Rules.connect(tag, bridge, other);
+        apply(host, Family.IPV4, Set.of(Chain.NETNS_ISOLATION), false, rs -> {
+            List<Rule> add = new ArrayList<>();
+            for (Rule r : desired) {
+                if (rs.count(r) == 0) {
+                    add.add(r);
+                }
+            }
+            return add.isEmpty() ? Change.NONE : new Change(List.of(), List.of(), add);
         });
     }
 
@@ -403,11 +434,20 @@ public final class IptablesFirewall implements Firewall {
         }
         for (String holder : PortClaims.holders()) {
             Owner o = Owner.parse(holder);
-            if (o != null) {
+            if (o != null && isHostId(host, o.host())) {
                 out.add(o); // a claim whose rules never made it (a crash between claim and restore)
             }
         }
         return out;
+    }
+
+    /**
+     * Whether {@code id} may be the {@link io.netns.Host#id()} of the host whose stack is {@code host}: its
+     * name, or for an unnamed namespace {@code ns<inode>} or {@code host} (the real host). Port claims are
+     * kept per host id, not per namespace.
+     */
+    private static boolean isHostId(NetNamespace host, String id) {
+        return host.name() != null ? host.name().equals(id) : id.equals("host") || id.equals("ns" + host.inode());
     }
 
     // ---- the transaction -------------------------------------------------------------------------
@@ -493,7 +533,7 @@ public final class IptablesFirewall implements Firewall {
                 if (!current.hasChain(c)) {
                     w.declare(c);
                 }
-                if (!current.hasJump(c)) {
+                if (c.jumpedFromBuiltin() && !current.hasJump(c)) {
                     w.insert(Rules.jump(c));
                 }
             }
@@ -549,8 +589,8 @@ public final class IptablesFirewall implements Firewall {
 
     private void remember(NetNamespace host, Family family, Ruleset rs) {
         Set<Chain> present = ConcurrentHashMap.newKeySet();
-        for (Chain c : List.of(Chain.NETNS_INPUT, Chain.NETNS_FORWARD, Chain.NETNS_POSTROUTING)) {
-            if (rs.hasChain(c) && rs.hasJump(c)) {
+        for (Chain c : List.of(Chain.NETNS_INPUT, Chain.NETNS_FORWARD, Chain.NETNS_ISOLATION, Chain.NETNS_POSTROUTING)) {
+            if (rs.hasChain(c) && (!c.jumpedFromBuiltin() || rs.hasJump(c))) {
                 present.add(c);
             }
         }

@@ -38,7 +38,15 @@ class RenderingTest {
 
     @Test
     void addNetworkOnAFreshHost() {
-        assertGolden("network.restore", firstUse(Rules.network(NET.tag(), "nsbr0", Inet.Cidr.parse("s", "10.89.0.0/24"))));
+        List<Rule> rules = Rules.network(NET.tag(), "nsbr0", Inet.Cidr.parse("s", "10.89.0.0/24"));
+        assertGolden("network.restore", IptablesFirewall.transaction(Ruleset.empty(), Rules.chains(rules),
+                new IptablesFirewall.Change(rules, List.of(), List.of(Rules.isolation(NET.tag(), "nsbr0")))).render());
+    }
+
+    @Test
+    void connectOnAFreshHost() {
+        assertGolden("connect.restore", IptablesFirewall.transaction(Ruleset.empty(), java.util.Set.of(Chain.NETNS_ISOLATION),
+                new IptablesFirewall.Change(List.of(), List.of(), Rules.connect(NET.tag(), "nsbr0", "nsbr1"))).render());
     }
 
     private static String nft(List<NatTable.Dnat> rules) {
