@@ -1,19 +1,67 @@
 #!/usr/bin/env bash
-# Installs what netns needs on a fresh Debian machine, and nothing that is already there.
-# Needs root (apt-get); does nothing when every tool is present.
+# Installs what netns and its tests need on a fresh Debian machine, and nothing that is already there.
+# Needs root (apt-get); does nothing when every tool is present. Every test that needs something of the
+# machine gets it from here, so that with NETNS_REQUIRE_PRIVILEGED=1 (CI) no test has a reason to skip:
+#  - the witness tools the tests read the kernel with (ip, nft, iptables-save, nsenter, setpriv);
+#  - a JDK 21+ for VirtualThreadIT (Debian bookworm has none: a JDK found by scripts/jdk21.sh is used,
+#    else openjdk-21 from apt where the release has it, else Eclipse Temurin 21 into /usr/lib/jvm);
+#  - apache2 for DemoIT's Apache path, installed without ever starting its service (a policy-rc.d of our
+#    own answers 101 "action forbidden" during the install, and the unit is left disabled).
 set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+export DEBIAN_FRONTEND=noninteractive
 need=()
 command -v java >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null 2>&1 || need+=(maven)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v iptables-restore >/dev/null 2>&1 || need+=(iptables)
 command -v nft >/dev/null 2>&1 || need+=(nftables) # the tests read the published ports' table with nft
+command -v nsenter >/dev/null 2>&1 || need+=(util-linux)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v gcc >/dev/null 2>&1 || need+=(gcc)
 command -v ps >/dev/null 2>&1 || need+=(procps)
+command -v setpriv >/dev/null 2>&1 || need+=(util-linux)
+updated=0
+apt_install() {
+  if [ "$updated" = 0 ]; then apt-get update -qq; updated=1; fi
+  apt-get install -y -qq "$@" >/dev/null
+}
 if [ ${#need[@]} -gt 0 ]; then
   echo "netns setup: installing ${need[*]}" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq "${need[@]}" >/dev/null
+  apt_install "${need[@]}"
+fi
+
+# A JDK 21+ for the virtual-thread test.
+if ! "$here/jdk21.sh" >/dev/null; then
+  if [ "$updated" = 0 ]; then apt-get update -qq; updated=1; fi
+  if apt-cache show openjdk-21-jdk-headless >/dev/null 2>&1; then
+    echo "netns setup: installing openjdk-21-jdk-headless" >&2
+    apt_install openjdk-21-jdk-headless
+  else
+    arch="$(dpkg --print-architecture)"; case "$arch" in amd64) arch=x64 ;; arm64) arch=aarch64 ;; esac
+    echo "netns setup: installing Eclipse Temurin 21 into /usr/lib/jvm/temurin-21-jdk" >&2
+    tmp="$(mktemp -d)"
+    curl -fsSL -o "$tmp/jdk.tar.gz" "https://api.adoptium.net/v3/binary/latest/21/ga/linux/$arch/jdk/hotspot/normal/eclipse"
+    mkdir -p /usr/lib/jvm/temurin-21-jdk
+    tar -xzf "$tmp/jdk.tar.gz" -C /usr/lib/jvm/temurin-21-jdk --strip-components=1
+    rm -rf "$tmp"
+  fi
+  "$here/jdk21.sh" >/dev/null || { echo "netns setup: still no JDK 21+" >&2; exit 1; }
+fi
+
+# apache2 for DemoIT, never started as a service on the machine's own network.
+if [ ! -x /usr/sbin/apache2 ]; then
+  echo "netns setup: installing apache2 (its service is not started)" >&2
+  policy=/usr/sbin/policy-rc.d
+  saved=""
+  if [ -e "$policy" ]; then saved="$(mktemp)"; cp -p "$policy" "$saved"; fi
+  restore() { if [ -n "$saved" ]; then mv -f "$saved" "$policy"; else rm -f "$policy"; fi; }
+  trap restore EXIT
+  printf '#!/bin/sh\n# netns scripts/setup.sh: no service starts while apache2 is installed\nexit 101\n' > "$policy"
+  chmod 755 "$policy"
+  apt_install apache2
+  restore
+  trap - EXIT
+  if command -v systemctl >/dev/null 2>&1; then systemctl disable apache2 >/dev/null 2>&1 || true; fi
+  if command -v update-rc.d >/dev/null 2>&1; then update-rc.d apache2 disable >/dev/null 2>&1 || true; fi
 fi

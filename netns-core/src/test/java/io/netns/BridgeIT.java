@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netns.testing.Cmd;
-import io.netns.testing.LabHosts;
+import io.netns.testing.TestLab;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -18,27 +18,21 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Bridge mode on a lab host, checked with ip, real TCP and the lease files. */
 class BridgeIT {
-    private final String p = LabHosts.prefix("brit");
+    @RegisterExtension
+    final TestLab testLab = new TestLab("brit");
+
+    private final String p = testLab.prefix();
     private Host lab;
 
     @BeforeEach
     void makeLab() throws NetnsException {
-        lab = LabHosts.open(p);
+        lab = testLab.host();
     }
 
-    @AfterEach
-    void closeLab() throws Exception {
-        LabHosts.close(lab, p);
-        Path leases = Ipam.DIR.resolve(p + "lab");
-        if (Files.exists(leases)) {
-            try (var files = Files.walk(leases)) {
-                assertEquals(List.of(), files.filter(Files::isRegularFile).toList(), "leases left");
-            }
-        }
-    }
 
     @Test
     void twoSandboxesReachEachOtherAndTheHostOverTcp() throws Exception {

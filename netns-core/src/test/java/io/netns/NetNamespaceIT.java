@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netns.internal.posix.Native;
 import io.netns.testing.Cmd;
-import io.netns.testing.Privileged;
+import io.netns.testing.TestLab;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
@@ -27,17 +27,15 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** NetNamespace against the kernel's own view: /proc/thread-self/ns/net, ip netns, real sockets. */
 class NetNamespaceIT {
-    private final List<String> made = new ArrayList<>();
+    @RegisterExtension
+    final TestLab lab = new TestLab("nsit");
 
-    @BeforeEach
-    void gate() {
-        Privileged.require();
-    }
+    private final List<String> made = new ArrayList<>();
 
     @AfterEach
     void cleanup() {
@@ -47,7 +45,7 @@ class NetNamespaceIT {
     }
 
     private NetNamespace create(String name) throws NetnsException {
-        String full = "nsit-" + name + "-" + ProcessHandle.current().pid();
+        String full = lab.name(name);
         made.add(full);
         return NetNamespace.create(full);
     }
@@ -174,7 +172,7 @@ class NetNamespaceIT {
 
     @Test
     void openFindsANamespaceMadeByIpNetnsAdd() throws Exception {
-        String name = "nsit-ipadd-" + ProcessHandle.current().pid();
+        String name = lab.name("ipadd");
         made.add(name);
         Cmd.run("ip", "netns", "add", name);
         try (NetNamespace ns = NetNamespace.open(name); NetNamespace byPath = NetNamespace.open(Path.of("/run/netns", name))) {
@@ -262,7 +260,7 @@ class NetNamespaceIT {
     @Test
     void missingAndInvalidNamesFailFastNamingTheValue() {
         NamespaceNotFoundException e = assertThrows(NamespaceNotFoundException.class,
-                () -> NetNamespace.open("nsit-no-such-" + ProcessHandle.current().pid()));
+                () -> NetNamespace.open(lab.name("no-such")));
         assertTrue(e.getMessage().contains("ENOENT"), e.getMessage());
         assertEquals("ENOENT", e.errnoName());
         IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> NetNamespace.open("../etc"));

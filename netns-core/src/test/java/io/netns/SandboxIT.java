@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netns.internal.OwnerRecord;
 import io.netns.testing.Cmd;
-import io.netns.testing.LabHosts;
+import io.netns.testing.TestLab;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -22,20 +22,19 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** none, host and container sandboxes on a lab host, checked with ip, /proc and real sockets. */
 class SandboxIT {
-    private final String p = LabHosts.prefix("sbit");
+    @RegisterExtension
+    final TestLab testLab = new TestLab("sbit");
+
+    private final String p = testLab.prefix();
     private Host lab;
 
     @BeforeEach
     void makeLab() throws NetnsException {
-        lab = LabHosts.open(p);
-    }
-
-    @AfterEach
-    void closeLab() throws Exception {
-        LabHosts.close(lab, p);
+        lab = testLab.host();
     }
 
     @Test

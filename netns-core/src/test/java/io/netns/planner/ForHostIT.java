@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netns.Host;
 import io.netns.rtnl.RtnlClient;
-import io.netns.testing.Privileged;
+import io.netns.testing.TestLab;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -15,13 +15,16 @@ import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Plans made by discovery on a lab host, then checked by really binding them there. */
 class ForHostIT {
+    @RegisterExtension
+    final TestLab testLab = new TestLab("plit");
+
     @Test
     void discoveredPlanBindsAndTheReportedConflictReallyConflicts() throws Exception {
-        Privileged.require();
-        try (Host lab = Host.createLab("plit" + ProcessHandle.current().pid())) {
+        try (Host lab = testLab.host()) {
             try (RtnlClient rtnl = RtnlClient.open(lab.namespace())) {
                 rtnl.addBridge("eth0"); // this kernel may lack the dummy driver
                 rtnl.addAddress("eth0", InetAddress.getByName("10.20.30.100"), 24);

@@ -9,7 +9,7 @@ import io.netns.NetnsException;
 import io.netns.NetworkMode;
 import io.netns.Sandbox;
 import io.netns.rtnl.RtnlClient;
-import io.netns.testing.LabHosts;
+import io.netns.testing.TestLab;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +20,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * No descriptor of ours reaches a child started inside a sandbox, while the JVM holds everything netns
@@ -28,17 +29,15 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(120)
 class ChildFdIT {
-    private final String p = LabHosts.prefix("relfd");
+    @RegisterExtension
+    final TestLab testLab = new TestLab("relfd");
+
+    private final String p = testLab.prefix();
     private Host lab;
 
     @BeforeEach
     void makeLab() throws NetnsException {
-        lab = LabHosts.open(p);
-    }
-
-    @AfterEach
-    void closeLab() throws Exception {
-        LabHosts.close(lab, p);
+        lab = testLab.host();
     }
 
     @Test

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netns.NetNamespace;
 import io.netns.testing.Cmd;
-import io.netns.testing.Privileged;
+import io.netns.testing.TestLab;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -26,6 +26,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Without privileges: a JVM run as {@code nobody} (through {@code setpriv}, all capabilities dropped)
@@ -34,13 +35,15 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(120)
 class NoPrivilegesIT {
-    private final String p = "relpriv" + ProcessHandle.current().pid() + "-";
+    @RegisterExtension
+    final TestLab lab = new TestLab("relpriv");
+
+    private final String p = lab.prefix();
     private Path copy;
     private NetNamespace target;
 
     @BeforeEach
     void gate() throws Exception {
-        Privileged.require();
         target = NetNamespace.create(p + "target");
     }
 

@@ -10,8 +10,7 @@ import io.netns.NetNamespace;
 import io.netns.NetnsException;
 import io.netns.NetworkMode;
 import io.netns.internal.StateDir;
-import io.netns.testing.LabHosts;
-import io.netns.testing.Privileged;
+import io.netns.testing.TestLab;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,6 +18,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The state directory (issue 13, item 8): modes whatever the umask, no symbolic link followed, no
@@ -26,7 +26,9 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(120)
 class StateFilesIT {
-    private final String p = LabHosts.prefix("stf");
+    @RegisterExtension
+    final TestLab testLab = new TestLab("stf");
+    private final String p = testLab.prefix();
     private final List<Path> cleanup = new ArrayList<>();
     private Host lab;
 
@@ -35,14 +37,11 @@ class StateFilesIT {
         for (int i = cleanup.size() - 1; i >= 0; i--) {
             Files.deleteIfExists(cleanup.get(i));
         }
-        LabHosts.close(lab, p);
-        assertEquals(List.of(), Proc.filesStartingWith(StateDir.path("sandboxes"), p), "owner records left");
-        assertEquals(List.of(), Proc.filesStartingWith(StateDir.path("ipam"), p), "lease directories left");
+        // then TestLab closes the lab and fails on any namespace, owner record or lease directory of ours
     }
 
     @Test
     void modesAreExactUnderUmask000() throws Exception {
-        Privileged.require();
         ChildJvm.Result r = ChildJvm.run(ChildJvm.argv(List.of("sh", "-c", "umask 000; exec \"$@\"", "sh"),
                 System.getProperty("java.class.path"), StateFilesChild.class, p), 120);
         assertEquals(0, r.exit(), r.output());
@@ -59,7 +58,7 @@ class StateFilesIT {
 
     @Test
     void aSymbolicLinkAsARecordIsRefusedAndNamed() throws Exception {
-        lab = LabHosts.open(p);
+        lab = testLab.host();
         Path target = Path.of("/tmp", p + "target");
         Path link = StateDir.path("sandboxes", p + "ln");
         Files.createDirectories(link.getParent());
@@ -74,7 +73,7 @@ class StateFilesIT {
 
     @Test
     void aSymbolicLinkAsALeaseDirectoryIsRefusedAndNothingIsWrittenThrough() throws Exception {
-        lab = LabHosts.open(p);
+        lab = testLab.host();
         Path target = Files.createDirectory(Path.of("/tmp", p + "leases"));
         Path link = StateDir.path("ipam", p + "lab");
         Files.createDirectories(link.getParent());
@@ -91,7 +90,6 @@ class StateFilesIT {
 
     @Test
     void aSymbolicLinkInRunNetnsIsNotOpened() throws Exception {
-        Privileged.require();
         Path link = NetNamespace.NETNS_DIR.resolve(p + "ln");
         Files.createDirectories(link.getParent());
         cleanup.add(link);
@@ -102,7 +100,7 @@ class StateFilesIT {
 
     @Test
     void aDirectoryAnotherUserOwnsOrCanWriteIsRefused() throws Exception {
-        lab = LabHosts.open(p);
+        lab = testLab.host();
         Path dir = StateDir.path("ipam", p + "lab");
         Files.createDirectories(dir);
         cleanup.add(dir);
@@ -119,7 +117,6 @@ class StateFilesIT {
 
     @Test
     void theRealHostsIdCannotBeTakenByALab() throws Exception {
-        Privileged.require();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Host.createLab("host").close());
         assertTrue(e.getMessage().contains("'host'") && e.getMessage().contains("reserved"), e.getMessage());
         assertFalse(Files.exists(NetNamespace.NETNS_DIR.resolve("host")), "no namespace made");

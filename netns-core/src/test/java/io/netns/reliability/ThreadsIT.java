@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netns.NetNamespace;
 import io.netns.NetnsException;
 import io.netns.testing.Cmd;
-import io.netns.testing.Privileged;
+import io.netns.testing.TestLab;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,9 +21,9 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Thread safety of the switch: many threads, several namespaces, nesting and exceptions, each call checked
@@ -35,13 +35,11 @@ class ThreadsIT {
     private static final int THREADS = 32;
     private static final int CALLS = 2_000;
 
-    private final String p = "relthr" + ProcessHandle.current().pid() + "-";
-    private final List<NetNamespace> made = new ArrayList<>();
+    @RegisterExtension
+    final TestLab lab = new TestLab("relthr");
 
-    @BeforeEach
-    void gate() {
-        Privileged.require();
-    }
+    private final String p = lab.prefix();
+    private final List<NetNamespace> made = new ArrayList<>();
 
     @AfterEach
     void cleanup() throws Exception {

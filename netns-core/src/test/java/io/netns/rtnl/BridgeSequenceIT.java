@@ -4,13 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netns.NetNamespace;
 import io.netns.testing.Ip;
-import io.netns.testing.Privileged;
+import io.netns.testing.TestLab;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Informal timing of the bridge-sandbox wiring (not a benchmark; JMH lives in netns-bench): in a lab
@@ -24,6 +24,9 @@ class BridgeSequenceIT {
     private final long[][] steps = new long[ROUNDS][STEPS.length];
     private long last;
 
+    @RegisterExtension
+    final TestLab lab = new TestLab("rtseq");
+
     private void step(int round, int k) {
         long now = System.nanoTime();
         steps[round][k] = now - last;
@@ -32,10 +35,8 @@ class BridgeSequenceIT {
 
     @Test
     void wireSandboxesToABridge() throws Exception {
-        Privileged.require();
-        String id = Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0xffffff));
         List<NetNamespace> sandboxes = new ArrayList<>();
-        NetNamespace host = NetNamespace.create("rtnl-it-host-" + id);
+        NetNamespace host = NetNamespace.create(lab.name("host"));
         long[] nanos = new long[ROUNDS];
         try (RtnlClient h = RtnlClient.open(host)) {
             h.addBridge("br0");
@@ -51,7 +52,7 @@ class BridgeSequenceIT {
                 RtnlClient.open(host).close();
             }
             for (int i = 0; i < ROUNDS; i++) {
-                NetNamespace sb = NetNamespace.create("rtnl-it-sb" + i + "-" + id);
+                NetNamespace sb = NetNamespace.create(lab.name("sb" + i));
                 sandboxes.add(sb);
                 InetAddress ip = InetAddress.getByName("10.89.0." + (i + 2));
                 String vh = "vh" + i;

@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.netns.NetNamespace;
 import io.netns.NetlinkException;
 import io.netns.testing.Ip;
-import io.netns.testing.Privileged;
+import io.netns.testing.TestLab;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A dump far larger than any one datagram (thousands of links, several MiB) comes back whole: no
@@ -20,10 +20,12 @@ import org.junit.jupiter.api.Test;
 class LinkDumpIT {
     private static final int LINKS = 5000;
 
+    @RegisterExtension
+    final TestLab testLab = new TestLab("rtdump");
+
     @Test
     void dumpOf5000LinksReturnsThemAll() throws Exception {
-        Privileged.require();
-        String name = "rtnl-it-dump-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0xffffff));
+        String name = testLab.name("dump");
         try (NetNamespace lab = NetNamespace.create(name)) {
             try (RtnlClient rtnl = RtnlClient.open(lab)) {
                 boolean dummy = true;

@@ -8,20 +8,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netns.NetNamespace;
 import io.netns.NetlinkException;
 import io.netns.testing.Ip;
-import io.netns.testing.Privileged;
+import io.netns.testing.TestLab;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * RtnlClient against the kernel, in two fresh namespaces per test, checked with {@code ip -n ... -o}
  * rather than with the client's own reads.
  */
 class RtnlClientIT {
+    @RegisterExtension
+    final TestLab lab = new TestLab("rtnl");
+
     private final List<AutoCloseable> closeLast = new ArrayList<>();
     private NetNamespace a;
     private NetNamespace b;
@@ -29,10 +32,8 @@ class RtnlClientIT {
 
     @BeforeEach
     void setUp() throws Exception {
-        Privileged.require();
-        String id = Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0xffffff));
-        a = NetNamespace.create("rtnl-it-a-" + id);
-        b = NetNamespace.create("rtnl-it-b-" + id);
+        a = NetNamespace.create(lab.name("a"));
+        b = NetNamespace.create(lab.name("b"));
         rtnl = RtnlClient.open(a);
     }
 

@@ -6,16 +6,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netns.NetNamespace;
 import io.netns.NetnsException;
-import io.netns.testing.Privileged;
+import io.netns.testing.TestLab;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Sysctls written in a lab namespace stay there; the initial namespace's value is only read. */
 class SysctlIT {
+    @RegisterExtension
+    final TestLab testLab = new TestLab("sysit");
+
     private static String initialForward() throws Exception {
         return Files.readString(Path.of("/proc/sys/net/ipv4/ip_forward")).strip();
     }
@@ -30,10 +33,9 @@ class SysctlIT {
 
     @Test
     void writeInsideALabLeavesTheInitialNamespaceAlone() throws Exception {
-        Privileged.require();
         String before = initialForward();
         String flipped = before.equals("1") ? "0" : "1";
-        String name = "rtnl-it-sysctl-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0xffffff));
+        String name = testLab.name("sysctl");
         try (NetNamespace lab = NetNamespace.create(name)) {
             try {
                 Sysctl.write(lab, "net.ipv4.ip_forward", flipped);

@@ -23,6 +23,26 @@ public final class Cmd {
     }
 
     /**
+     * Runs a command inside a namespace: {@code ip netns exec <ns> argv...}; fails when it exits non-zero.
+     *
+     * @param ns the namespace's name under /run/netns
+     * @param argv the command
+     * @return its standard output and error
+     */
+    public static String in(String ns, String... argv) {
+        String[] all = new String[argv.length + 4];
+        all[0] = "ip";
+        all[1] = "netns";
+        all[2] = "exec";
+        all[3] = ns;
+        System.arraycopy(argv, 0, all, 4, argv.length);
+        return run(all);
+    }
+
+    /**
+     * Runs a command; a command that cannot be started (the tool is missing) fails the test, so a check
+     * reading the kernel through it never passes for want of a witness.
+     *
      * @param argv the command
      * @return exit code and output
      */

@@ -1,11 +1,5 @@
 package io.netns.testing;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
-
 /** Runs iproute2 in tests, to check the library's work independently of its own reads. */
 public final class Ip {
     private Ip() {
@@ -18,26 +12,10 @@ public final class Ip {
      * @return stdout
      */
     public static String run(String... args) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add("ip");
-        cmd.addAll(List.of(args));
-        try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(20, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new AssertionError(cmd + " timed out");
-            }
-            if (p.exitValue() != 0) {
-                throw new AssertionError(cmd + " exited " + p.exitValue() + ": " + out);
-            }
-            return out;
-        } catch (IOException e) {
-            throw new AssertionError(cmd + " failed", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(cmd + " interrupted", e);
-        }
+        String[] all = new String[args.length + 1];
+        all[0] = "ip";
+        System.arraycopy(args, 0, all, 1, args.length);
+        return Cmd.run(all);
     }
 
     /**

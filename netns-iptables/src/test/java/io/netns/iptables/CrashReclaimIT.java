@@ -8,6 +8,7 @@ import io.netns.Host;
 import io.netns.NetNamespace;
 import io.netns.NetworkMode;
 import io.netns.Sandbox;
+import io.netns.testing.TestLab;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Crash recovery: a child JVM that made bridge sandboxes with published ports is killed with SIGKILL, and
@@ -34,13 +36,14 @@ import org.junit.jupiter.api.Timeout;
 class CrashReclaimIT {
     private static final int SANDBOXES = 40;
 
-    private final String p = "relcr" + ProcessHandle.current().pid() + "-";
+    @RegisterExtension
+    final TestLab testLab = new TestLab("relcr");
+    private final String p = testLab.prefix();
     private NetNamespace labNs;
     private final List<Process> children = new ArrayList<>();
 
     @BeforeEach
     void setUp() throws Exception {
-        Lab.requirePrivileges();
         labNs = NetNamespace.create(p + "lab");
         Lab.ip(labNs, "link", "set", "lo", "up");
     }

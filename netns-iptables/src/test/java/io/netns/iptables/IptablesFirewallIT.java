@@ -7,11 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netns.Exposure;
-import io.netns.Firewall;
 import io.netns.Firewall.Owner;
+import io.netns.Firewall;
 import io.netns.NetnsException;
 import io.netns.Protocol;
 import io.netns.PublishedPort;
+import io.netns.testing.TestLab;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -24,10 +25,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The firewall in a lab of namespaces; every check reads {@code iptables-save}, {@code nft} or sends real traffic. */
 @Timeout(120)
 class IptablesFirewallIT {
+    @RegisterExtension
+    final TestLab testLab = new TestLab("iptfw");
     private Lab lab;
     private Firewall fw;
     private Owner net;
@@ -35,8 +39,7 @@ class IptablesFirewallIT {
 
     @BeforeEach
     void setUp() throws Exception {
-        Lab.requirePrivileges();
-        lab = new Lab();
+        lab = new Lab(testLab);
         lab.start();
         fw = Firewall.load();
         net = Owner.network(lab.host.name(), Lab.BRIDGE);

@@ -1,9 +1,8 @@
 package io.netns.iptables;
 
-import static org.junit.jupiter.api.Assertions.fail;
-
 import io.netns.NetNamespace;
-import io.netns.Netns;
+import io.netns.testing.Cmd;
+import io.netns.testing.TestLab;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -17,12 +16,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 
 /**
- * A lab for the ITs, made with {@code ip} in namespaces of its own; nothing touches the real host.
+ * The firewall ITs' topology, made with {@code ip} in namespaces of the test's {@link TestLab} (which
+ * gates the test, deletes the namespaces and checks that nothing is left); nothing touches the real host.
  *
  * <pre>
  *   client (192.0.2.2) --- veth --- host (192.0.2.1, bridge nsbr0 10.89.0.1/24) --- veth --- sbx  (10.89.0.2)
@@ -38,6 +35,7 @@ final class Lab implements AutoCloseable {
     static final String BRIDGE = "nsbr0";
     static final String SUBNET = "10.89.0.0/24";
 
+    final TestLab testLab;
     final String prefix;
     final List<NetNamespace> all = new ArrayList<>();
     final List<AutoCloseable> closeables = new ArrayList<>();
@@ -46,19 +44,14 @@ final class Lab implements AutoCloseable {
     NetNamespace sbx;
     NetNamespace sbx2;
 
-    /** Skips with the reason when namespaces are unavailable, unless NETNS_REQUIRE_PRIVILEGED=1. */
-    static void requirePrivileges() {
-        Throwable cause = Netns.unavailabilityCause();
-        if (cause != null) {
-            if ("1".equals(System.getenv("NETNS_REQUIRE_PRIVILEGED"))) {
-                fail("NETNS_REQUIRE_PRIVILEGED=1 but namespaces are unavailable: " + cause, cause);
-            }
-            Assumptions.abort("namespaces are unavailable here: " + cause);
-        }
-    }
-
-    Lab() {
-        prefix = "ipt-it-" + Integer.toString(ThreadLocalRandom.current().nextInt(1 << 20, 1 << 24), 36);
+    /**
+     * @param testLab the test's lab fixture: it gates the test, names and deletes the namespaces, and
+     *     closes this lab after the test
+     */
+    Lab(TestLab testLab) {
+        this.testLab = testLab;
+        prefix = testLab.prefix();
+        testLab.closeLater(this);
     }
 
     Lab start() throws Exception {
@@ -85,7 +78,7 @@ final class Lab implements AutoCloseable {
     }
 
     private NetNamespace ns(String role) throws Exception {
-        NetNamespace n = NetNamespace.create(prefix + "-" + role);
+        NetNamespace n = testLab.namespace(role);
         all.add(n);
         return n;
     }
@@ -110,17 +103,16 @@ final class Lab implements AutoCloseable {
         return run(argv);
     }
 
+    /**
+     * @return the command's output
+     * @throws IOException when it exits non-zero; a missing command fails the test ({@link Cmd#exec})
+     */
     static String run(List<String> argv) throws Exception {
-        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(20, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new IOException("timed out: " + argv);
+        Cmd.Result r = Cmd.exec(argv.toArray(String[]::new));
+        if (r.exit() != 0) {
+            throw new IOException(argv + " exited with " + r.exit() + ": " + r.output());
         }
-        if (p.exitValue() != 0) {
-            throw new IOException(argv + " exited with " + p.exitValue() + ": " + out);
-        }
-        return out;
+        return r.output();
     }
 
     /**
@@ -211,14 +203,7 @@ final class Lab implements AutoCloseable {
                 }
             }
         }
-        for (NetNamespace n : all) {
-            try {
-                n.delete();
-            } catch (IOException e) {
-                failure = e;
-            }
-            n.close();
-        }
+        closeables.clear();
         if (failure != null) {
             throw failure;
         }

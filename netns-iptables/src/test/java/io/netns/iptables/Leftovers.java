@@ -1,6 +1,8 @@
 package io.netns.iptables;
 
 import io.netns.internal.OwnerRecord;
+import io.netns.testing.Cmd;
+import io.netns.testing.Tools;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -59,17 +61,25 @@ final class Leftovers {
     /**
      * @param netns the namespace's path
      * @param family {@code ip} or {@code ip6}
-     * @return {@code nft list table <family> netns} there, or "" when there is no such table
+     * @return {@code nft list table <family> netns} there, or "" when nft itself says there is no such
+     *     table; a missing {@code nft} or {@code nsenter}, or a missing namespace, fails the test: a
+     *     "no rule left" check must never pass for want of a witness
      */
     static String nat(String netns, String family) throws Exception {
-        try {
-            return Lab.run(List.of("nsenter", "--net=" + netns, "nft", "list", "table", family, NatTable.TABLE));
-        } catch (IOException e) {
-            if (e.getMessage().contains("No such file or directory")) {
-                return ""; // no table
-            }
-            throw e;
+        Tools.require("nsenter");
+        Tools.require("nft");
+        if (!Files.exists(Path.of(netns))) {
+            throw new AssertionError("no namespace at " + netns + " to read the " + family + " nat table of");
         }
+        Cmd.Result r = Cmd.exec("nsenter", "--net=" + netns, "nft", "list", "table", family, NatTable.TABLE);
+        if (r.exit() == 0) {
+            return r.output();
+        }
+        if (r.exit() == 1 && r.output().startsWith("Error: No such file or directory")) {
+            return ""; // nft's own answer: no such table
+        }
+        throw new AssertionError("nft list table " + family + " " + NatTable.TABLE + " in " + netns + " exited "
+                + r.exit() + ": " + r.output());
     }
 
     /** Waits until the kernel has destroyed the veths of deleted namespaces (it does so lazily). */

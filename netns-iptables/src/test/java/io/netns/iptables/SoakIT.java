@@ -8,6 +8,7 @@ import io.netns.Host;
 import io.netns.NetNamespace;
 import io.netns.NetworkMode;
 import io.netns.Sandbox;
+import io.netns.testing.TestLab;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.util.ArrayList;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Soak: {@value #CYCLES} create/close cycles of bridge sandboxes with a published port, {@value #ALIVE}
@@ -41,13 +43,14 @@ class SoakIT {
     static final int HEAP_SLACK_MB = 8;
     static final int FD_SLACK = 10;
 
-    private final String p = "relsoak" + ProcessHandle.current().pid() + "-";
+    @RegisterExtension
+    final TestLab testLab = new TestLab("relsoak");
+    private final String p = testLab.prefix();
     private NetNamespace labNs;
     private Host lab;
 
     @BeforeEach
     void setUp() throws Exception {
-        Lab.requirePrivileges();
         labNs = NetNamespace.create(p + "lab");
         Lab.ip(labNs, "link", "set", "lo", "up");
         lab = Host.of(NetNamespace.open(p + "lab")); // not a lab host: close() removes the bridge itself

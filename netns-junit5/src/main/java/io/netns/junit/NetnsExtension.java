@@ -9,6 +9,7 @@ import io.netns.Netns;
 import io.netns.NetnsException;
 import io.netns.NetworkMode;
 import io.netns.Sandbox;
+import io.netns.internal.PrivilegeGate;
 import io.netns.rtnl.Link;
 import io.netns.rtnl.RtnlClient;
 import java.io.IOException;
@@ -54,7 +55,7 @@ import org.junit.platform.commons.support.AnnotationSupport;
  */
 public final class NetnsExtension implements ExecutionCondition, ParameterResolver, AfterEachCallback, AfterAllCallback {
     /** Set to {@code 1} to make a test fail, not skip, where namespaces are unavailable (CI does). */
-    public static final String REQUIRE_PRIVILEGED = "NETNS_REQUIRE_PRIVILEGED";
+    public static final String REQUIRE_PRIVILEGED = PrivilegeGate.REQUIRE_PRIVILEGED;
 
     static final Path RECORDS = Path.of("/run/netns.d/sandboxes");
     static final Path LEASES = Path.of("/run/netns.d/ipam");
@@ -78,14 +79,9 @@ public final class NetnsExtension implements ExecutionCondition, ParameterResolv
      * @throws IllegalStateException when unavailable and {@code requirePrivileged} is {@code "1"}
      */
     static ConditionEvaluationResult evaluate(Throwable cause, String requirePrivileged) {
-        if (cause == null) {
-            return ConditionEvaluationResult.enabled("network namespaces are available");
-        }
-        if ("1".equals(requirePrivileged)) {
-            throw new IllegalStateException(REQUIRE_PRIVILEGED + "=1 but network namespaces are unavailable: " + cause, cause);
-        }
-        return ConditionEvaluationResult.disabled("network namespaces are unavailable: " + cause
-                + " (set " + REQUIRE_PRIVILEGED + "=1 to fail instead of skipping)");
+        String skip = PrivilegeGate.decide(PrivilegeGate.namespacesUnavailable(cause), cause, requirePrivileged);
+        return skip == null ? ConditionEvaluationResult.enabled("network namespaces are available")
+                : ConditionEvaluationResult.disabled(skip);
     }
 
     @Override

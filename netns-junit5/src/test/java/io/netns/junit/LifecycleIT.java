@@ -9,7 +9,7 @@ import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass
 import io.netns.Host;
 import io.netns.NetNamespace;
 import io.netns.NetworkMode;
-import io.netns.Netns;
+import io.netns.testing.Privileged;
 import io.netns.Sandbox;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -42,10 +41,7 @@ class LifecycleIT {
 
     @BeforeEach
     void gate() {
-        Throwable cause = Netns.unavailabilityCause();
-        if (cause != null && !"1".equals(System.getenv(NetnsExtension.REQUIRE_PRIVILEGED))) {
-            Assumptions.abort("network namespaces are unavailable: " + cause);
-        }
+        Privileged.require();
         SEEN.clear();
     }
 
