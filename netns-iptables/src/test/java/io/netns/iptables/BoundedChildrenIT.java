@@ -9,6 +9,7 @@ import io.netns.Exposure;
 import io.netns.Firewall.Owner;
 import io.netns.NetnsException;
 import io.netns.Protocol;
+import io.netns.testing.TestLab;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -29,6 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(120)
 class BoundedChildrenIT {
+    @RegisterExtension
+    final TestLab testLab = new TestLab("iptbound");
     private static final Duration LIMIT = Duration.ofSeconds(2);
 
     @TempDir
@@ -39,8 +43,7 @@ class BoundedChildrenIT {
 
     @BeforeEach
     void setUp() throws Exception {
-        Lab.requirePrivileges();
-        lab = new Lab();
+        lab = new Lab(testLab);
         lab.start();
         web = Owner.sandbox(lab.host.name(), "web");
         net = Owner.network(lab.host.name(), Lab.BRIDGE);

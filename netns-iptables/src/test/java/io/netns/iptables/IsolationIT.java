@@ -8,13 +8,14 @@ import io.netns.Host;
 import io.netns.NetNamespace;
 import io.netns.NetworkMode;
 import io.netns.Sandbox;
+import io.netns.testing.TestLab;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 12 item 6: sandboxes on different bridge networks of a lab host cannot reach each other (proven
@@ -23,23 +24,17 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(120)
 class IsolationIT {
-    private final String p = "iso" + ProcessHandle.current().pid() + "-";
+    @RegisterExtension
+    final TestLab testLab = new TestLab("iptiso");
+    private String p;
     private NetNamespace labNs;
     private Host lab;
 
     @BeforeEach
     void setUp() throws Exception {
-        Lab.requirePrivileges();
-        lab = Host.createLab(p + "lab");
+        p = testLab.prefix();
+        lab = testLab.host();
         labNs = lab.namespace();
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (lab != null) {
-            lab.close();
-        }
-        assertEquals(List.of(), Leftovers.namespaces(p));
     }
 
     /** @return the packet counter of the drop that isolates {@code bridge}, from {@code iptables-save -c} in the lab */

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netns.Firewall.Owner;
 import io.netns.NetnsException;
 import io.netns.Protocol;
+import io.netns.testing.TestLab;
 import io.netns.PublishedPort;
 import io.netns.internal.StateDir;
 import java.net.InetAddress;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 12 item 2: {@code route_localnet} comes with its guard, the guard is checked against the kernel on
@@ -32,6 +34,8 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(120)
 class LocalnetGuardIT {
+    @RegisterExtension
+    final TestLab testLab = new TestLab("iptguard");
     private static final Pattern COUNTER = Pattern.compile("counter packets (\\d+) bytes \\d+ drop comment \""
             + Pattern.quote(NatTable.GUARD_TAG) + "\"");
     private Lab lab;
@@ -41,8 +45,7 @@ class LocalnetGuardIT {
 
     @BeforeEach
     void setUp() throws Exception {
-        Lab.requirePrivileges();
-        lab = new Lab();
+        lab = new Lab(testLab);
         lab.start();
         fw = new IptablesFirewall();
         web = Owner.sandbox(lab.host.name(), "web");
