@@ -138,6 +138,81 @@ public interface Firewall {
     Set<Owner> owners(NetNamespace host) throws NetnsException;
 
     /**
+     * What a live bridge network or sandbox of a host needs in the firewall: the input of
+     * {@link #reconcile}. Each kind mirrors the call that first made it.
+     */
+    sealed interface Need {
+        /** @return whose rules these are */
+        Owner owner();
+
+        /**
+         * The rules of {@link #addNetwork}.
+         *
+         * @param owner the network
+         * @param bridge its bridge
+         * @param subnet its subnet
+         */
+        record Network(Owner owner, String bridge, String subnet) implements Need {
+        }
+
+        /**
+         * The rules of {@link #connect}.
+         *
+         * @param owner the network of {@code bridge}
+         * @param bridge its bridge
+         * @param other the bridge of the network it is connected to
+         */
+        record Connection(Owner owner, String bridge, String other) implements Need {
+        }
+
+        /**
+         * The rules of {@link #publish} (and the {@code route_localnet} guard and sysctl they may need).
+         *
+         * @param owner the sandbox
+         * @param bridge its bridge
+         * @param sandboxIp its address
+         * @param ports its published ports
+         */
+        record Publication(Owner owner, String bridge, InetAddress sandboxIp, List<PublishedPort> ports)
+                implements Need {
+            /** Copies the ports. */
+            public Publication {
+                ports = List.copyOf(ports);
+            }
+        }
+
+        /**
+         * The rules of {@link #expose}.
+         *
+         * @param owner the sandbox
+         * @param openings its openings
+         */
+        record Opening(Owner owner, List<Exposure> openings) implements Need {
+            /** Copies the openings. */
+            public Opening {
+                openings = List.copyOf(openings);
+            }
+        }
+    }
+
+    /**
+     * Makes the host's firewall hold again what {@code needs} describe: every chain, jump, rule, guard and
+     * sysctl among them that is missing (after {@code nft flush ruleset}, {@code iptables -F},
+     * {@code iptables -X}, a firewalld reload) is made again, and rules of those owners that differ from
+     * what they need are replaced. Rules of owners not in {@code needs} are left alone. Idempotent: a
+     * second call with the same needs changes nothing and returns an empty list.
+     *
+     * @param host the host's namespace
+     * @param needs what the live networks and sandboxes need
+     * @return what it changed, one line per change (e.g. {@code iptables: -A NETNS-FORWARD ...}), in order
+     * @throws NetnsException if the firewall cannot be read or a change fails
+     * @since 0.1.0
+     */
+    default List<String> reconcile(NetNamespace host, List<Need> needs) throws NetnsException {
+        throw NetnsException.failure("firewall", getClass().getName() + " cannot reconcile");
+    }
+
+    /**
      * Finds the implementation on the class path: beside netns-core (found once, then the same instance),
      * else through the thread's context class loader.
      *

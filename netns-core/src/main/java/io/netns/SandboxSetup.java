@@ -7,8 +7,13 @@ import io.netns.internal.posix.Native;
 import io.netns.rtnl.RtnlClient;
 import java.net.InetAddress;
 import java.nio.file.Files;
+import io.netns.rtnl.Sysctl;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Makes sandboxes, mode by mode, as a {@link Cleanup} of undo steps: each thing made pushes the step that
@@ -121,6 +126,68 @@ final class SandboxSetup {
         failures.run(() -> reclaimRules(host));
         failures.throwIfAny();
         return reclaimed;
+    }
+
+    /** See {@link Host#reconcile()}. */
+    static List<String> reconcile(Host host) throws NetnsException {
+        List<String> changes = new ArrayList<>();
+        List<BridgeSetup.Network> networks;
+        synchronized (host.networks()) {
+            networks = new ArrayList<>(host.networks().values());
+        }
+        if (!networks.isEmpty() && !"1".equals(Sysctl.read(host.namespace(), "net.ipv4.ip_forward"))) {
+            Sysctl.write(host.namespace(), "net.ipv4.ip_forward", "1");
+            changes.add("sysctl net.ipv4.ip_forward=1");
+        }
+        List<Firewall.Need> needs = new ArrayList<>();
+        Map<String, String> bridges = new HashMap<>();
+        for (BridgeSetup.Network n : networks) {
+            Firewall.Owner owner = Firewall.Owner.network(host.id(), n.bridge());
+            needs.add(new Firewall.Need.Network(owner, n.bridge(), n.subnet().toString()));
+            for (String other : n.connected()) {
+                needs.add(new Firewall.Need.Connection(owner, n.bridge(), other));
+            }
+        }
+        host.networks().forEach((name, n) -> bridges.put(name, n.bridge()));
+        Set<String> live = new HashSet<>();
+        for (Sandbox s : host.sandboxes()) {
+            live.add(s.name());
+            Firewall.Owner owner = Firewall.Owner.sandbox(host.id(), s.name());
+            if (s.mode() instanceof BridgeMode b && !b.published().isEmpty() && bridges.containsKey(b.name())) {
+                needs.add(new Firewall.Need.Publication(owner, bridges.get(b.name()), s.addresses().get(0), b.published()));
+            } else if (s.mode() instanceof HostMode h && !h.exposures().isEmpty()) {
+                needs.add(new Firewall.Need.Opening(owner, h.exposures()));
+            }
+        }
+        Firewall fw;
+        try {
+            fw = Firewall.load();
+        } catch (NetnsException absent) {
+            if (needs.stream().anyMatch(n -> !(n instanceof Firewall.Need.Network))) {
+                throw absent; // something needs rules that only an implementation can make
+            }
+            return changes;
+        }
+        changes.addAll(fw.reconcile(host.namespace(), needs));
+        Set<String> bridgesHere = new HashSet<>(bridges.values());
+        for (Firewall.Owner o : fw.owners(host.namespace())) {
+            if (!o.host().equals(host.id())) {
+                continue;
+            }
+            boolean gone;
+            if (o.kind().equals("sandbox")) {
+                OwnerRecord r = live.contains(o.name()) ? null : OwnerRecord.read(o.name());
+                gone = !live.contains(o.name()) && (r == null || !r.ownerAlive());
+            } else {
+                gone = o.kind().equals("network") && !bridgesHere.contains(o.name())
+                        && host.rtnl().link(o.name()).isEmpty();
+            }
+            if (gone) {
+                fw.remove(host.namespace(), o);
+                changes.add("removed the rules of " + o.tag());
+            }
+        }
+        return changes;
     }
 
     /** Tagged rules of sandboxes of this host that no live record owns (a record lost, a crash mid-setup). */

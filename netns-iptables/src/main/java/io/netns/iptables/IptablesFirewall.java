@@ -2,6 +2,7 @@ package io.netns.iptables;
 
 import io.netns.Exposure;
 import io.netns.Firewall;
+import io.netns.Firewall.Need;
 import io.netns.NetNamespace;
 import io.netns.NetnsException;
 import io.netns.Protocol;
@@ -101,6 +102,21 @@ public final class IptablesFirewall implements Firewall {
     private static FileLock fileLock;
 
     private final Map<String, Set<Chain>> known = KNOWN;
+    /**
+     * Per namespace (dev:ino): the nf_tables generation after this JVM's last change there. A different
+     * generation at the start of the next change means someone else changed the ruleset in between (a
+     * flush, a reload, another process): then nothing remembered about that namespace is trusted.
+     */
+    private static final Map<String, Long> TRUSTED_GEN = new ConcurrentHashMap<>();
+    /** Per namespace: the bridges whose network rules were checked since someone else last changed the ruleset. */
+    private static final Map<String, Set<String>> VERIFIED = new ConcurrentHashMap<>();
+    /** Per namespace: bridge to the network made (and connected) through this JVM, for a repair after a flush. */
+    private static final Map<String, Map<String, List<Need>>> NETWORKS = new ConcurrentHashMap<>();
+    /** Set by the outermost {@link #lock}: whether the ruleset changed since this JVM's last change; under JVM_LOCK. */
+    private static boolean changedByOthers;
+    /** Set by the outermost {@link #lock}: the generation then (-1 when unknown); under JVM_LOCK. */
+    private static long lockedGen = -1;
+
     /** (dev, ino, tag) to the rules and port claims this JVM wrote for the owner there, for a remove without a read. */
     private static final Map<String, Written> WRITTEN = new ConcurrentHashMap<>();
 
@@ -182,25 +198,30 @@ public final class IptablesFirewall implements Firewall {
         List<Rule> rest = Rules.network(tag, bridge, cidr);
         Set<Chain> chains = new LinkedHashSet<>(Rules.chains(rest));
         chains.add(Chain.NETNS_FORWARD);
-        apply(host, family, chains, false, rs -> {
-            List<SavedRule> existing = rs.tagged(tag);
-            List<Rule> have = new ArrayList<>();
-            List<SavedRule> stale = new ArrayList<>();
-            for (SavedRule s : existing) {
-                Rule r = s.toRule();
-                if (r != null && "RETURN".equals(r.targetName()) && r.chain().equals(Chain.NETNS_ISOLATION)) {
-                    continue; // a connection of this network (connect), not one of these rules
-                }
-                have.add(r);
-                stale.add(s);
-            }
-            List<Rule> desired = new ArrayList<>(rest);
-            desired.add(first);
-            if (have.size() == desired.size() && new HashSet<>(have).equals(new HashSet<>(desired))) {
-                return Change.NONE; // made already
-            }
-            return new Change(rest, stale, List.of(first));
+        lock(host);
+        try {
+            addNetworkLocked(host, tag, bridge, family, first, rest, chains);
+            remember(host, bridge, new Need.Network(owner, bridge, cidr.toString()));
+        } finally {
+            unlock();
+        }
+    }
+
+    /** Notes a network's need for a repair after a flush; its rules were checked just now. */
+    private static void remember(NetNamespace host, String bridge, Need need) {
+        String ns = nsKey(host);
+        NETWORKS.computeIfAbsent(ns, k -> new ConcurrentHashMap<>()).compute(bridge, (k, l) -> {
+            List<Need> all = l == null ? new ArrayList<>() : new ArrayList<>(l);
+            all.removeIf(n -> n.equals(need) || need instanceof Need.Network && n instanceof Need.Network);
+            all.add(need);
+            return List.copyOf(all);
         });
+        VERIFIED.computeIfAbsent(ns, k -> ConcurrentHashMap.newKeySet()).add(bridge);
+    }
+
+    private void addNetworkLocked(NetNamespace host, String tag, String bridge, Family family, Rule first, List<Rule> rest,
+            Set<Chain> chains) throws NetnsException {
+        apply(host, family, chains, false, rs -> networkChange(rs, tag, first, rest));
     }
 
     @Override
@@ -212,15 +233,21 @@ public final class IptablesFirewall implements Firewall {
             throw new IllegalArgumentException("a bridge network cannot be connected to itself: " + bridge);
         }
         List<Rule> desired = Rules.connect(tag, bridge, other);
-        apply(host, Family.IPV4, Set.of(Chain.NETNS_ISOLATION), false, rs -> {
-            List<Rule> add = new ArrayList<>();
-            for (Rule r : desired) {
-                if (rs.count(r) == 0) {
-                    add.add(r);
+        lock(host);
+        try {
+            apply(host, Family.IPV4, Set.of(Chain.NETNS_ISOLATION), false, rs -> {
+                List<Rule> add = new ArrayList<>();
+                for (Rule r : desired) {
+                    if (rs.count(r) == 0) {
+                        add.add(r);
+                    }
                 }
-            }
-            return add.isEmpty() ? Change.NONE : new Change(List.of(), List.of(), add);
-        });
+                return add.isEmpty() ? Change.NONE : new Change(List.of(), List.of(), add);
+            });
+            remember(host, bridge, new Need.Connection(owner, bridge, other));
+        } finally {
+            unlock();
+        }
     }
 
     @Override
@@ -242,10 +269,19 @@ public final class IptablesFirewall implements Firewall {
             List<Path> claims = PortClaims.claim(owner.host(), tag, list);
             try {
                 checkNotBound(host, family, list);
+                repairNetwork(host, bridge);
                 List<NatTable.Dnat> add = new ArrayList<>(desired);
                 Written w = WRITTEN.get(writtenKey(host, tag));
-                if (w != null) {
+                if (w != null && w.complete) {
                     w.nat.forEach(e -> add.remove(e.rule())); // published before: publish is idempotent
+                } else if (w != null) { // published before, and the ruleset changed since: what is left of it?
+                    List<NatTable.Entry> left = tagged(host, family, tag);
+                    if (left.size() >= desired.size()) {
+                        add.clear();
+                    } else {
+                        deleteExactly(host, family, tag);
+                        WRITTEN.remove(writtenKey(host, tag));
+                    }
                 }
                 List<NatTable.Entry> made = localnet ? publishLocalnet(host, owner.host(), add)
                         : NatTable.add(host, family, add);
@@ -256,6 +292,53 @@ public final class IptablesFirewall implements Firewall {
             }
         } finally {
             unlock();
+        }
+    }
+
+    /**
+     * When someone else changed the ruleset since this JVM last checked the network of {@code bridge} (a
+     * flush, a reload), its rules are made again where missing, so a publication after a flush works.
+     * Only for networks made through this JVM; {@code Host.reconcile()} covers the rest.
+     */
+    private void repairNetwork(NetNamespace host, String bridge) throws NetnsException {
+        String ns = nsKey(host);
+        if (VERIFIED.getOrDefault(ns, Set.of()).contains(bridge)) {
+            return;
+        }
+        List<Need> needs = NETWORKS.getOrDefault(ns, Map.of()).get(bridge);
+        if (needs != null) {
+            reconcileLocked(host, needs);
+        }
+    }
+
+    private static List<NatTable.Entry> tagged(NetNamespace host, Family family, String tag) throws NetnsException {
+        return NatTable.list(host, family).stream().filter(e -> tag.equals(e.comment())).toList();
+    }
+
+    /**
+     * Deletes the owner's DNAT rules of a family, exactly: read, then deleted in a batch the kernel refuses
+     * if the ruleset changed since the read (then read again).
+     */
+    private static void deleteExactly(NetNamespace host, Family family, String tag) throws NetnsException {
+        deleteExactly(host, family, e -> tag.equals(e.comment()));
+    }
+
+    private static void deleteExactly(NetNamespace host, Family family, java.util.function.Predicate<NatTable.Entry> which)
+            throws NetnsException {
+        for (int attempt = 0; ; attempt++) {
+            long gen = NatTable.generation(host);
+            List<NatTable.Entry> mine = NatTable.list(host, family).stream().filter(which).toList();
+            if (mine.isEmpty()) {
+                return;
+            }
+            try {
+                NatTable.delete(host, mine, gen);
+                return;
+            } catch (NetnsException e) {
+                if (e.errno() != NatTable.ERESTART || attempt >= 4) {
+                    throw e;
+                }
+            }
         }
     }
 
@@ -295,9 +378,8 @@ public final class IptablesFirewall implements Firewall {
             return;
         }
         Localnet.restore(host, hostId);
-        List<NatTable.Entry> guards = left.stream().filter(NatTable.Entry::isGuard).toList();
-        if (!guards.isEmpty()) {
-            NatTable.delete(host, guards);
+        if (left.stream().anyMatch(NatTable.Entry::isGuard)) {
+            deleteExactly(host, Family.IPV4, NatTable.Entry::isGuard);
         }
     }
 
@@ -361,8 +443,19 @@ public final class IptablesFirewall implements Firewall {
         lock(host);
         try {
             Written w = WRITTEN.remove(writtenKey(host, tag));
-            if (w != null && w.complete && owner.kind().equals("sandbox")) {
+            if (owner.kind().equals("network")) {
+                Map<String, List<Need>> nets = NETWORKS.get(nsKey(host));
+                if (nets != null) {
+                    nets.remove(owner.name());
+                }
+            }
+            if (w != null && w.complete && owner.kind().equals("sandbox") && !changedByOthers) {
                 try {
+                    // First, while the generation is the one the handles were made in: the kernel refuses the
+                    // batch (and nothing else's rule goes) if the table changed since.
+                    NatTable.delete(host, w.nat, lockedGen);
+                    List<NatTable.Entry> nat = new ArrayList<>(w.nat);
+                    w.nat.clear();
                     for (Map.Entry<Family, List<Rule>> en : w.rules.entrySet()) {
                         if (en.getValue().isEmpty()) {
                             continue;
@@ -372,9 +465,8 @@ public final class IptablesFirewall implements Firewall {
                         tools.restore(host, en.getKey(), d.render());
                         en.getValue().clear(); // gone: a fallback below must not count on them
                     }
-                    NatTable.delete(host, w.nat);
                     PortClaims.release(w.claims);
-                    if (w.nat.stream().anyMatch(NatTable.Entry::localnet)) {
+                    if (nat.stream().anyMatch(NatTable.Entry::localnet)) {
                         settleLocalnet(host, owner.host());
                     }
                     return;
@@ -397,8 +489,7 @@ public final class IptablesFirewall implements Firewall {
         Failures failures = new Failures();
         for (Family f : Family.values()) {
             failures.run(() -> removeFamily(host, f, tag, saves[f.ordinal()]));
-            failures.run(() -> NatTable.delete(host,
-                    NatTable.list(host, f).stream().filter(e -> tag.equals(e.comment())).toList()));
+            failures.run(() -> deleteExactly(host, f, tag));
         }
         failures.throwIfAny();
     }
@@ -415,6 +506,160 @@ public final class IptablesFirewall implements Firewall {
             w.delete(r);
         }
         tools.restore(host, f, w.render());
+    }
+
+    @Override
+    public List<String> reconcile(NetNamespace host, List<Need> needs) throws NetnsException {
+        List<Need> all = List.copyOf(needs);
+        for (Need n : all) {
+            tag(n.owner());
+        }
+        lock(host);
+        try {
+            return reconcileLocked(host, all);
+        } finally {
+            unlock();
+        }
+    }
+
+    /**
+     * Reads the ruleset once per family and the DNAT table once per family, and makes what {@code needs}
+     * lack: in one restore per family the missing chains, jumps and rules (rules of a network that differ
+     * from what it needs are replaced), then the DNAT rules of each publication whose count differs, then
+     * the localnet guard and {@code route_localnet} where a publication needs them.
+     */
+    private List<String> reconcileLocked(NetNamespace host, List<Need> needs) throws NetnsException {
+        List<String> changes = new ArrayList<>();
+        for (Family f : Family.values()) {
+            if (needs.stream().noneMatch(n -> concerns(n, f))) {
+                continue;
+            }
+            Ruleset rs = parse(f, tools.save(host, f));
+            List<Rule> add = new ArrayList<>();
+            List<Rule> first = new ArrayList<>();
+            List<SavedRule> delete = new ArrayList<>();
+            Set<Chain> chains = new LinkedHashSet<>();
+            for (Need need : needs) {
+                if (!concerns(need, f)) {
+                    continue;
+                }
+                String tag = tag(need.owner());
+                if (need instanceof Need.Network n) {
+                    Rule isolation = Rules.isolation(tag, n.bridge());
+                    List<Rule> rest = Rules.network(tag, n.bridge(), Inet.Cidr.parse("subnet", n.subnet()));
+                    chains.addAll(Rules.chains(rest));
+                    chains.add(Chain.NETNS_FORWARD);
+                    Change c = networkChange(rs, tag, isolation, rest);
+                    add.addAll(c.add());
+                    first.addAll(c.first());
+                    delete.addAll(c.delete());
+                } else if (need instanceof Need.Connection c) {
+                    chains.add(Chain.NETNS_ISOLATION);
+                    for (Rule r : Rules.connect(tag, c.bridge(), c.other())) {
+                        if (rs.count(r) == 0) {
+                            first.add(r);
+                        }
+                    }
+                } else if (need instanceof Need.Opening o) {
+                    List<Rule> rules = Rules.expose(tag, o.openings().stream()
+                            .filter(e -> Family.of(e.address().getAddress()) == f).toList());
+                    chains.addAll(Rules.chains(rules));
+                    for (Rule r : rules) {
+                        if (rs.count(r) == 0) {
+                            add.add(r);
+                        }
+                    }
+                }
+            }
+            IptablesRestoreWriter w = transaction(rs, chains, new Change(add, delete, first));
+            if (!w.isEmpty()) {
+                String input = w.render();
+                tools.restore(host, f, input);
+                for (String line : input.split("\n")) {
+                    if (line.startsWith(":") || line.startsWith("-")) {
+                        changes.add(f.restore() + ": " + line);
+                    }
+                }
+            }
+            known.remove(key(host, f)); // read again by the next change
+        }
+        String localnetHost = null;
+        for (Family f : Family.values()) {
+            List<Need.Publication> pubs = needs.stream().filter(n -> n instanceof Need.Publication)
+                    .map(n -> (Need.Publication) n).filter(p -> Family.of(p.sandboxIp()) == f).toList();
+            if (pubs.isEmpty()) {
+                continue;
+            }
+            List<NatTable.Entry> entries = NatTable.list(host, f);
+            for (Need.Publication p : pubs) {
+                String tag = tag(p.owner());
+                List<NatTable.Dnat> desired = Rules.publish(tag, p.sandboxIp(), p.ports());
+                long have = entries.stream().filter(e -> tag.equals(e.comment())).count();
+                if (have != desired.size()) {
+                    if (have > 0) {
+                        deleteExactly(host, f, tag);
+                    }
+                    List<NatTable.Entry> made = NatTable.add(host, f, desired);
+                    WRITTEN.computeIfPresent(writtenKey(host, tag), (k, w) -> new Written(w.rules, new ArrayList<>(made),
+                            w.claims, w.complete));
+                    changes.add("nft: table " + (f == Family.IPV4 ? "ip " : "ip6 ") + NatTable.TABLE + ": " + desired.size()
+                            + " DNAT rule(s) of " + tag);
+                }
+                if (Rules.needsRouteLocalnet(p.sandboxIp(), p.ports())) {
+                    localnetHost = p.owner().host();
+                }
+            }
+        }
+        if (localnetHost != null) {
+            if (NatTable.list(host, Family.IPV4).stream().noneMatch(NatTable.Entry::isGuard)) {
+                NatTable.add(host, Family.IPV4, List.of(), true);
+                changes.add("nft: table ip " + NatTable.TABLE + ": the localnet guard (chain " + NatTable.GUARD_CHAIN + ")");
+            }
+            if (Localnet.enable(host, localnetHost)) {
+                changes.add("sysctl " + Localnet.SYSCTL + "=1");
+            }
+        }
+        for (Need n : needs) {
+            if (n instanceof Need.Network net) {
+                remember(host, net.bridge(), net);
+            } else if (n instanceof Need.Connection c) {
+                remember(host, c.bridge(), c);
+            }
+        }
+        return changes;
+    }
+
+    private static boolean concerns(Need need, Family f) {
+        if (need instanceof Need.Network n) {
+            return Inet.Cidr.parse("subnet", n.subnet()).isIpv6() == (f == Family.IPV6);
+        }
+        if (need instanceof Need.Connection) {
+            return f == Family.IPV4;
+        }
+        if (need instanceof Need.Opening o) {
+            return o.openings().stream().anyMatch(e -> Family.of(e.address().getAddress()) == f);
+        }
+        return false;
+    }
+
+    /** What makes a network's rules what they must be: nothing, or its rules replaced. */
+    private static Change networkChange(Ruleset rs, String tag, Rule first, List<Rule> rest) {
+        List<Rule> have = new ArrayList<>();
+        List<SavedRule> stale = new ArrayList<>();
+        for (SavedRule s : rs.tagged(tag)) {
+            Rule r = s.toRule();
+            if (r != null && "RETURN".equals(r.targetName()) && r.chain().equals(Chain.NETNS_ISOLATION)) {
+                continue; // a connection of this network (connect), not one of these rules
+            }
+            have.add(r);
+            stale.add(s);
+        }
+        List<Rule> desired = new ArrayList<>(rest);
+        desired.add(first);
+        if (have.size() == desired.size() && new HashSet<>(have).equals(new HashSet<>(desired))) {
+            return Change.NONE; // made already
+        }
+        return new Change(rest, stale, List.of(first));
     }
 
     @Override
@@ -611,6 +856,7 @@ public final class IptablesFirewall implements Firewall {
         if (JVM_LOCK.getHoldCount() > 1) {
             return;
         }
+        lockedHost = host;
         try {
             lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             fileLock = lockChannel.lock(host.inode() & Long.MAX_VALUE, 1, false);
@@ -619,10 +865,55 @@ public final class IptablesFirewall implements Firewall {
             JVM_LOCK.unlock();
             throw NetnsException.wrap("lock " + lockFile, e);
         }
+        begin(host);
+    }
+
+    private static NetNamespace lockedHost;
+
+    /**
+     * Compares the ruleset's generation with the one after this JVM's last change: when another changed
+     * it, every cache of that namespace (chains known to exist, tables made, handles written, networks
+     * checked) is dropped, so what follows reads the kernel.
+     */
+    private void begin(NetNamespace host) {
+        String ns = nsKey(host);
+        try {
+            lockedGen = NatTable.generation(host);
+        } catch (NetnsException | RuntimeException e) {
+            lockedGen = -1; // no nf_tables here: nothing can be told, nothing is trusted less than before
+            changedByOthers = false;
+            return;
+        }
+        Long trusted = TRUSTED_GEN.get(ns);
+        changedByOthers = trusted == null || trusted != lockedGen;
+        if (changedByOthers) {
+            known.keySet().removeIf(k -> k.startsWith(ns + ":"));
+            NatTable.forget(host);
+            VERIFIED.remove(ns);
+            WRITTEN.replaceAll((k, w) -> k.startsWith(ns + ":") && w.complete
+                    ? new Written(w.rules, w.nat, w.claims, false) : w); // handles of before: read again
+        }
+    }
+
+    /** After this JVM's change: its generation is the one to compare with next time. */
+    private static void end(NetNamespace host) {
+        try {
+            TRUSTED_GEN.put(nsKey(host), NatTable.generation(host));
+        } catch (NetnsException | RuntimeException e) {
+            TRUSTED_GEN.remove(nsKey(host));
+        }
+    }
+
+    private static String nsKey(NetNamespace host) {
+        return host.device() + ":" + host.inode();
     }
 
     private void unlock() {
         if (JVM_LOCK.getHoldCount() == 1) {
+            if (lockedHost != null) {
+                end(lockedHost);
+                lockedHost = null;
+            }
             closeLock();
         }
         JVM_LOCK.unlock();

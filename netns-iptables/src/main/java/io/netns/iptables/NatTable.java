@@ -59,7 +59,23 @@ final class NatTable {
     private static final int NEWRULE = 6;
     private static final int GETRULE = 7;
     private static final int DELRULE = 8;
+    private static final int NEWGEN = 15;
     private static final int GETGEN = 16;
+    private static final int NFNL_BATCH_GENID = 1;
+    /** The errno of a batch whose generation is no longer the kernel's. */
+    static final int ERESTART = 85;
+    /**
+     * Rules per batch: a DNAT rule's message is under 600 bytes and its echo and acknowledgement under 700,
+     * so a batch stays well within the request buffer ({@value #BUFFER} bytes) and the socket's buffers
+     * (the kernel refuses a datagram larger than the send buffer and drops answers that overflow the
+     * receive buffer).
+     */
+    static final int RULES_PER_BATCH = 64;
+    /** Deletions per batch: a deletion's message is under 100 bytes, its acknowledgement takes about 1 KiB. */
+    static final int DELETIONS_PER_BATCH = 128;
+    private static final int SO_RCVBUFFORCE = 33;
+    /** The socket's receive buffer: the answers of the largest batch (echoes of 4 KiB each) fit with room. */
+    private static final int RECEIVE_BUFFER = 1 << 20;
     private static final int NFPROTO_IPV4 = 2;
     private static final int NFPROTO_IPV6 = 10;
     private static final int REG_1 = 1;
@@ -212,6 +228,30 @@ final class NatTable {
                 throw new IllegalArgumentException("rule of another family: " + d.text());
             }
         }
+        List<Entry> made = new ArrayList<>();
+        try {
+            for (int i = 0; i < rules.size() || i == 0; i += RULES_PER_BATCH) {
+                List<Dnat> chunk = rules.subList(i, Math.min(rules.size(), i + RULES_PER_BATCH));
+                made.addAll(addChunk(host, family, chunk, guard && i == 0));
+            }
+            return made;
+        } catch (NetnsException | RuntimeException e) {
+            if (!made.isEmpty()) { // the batches before: all or nothing
+                try {
+                    delete(host, made);
+                    if (guard) {
+                        delete(host, list(host, family).stream().filter(Entry::isGuard).toList());
+                    }
+                } catch (NetnsException | RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
+        }
+    }
+
+    private static List<Entry> addChunk(NetNamespace host, Family family, List<Dnat> rules, boolean guard)
+            throws NetnsException {
         String key = host.device() + ":" + host.inode() + ":" + family;
         boolean known = MADE.contains(key);
         try {
@@ -229,13 +269,55 @@ final class NatTable {
         }
     }
 
+    /** Forgets that this JVM made the tables in the namespace: the next addition makes them (again) first. */
+    static void forget(NetNamespace host) {
+        MADE.removeIf(k -> k.startsWith(host.device() + ":" + host.inode() + ":"));
+    }
+
+    /**
+     * @return the namespace's nf_tables generation: every committed change of its ruleset, by anyone
+     *     (nft, iptables-nft, firewalld, this library), makes it another
+     * @throws NetnsException if it cannot be read
+     */
+    static long generation(NetNamespace host) throws NetnsException {
+        return with(host, c -> {
+            ByteBuffer b = c.request();
+            int seq = c.seq++;
+            end(b, message(b, GETGEN, 0, seq, 0));
+            b.flip();
+            Native.sendto(c.fd, b, KERNEL);
+            long[] gen = {-1};
+            readUntil(c, (r, at, len, type) -> {
+                if (NlMsgHdr.seq(r, at) != seq) {
+                    return false;
+                }
+                if (type == Nl.NLMSG_ERROR) {
+                    c.clean = true;
+                    throw error("read the nf_tables generation of " + host, NlMsgErr.read(r, at));
+                }
+                if (type == (NFNL_SUBSYS_NFTABLES << 8 | NEWGEN)) {
+                    RtAttrs a = RtAttrs.parse(r, at + NlMsgHdr.SIZE + 4, at + len);
+                    byte[] id = a.getBytes(1); // NFTA_GEN_ID, big-endian
+                    if (id != null && id.length == 4) {
+                        gen[0] = ByteBuffer.wrap(id).getInt() & 0xffffffffL;
+                    }
+                }
+                return true;
+            });
+            if (gen[0] < 0) {
+                throw NetnsException.failure("nf_tables", "no generation in the kernel's answer in " + host);
+            }
+            return gen[0];
+        });
+    }
+
     private static List<Entry> addBatch(NetNamespace host, Family family, List<Dnat> rules, boolean makeTable,
             boolean guard) throws NetnsException {
         int nfproto = nfproto(family);
         String what = "add " + rules.size() + " DNAT rule(s) to table " + name(family) + " in " + host;
         return with(host, c -> {
             ByteBuffer b = c.request();
-            begin(b, c.seq++);
+            begin(b, c.seq++, -1);
             int acks = 0;
             if (makeTable) {
                 int m = message(b, NEWTABLE, Nl.NLM_F_CREATE | Nl.NLM_F_ACK, c.seq++, nfproto);
@@ -305,33 +387,51 @@ final class NatTable {
     }
 
     /**
-     * Deletes rules by handle, per family in one batch each.
+     * Deletes rules by handle, per family in batches of {@value #DELETIONS_PER_BATCH}.
      *
-     * @throws NetnsException if one is gone or the kernel refuses (nothing of that family's batch applied)
+     * @throws NetnsException if one is gone or the kernel refuses (nothing of that batch applied)
      */
     static void delete(NetNamespace host, List<Entry> entries) throws NetnsException {
+        delete(host, entries, -1);
+    }
+
+    /**
+     * Deletes rules by handle, only while the namespace's ruleset is still at generation {@code generation}
+     * (when not negative): the handles were read or made then, and a table made anew since (handles start
+     * again) or any other change makes the kernel refuse the batch with {@link #ERESTART} instead of
+     * deleting another owner's rule that has the same handle now.
+     *
+     * @throws NetnsException with errno {@link #ERESTART} when the generation changed; else if one is gone or
+     *     the kernel refuses (nothing of that batch applied)
+     */
+    static void delete(NetNamespace host, List<Entry> entries, long generation) throws NetnsException {
         for (Family f : Family.values()) {
             List<Entry> mine = entries.stream().filter(e -> e.family() == f).toList();
-            if (mine.isEmpty()) {
-                continue;
+            for (int i = 0; i < mine.size(); i += DELETIONS_PER_BATCH) {
+                // after the first batch the generation is ours: the next batch checks against that one
+                long gen = i == 0 ? generation : generation < 0 ? -1 : generation(host);
+                deleteBatch(host, f, mine.subList(i, Math.min(mine.size(), i + DELETIONS_PER_BATCH)), gen);
             }
-            int nfproto = nfproto(f);
-            String what = "delete " + mine.size() + " rule(s) from table " + name(f) + " in " + host;
-            with(host, c -> {
-                ByteBuffer b = c.request();
-                begin(b, c.seq++);
-                for (Entry e : mine) {
-                    int m = message(b, DELRULE, Nl.NLM_F_ACK, c.seq++, nfproto);
-                    RtAttr.addString(b, 1, TABLE);
-                    RtAttr.addString(b, 2, e.chain());
-                    be64(b, 3, e.handle()); // NFTA_RULE_HANDLE
-                    end(b, m);
-                }
-                batchEnd(b, c.seq++);
-                talk(c, mine.size(), what, f, null);
-                return null;
-            });
         }
+    }
+
+    private static void deleteBatch(NetNamespace host, Family f, List<Entry> mine, long generation) throws NetnsException {
+        int nfproto = nfproto(f);
+        String what = "delete " + mine.size() + " rule(s) from table " + name(f) + " in " + host;
+        with(host, c -> {
+            ByteBuffer b = c.request();
+            begin(b, c.seq++, generation);
+            for (Entry e : mine) {
+                int m = message(b, DELRULE, Nl.NLM_F_ACK, c.seq++, nfproto);
+                RtAttr.addString(b, 1, TABLE);
+                RtAttr.addString(b, 2, e.chain());
+                be64(b, 3, e.handle()); // NFTA_RULE_HANDLE
+                end(b, m);
+            }
+            batchEnd(b, c.seq++);
+            talk(c, mine.size(), what, f, null);
+            return null;
+        });
     }
 
     /**
@@ -589,8 +689,14 @@ final class NatTable {
         b.putInt(at, b.position() - at);
     }
 
-    private static void begin(ByteBuffer b, int seq) {
+    /** The batch's first message; with {@code NFNL_BATCH_GENID} when {@code generation} is not negative. */
+    private static void begin(ByteBuffer b, int seq, long generation) {
+        int at = b.position();
         batchMarker(b, BATCH_BEGIN, seq);
+        if (generation >= 0) {
+            be32(b, NFNL_BATCH_GENID, (int) generation);
+            end(b, at);
+        }
     }
 
     private static void batchEnd(ByteBuffer b, int seq) {
@@ -714,6 +820,13 @@ final class NatTable {
         try {
             Native.setsockopt(fd, Native.SOL_NETLINK, Nl.NETLINK_EXT_ACK, 1);
             Native.setsockopt(fd, Native.SOL_NETLINK, Nl.NETLINK_CAP_ACK, 1);
+            // Room for a batch's answers: each echo or acknowledgement takes a buffer of up to a few KiB
+            // of the socket's receive budget, and what does not fit is dropped (ENOBUFS).
+            try {
+                Native.setsockopt(fd, Native.SOL_SOCKET, SO_RCVBUFFORCE, RECEIVE_BUFFER);
+            } catch (NetnsException notAdmin) {
+                Native.setsockopt(fd, Native.SOL_SOCKET, Native.SO_RCVBUF, RECEIVE_BUFFER);
+            }
         } catch (NetnsException e) {
             Native.close(fd);
             throw e;
