@@ -15,10 +15,7 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -52,9 +49,11 @@ import java.util.concurrent.locks.ReentrantLock;
  *       rolled back by a second transaction.</li>
  *   <li>A chain is declared only when it is not known to exist (from the last {@code iptables-save} of that
  *       namespace in this JVM): under {@code --noflush}, declaring an existing chain flushes it.</li>
- *   <li>Changes are serialized in this JVM and, through a lock on one byte per namespace (at its inode) of a
- *       lock file under {@code /run/lock}, with other JVMs changing the same namespace, so two processes
- *       cannot both "create" a chain and flush each other's rules.</li>
+ *   <li>Changes are serialized in this JVM and, through a lock on one byte per namespace (at its inode) of
+ *       {@code /run/netns.d/locks/firewall} ({@code FirewallLock}: root-owned directory, file mode 0600, so
+ *       no other user can hold it; every wait bounded by {@code -Dio.netns.lock.timeout}, default 10 s),
+ *       with other JVMs changing the same namespace, so two processes cannot both "create" a chain and
+ *       flush each other's rules.</li>
  *   <li>Published host ports are claimed in files under {@code /run/netns.d/ports} (see
  *       {@code PortClaims}); publishing a port another owner holds fails naming it.</li>
  * </ul>
@@ -162,7 +161,7 @@ public final class IptablesFirewall implements Firewall {
 
     /** Uses the installed {@code iptables}; the constructor {@link java.util.ServiceLoader} calls. */
     public IptablesFirewall() {
-        this(Iptables.SYSTEM, defaultLockFile());
+        this(Iptables.SYSTEM, FirewallLock.DEFAULT_FILE);
     }
 
     IptablesFirewall(Iptables tools, Path lockFile) {
@@ -170,10 +169,6 @@ public final class IptablesFirewall implements Firewall {
         this.lockFile = lockFile;
     }
 
-    private static Path defaultLockFile() {
-        Path dir = Path.of("/run/lock");
-        return (Files.isDirectory(dir) ? dir : Path.of(System.getProperty("java.io.tmpdir"))).resolve("netns-iptables.lock");
-    }
 
     /**
      * @param owner an owner
@@ -847,24 +842,26 @@ public final class IptablesFirewall implements Firewall {
     }
 
     /**
-     * This JVM's lock, then the lock every JVM using this library takes for that namespace: one byte of the
-     * lock file, at the namespace's inode (two namespaces alive at once never share one), so changes to
-     * different namespaces (lab hosts of other processes) do not wait for each other.
+     * This JVM's lock, then the lock every JVM using this library takes for that namespace
+     * ({@link FirewallLock}): one byte of the lock file, at the namespace's inode (two namespaces alive at
+     * once never share one), so changes to different namespaces (lab hosts of other processes) do not wait
+     * for each other. The wait is bounded ({@value FirewallLock#TIMEOUT_PROPERTY}).
      */
     private void lock(NetNamespace host) throws NetnsException {
         JVM_LOCK.lock();
         if (JVM_LOCK.getHoldCount() > 1) {
             return;
         }
-        lockedHost = host;
         try {
-            lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            fileLock = lockChannel.lock(host.inode() & Long.MAX_VALUE, 1, false);
-        } catch (IOException e) {
+            lockChannel = FirewallLock.open(lockFile);
+            fileLock = FirewallLock.lock(lockChannel, lockFile, host.inode() & Long.MAX_VALUE, FirewallLock.timeoutNanos());
+        } catch (NetnsException | RuntimeException e) {
             closeLock();
+            lockedHost = null;
             JVM_LOCK.unlock();
-            throw NetnsException.wrap("lock " + lockFile, e);
+            throw e;
         }
+        lockedHost = host;
         begin(host);
     }
 
