@@ -83,8 +83,8 @@ public interface Firewall {
      * Connects two bridge networks of a host, both ways: forwarded traffic between {@code bridge} and
      * {@code other} passes the isolation that {@link #addNetwork} puts between networks. Tagged with
      * {@code owner} (the network of {@code bridge}), so it goes when that network's rules are removed.
-     * Idempotent. The default implementation refuses: an implementation that isolates networks must
-     * implement it.
+     * Idempotent. IPv4 (bridge networks are IPv4). The default implementation refuses: an implementation
+     * that isolates networks must implement it.
      *
      * @param host the host's namespace
      * @param owner the owner of {@code bridge}'s network

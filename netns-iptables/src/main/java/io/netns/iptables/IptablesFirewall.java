@@ -82,6 +82,11 @@ import java.util.concurrent.locks.ReentrantLock;
  *       owner, a dump of the {@code netns} tables, and a scan of the host's port claims.</li>
  *   <li>{@link #addNetwork} and {@link #owners}: as before, a save (both for owners), then one restore.</li>
  * </ul>
+ * Every change also reads the namespace's nf_tables generation before and after (two small netlink
+ * round trips): when it differs from the one after this JVM's last change, someone else changed the
+ * ruleset (a flush, a reload, another process), and no cache of that namespace is trusted: chains are
+ * read again, a publication repairs its network's rules, DNAT rules are deleted only after a fresh read.
+ * {@link #reconcile} repairs everything a host's live sandboxes need.
  * On the fast paths the rules made before are not read: exposing the same opening twice for one owner
  * writes it twice (both go with {@link #remove}); {@code addNetwork} and {@code publish} are idempotent.
  * Measured on nf_tables, bridge sandbox with one published port, create+close: see the closing note of

@@ -13,7 +13,6 @@ import io.netns.Protocol;
 import io.netns.Sandbox;
 import io.netns.testing.TestLab;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -46,18 +45,7 @@ class ReconcileIT {
 
     private Sandbox published(String name, int hostPort) throws Exception {
         Sandbox s = lab.create(p + name, NetworkMode.bridge().publish(hostPort, 80));
-        ServerSocket ss = testLab.closeLater(s.call(() -> new ServerSocket(80)));
-        Thread t = new Thread(() -> {
-            while (!ss.isClosed()) {
-                try (java.net.Socket c = ss.accept()) {
-                    c.getOutputStream().write("hi\n".getBytes());
-                } catch (java.io.IOException e) {
-                    return;
-                }
-            }
-        });
-        t.setDaemon(true);
-        t.start();
+        testLab.closeLater(Lab.answer(s.namespace(), 80));
         return s;
     }
 
