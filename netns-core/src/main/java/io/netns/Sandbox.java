@@ -36,7 +36,6 @@ public final class Sandbox implements AutoCloseable {
     private final String name;
     private final NetworkMode mode;
     private final NetNamespace namespace;
-    private final List<InetAddress> assigned;
     private final Cleanup cleanup;
     private final Sandbox joined;
     private final List<Sandbox> joiners = new CopyOnWriteArrayList<>();
@@ -49,7 +48,7 @@ public final class Sandbox implements AutoCloseable {
         this.name = name;
         this.mode = mode;
         this.namespace = namespace;
-        this.assigned = List.copyOf(assigned);
+        // assigned (what the mode gave it, e.g. bridge IPAM's lease) is not kept: addresses() reads the kernel
         this.cleanup = cleanup;
         this.joined = joined;
         if (joined != null) {
@@ -81,16 +80,16 @@ public final class Sandbox implements AutoCloseable {
     }
 
     /**
-     * The addresses of its stack other than loopback and link-local: for bridge mode the address IPAM gave
-     * it, e.g. {@code [10.89.0.2]}; for the other modes what the stack has now.
+     * The addresses its stack has now, other than loopback and link-local, read from the kernel over
+     * rtnetlink on every call in every mode: for a bridge sandbox the address IPAM gave it, e.g.
+     * {@code [10.89.0.2]}, plus any address added inside since; for host and container mode the shared
+     * stack's. Reading the kernel (not a list stored at creation) makes the answer true even after
+     * something inside changed the stack; it costs one rtnetlink dump per call.
      *
-     * @return the addresses
+     * @return the addresses, in the kernel's order
      * @throws NetnsException if the stack cannot be read
      */
     public List<InetAddress> addresses() throws NetnsException {
-        if (!assigned.isEmpty()) {
-            return assigned;
-        }
         List<InetAddress> out = new ArrayList<>();
         // Read over rtnetlink: the JDK's NetworkInterface reads IPv6 addresses from /proc/net/if_inet6 of the
         // process, not of the calling thread's namespace.

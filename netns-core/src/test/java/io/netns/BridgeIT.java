@@ -2,10 +2,13 @@ package io.netns;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netns.testing.Cmd;
+import io.netns.testing.Json;
+import io.netns.testing.Kernel;
 import io.netns.testing.TestLab;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -33,18 +36,20 @@ class BridgeIT {
         lab = testLab.host();
     }
 
-
     @Test
     void twoSandboxesReachEachOtherAndTheHostOverTcp() throws Exception {
         try (Sandbox a = lab.create(p + "a", NetworkMode.bridge());
                 Sandbox b = lab.create(p + "b", NetworkMode.bridge())) {
-            InetAddress ipA = a.addresses().get(0);
-            InetAddress ipB = b.addresses().get(0);
-            assertEquals("10.89.0.2", ipA.getHostAddress());
-            assertEquals("10.89.0.3", ipB.getHostAddress());
-            // iproute2's view: eth0 with the address, up, and a default route via the gateway.
-            String addr = Cmd.run("ip", "-n", p + "a", "-o", "-4", "addr", "show", "dev", "eth0");
-            assertTrue(addr.contains("inet 10.89.0.2/24"), addr);
+            // The kernel's view (ip -j): eth0 with the address, on the lab's bridge, up, and a default
+            // route via the gateway; addresses() must agree with it.
+            assertEquals(List.of("10.89.0.2/24"), Kernel.addresses(p + "a", "eth0"));
+            assertEquals(List.of("10.89.0.3/24"), Kernel.addresses(p + "b", "eth0"));
+            Kernel.assertOnBridge(p + "a", "eth0", p + "lab", "netns0");
+            Kernel.assertOnBridge(p + "b", "eth0", p + "lab", "netns0");
+            InetAddress ipA = InetAddress.getByName("10.89.0.2");
+            InetAddress ipB = InetAddress.getByName("10.89.0.3");
+            assertEquals(List.of(ipA), a.addresses());
+            assertEquals(List.of(ipB), b.addresses());
             String route = Cmd.run("ip", "-n", p + "a", "route", "show", "default");
             assertTrue(route.contains("default via 10.89.0.1 dev eth0"), route);
             String lo = Cmd.run("ip", "-n", p + "a", "-o", "link", "show", "lo");
@@ -87,11 +92,28 @@ class BridgeIT {
     }
 
     @Test
+    void addressesAreWhatTheKernelHasNowNotWhatWasAssigned() throws Exception {
+        try (Sandbox a = lab.create(p + "ad", NetworkMode.bridge())) {
+            String leased = Kernel.ipv4(p + "ad", "eth0");
+            assertEquals(List.of(InetAddress.getByName(leased)), a.addresses());
+            Cmd.run("ip", "-n", p + "ad", "addr", "add", "10.89.0.250/24", "dev", "eth0");
+            Cmd.run("ip", "-n", p + "ad", "addr", "add", "fd00:89::5/64", "dev", "eth0", "nodad");
+            assertEquals(List.of(leased + "/24", "10.89.0.250/24", "fd00:89::5/64"), Kernel.addresses(p + "ad", "eth0"));
+            assertEquals(List.of(InetAddress.getByName(leased), InetAddress.getByName("10.89.0.250"),
+                    InetAddress.getByName("fd00:89::5")), a.addresses());
+            Cmd.run("ip", "-n", p + "ad", "addr", "del", leased + "/24", "dev", "eth0");
+            assertFalse(a.addresses().contains(InetAddress.getByName(leased)), "a removed address is gone: " + a.addresses());
+        }
+    }
+
+    @Test
     void thirtyCyclesInASlash28NeverExhaustItAndASameNameSandboxWorksAtOnce() throws Exception {
         BridgeMode small = NetworkMode.bridge().name("nsbr28").subnet("10.89.9.0/28");
         for (int i = 0; i < 30; i++) {
             try (Sandbox s = lab.create(p + "cyc", small)) {
-                assertTrue(small.subnetCidr().contains(s.addresses().get(0)));
+                String ip = Kernel.ipv4(p + "cyc", "eth0");
+                assertTrue(small.subnetCidr().contains(InetAddress.getByName(ip)), ip);
+                Kernel.assertOnBridge(p + "cyc", "eth0", p + "lab", "nsbr28");
             }
         }
         awaitNoVeth();
@@ -120,7 +142,7 @@ class BridgeIT {
     @Test
     void aNetworkKeepsItsSubnetAndRefusesAnother() throws Exception {
         try (Sandbox a = lab.create(p + "n1", NetworkMode.bridge().name("nsbrx").subnet("10.89.11.0/24").ip("10.89.11.77"))) {
-            assertEquals("10.89.11.77", a.addresses().get(0).getHostAddress());
+            assertEquals(List.of("10.89.11.77/24"), Kernel.addresses(p + "n1", "eth0"));
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> lab.create(p + "n2", NetworkMode.bridge().name("nsbrx").subnet("10.89.12.0/24")));
             assertTrue(e.getMessage().contains("10.89.11.0/24") && e.getMessage().contains("10.89.12.0/24"), e.getMessage());
@@ -153,7 +175,20 @@ class BridgeIT {
                     });
                     try (Sandbox a = fa.get(30, java.util.concurrent.TimeUnit.SECONDS);
                             Sandbox b = fb.get(30, java.util.concurrent.TimeUnit.SECONDS)) {
-                        assertFalse(a.addresses().equals(b.addresses()), a.addresses() + " vs " + b.addresses());
+                        // one bridge, both on it, two addresses, and they reach each other
+                        String bridge = "nsrace" + round;
+                        assertEquals(1, Json.objects(Cmd.run("ip", "-j", "-n", p + "lab", "link", "show", "type", "bridge"))
+                                .stream().filter(l -> bridge.equals(l.get("ifname"))).count(), "one bridge " + bridge);
+                        Kernel.assertOnBridge(a.name(), "eth0", p + "lab", bridge);
+                        Kernel.assertOnBridge(b.name(), "eth0", p + "lab", bridge);
+                        InetAddress ipA = InetAddress.getByName(Kernel.ipv4(a.name(), "eth0"));
+                        InetAddress ipB = InetAddress.getByName(Kernel.ipv4(b.name(), "eth0"));
+                        assertNotEquals(ipA, ipB);
+                        try (ServerSocket sb = b.call(() -> new ServerSocket(7000, 5, ipB));
+                                ServerSocket sa = a.call(() -> new ServerSocket(7000, 5, ipA))) {
+                            a.run(() -> connect(ipB, 7000, sb));
+                            b.run(() -> connect(ipA, 7000, sa));
+                        }
                     }
                 } finally {
                     pool.shutdownNow();

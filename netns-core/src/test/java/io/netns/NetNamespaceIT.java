@@ -141,32 +141,37 @@ class NetNamespaceIT {
 
     @Test
     void aSocketBoundInsideStaysInside() throws Exception {
-        try (NetNamespace ns = create("sock")) {
-            // lo of a new namespace is down; the address 127.0.0.1 still binds but only once lo is up does
-            // traffic flow, so bring it up with the kernel's own tool to keep this test about switching.
+        // Two lab namespaces, never the machine's own loopback (other programs use its ports): what binds in
+        // one is invisible in the other.
+        try (NetNamespace ns = create("sock"); NetNamespace other = create("other")) {
             Cmd.run("ip", "-n", ns.name(), "link", "set", "lo", "up");
+            Cmd.run("ip", "-n", other.name(), "link", "set", "lo", "up");
             try (ServerSocket inside = ns.call(() -> new ServerSocket(0, 50, InetAddress.getLoopbackAddress()))) {
                 int port = inside.getLocalPort();
-                // The JVM's own stack has nothing on that port: a connection is refused ...
-                assertThrows(ConnectException.class, () -> {
+                // The other stack has nothing on that port: a connection is refused ...
+                other.run(() -> assertThrows(ConnectException.class, () -> {
                     try (Socket s = new Socket()) {
                         s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2000);
                     }
-                });
-                // ... and the same port binds there, while inside a connection is accepted.
-                try (ServerSocket outside = new ServerSocket(port, 50, InetAddress.getLoopbackAddress())) {
+                }));
+                // ... and the same port binds there, while inside a connection is accepted from the client
+                try (ServerSocket outside = other.call(() -> new ServerSocket(port, 50, InetAddress.getLoopbackAddress()))) {
                     assertEquals(port, outside.getLocalPort());
-                }
-                ns.run(() -> {
-                    try (Socket s = new Socket()) {
-                        s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2000);
-                        try (Socket accepted = inside.accept()) {
-                            assertTrue(accepted.isConnected());
+                    ns.run(() -> {
+                        try (Socket s = new Socket()) {
+                            s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2000);
+                            try (Socket accepted = inside.accept()) {
+                                assertEquals(s.getLocalPort(), accepted.getPort(), "the accepted peer is this client");
+                            }
                         }
-                    }
-                });
+                    });
+                }
+                // the kernel's view: ss inside lists the listener
+                String ss = Cmd.in(ns.name(), "ss", "-Hltn");
+                assertTrue(ss.contains(":" + port + " "), ss);
             }
             ns.delete();
+            other.delete();
         }
     }
 

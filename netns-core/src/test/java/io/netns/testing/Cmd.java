@@ -3,6 +3,7 @@ package io.netns.testing;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /** Runs a command in tests, to check the library against iproute2's and the kernel's own view. */
@@ -17,7 +18,7 @@ public final class Cmd {
     public static String run(String... argv) {
         Result r = exec(argv);
         if (r.exit != 0) {
-            throw new AssertionError(String.join(" ", argv) + " exited " + r.exit + ": " + r.output);
+            throw new AssertionError(String.join(" ", argv) + " exited " + r.exit + ": " + r.output + r.error);
         }
         return r.output;
     }
@@ -27,7 +28,7 @@ public final class Cmd {
      *
      * @param ns the namespace's name under /run/netns
      * @param argv the command
-     * @return its standard output and error
+     * @return its standard output
      */
     public static String in(String ns, String... argv) {
         String[] all = new String[argv.length + 4];
@@ -41,20 +42,30 @@ public final class Cmd {
 
     /**
      * Runs a command; a command that cannot be started (the tool is missing) fails the test, so a check
-     * reading the kernel through it never passes for want of a witness.
+     * reading the kernel through it never passes for want of a witness. Standard output and error are
+     * kept apart, so a warning on stderr never corrupts what a test parses.
      *
      * @param argv the command
-     * @return exit code and output
+     * @return exit code, standard output and standard error
      */
     public static Result exec(String... argv) {
         try {
-            Process p = new ProcessBuilder(List.of(argv)).redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(List.of(argv)).start();
+            p.getOutputStream().close();
+            CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return p.getErrorStream().readAllBytes();
+                } catch (IOException e) {
+                    return new byte[0];
+                }
+            });
             byte[] out = p.getInputStream().readAllBytes();
             if (!p.waitFor(30, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 throw new AssertionError(String.join(" ", argv) + " timed out");
             }
-            return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+            return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8),
+                    new String(err.join(), StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new AssertionError("cannot run " + String.join(" ", argv) + ": " + e, e);
         } catch (InterruptedException e) {
@@ -65,8 +76,9 @@ public final class Cmd {
 
     /**
      * @param exit the exit code
-     * @param output stdout and stderr
+     * @param output standard output
+     * @param error standard error
      */
-    public record Result(int exit, String output) {
+    public record Result(int exit, String output, String error) {
     }
 }

@@ -128,8 +128,13 @@ public final class TestLab implements BeforeEachCallback, AfterEachCallback, Bef
         close();
     }
 
-    /** Closes everything, then checks (and clears) what is left with the prefix. */
-    synchronized void close() throws Exception {
+    /**
+     * Closes everything, then checks (and clears) what is left with the prefix; what the Jupiter callbacks
+     * do, for test engines without them (jqwik's {@code @AfterContainer}).
+     *
+     * @throws AssertionError when something of the prefix was left
+     */
+    public synchronized void close() throws Exception {
         List<Exception> failures = new ArrayList<>();
         for (int i = closeables.size() - 1; i >= 0; i--) {
             try {

@@ -520,8 +520,7 @@ final class NatTable {
 
     /** @return the guard as {@code nft list table ip netns} prints it */
     static String guardText() {
-        return "ip saddr != 127.0.0.0/8 ip daddr 127.0.0.0/8 ct status & dnat == 0 ct state & (established|related) == 0 "
-                + "counter packets";
+        return "ip saddr != 127.0.0.0/8 ip daddr 127.0.0.0/8 ct status ! dnat ct state ! established,related counter drop";
     }
 
     /**

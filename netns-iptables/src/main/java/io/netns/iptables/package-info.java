@@ -30,8 +30,8 @@
  * chain output { type nat hook output priority -100; policy accept;
  *     fib daddr type local tcp dport 8080 dnat to 10.89.0.2:80 comment "netns:lab/sandbox/web" }
  * chain input { type filter hook input priority filter; policy accept;
- *     ip saddr != 127.0.0.0/8 ip daddr 127.0.0.0/8 ct status &amp; dnat == 0 ct state &amp; (established | related) == 0
- *     counter drop comment "netns:localnet-guard" }
+ *     ip saddr != 127.0.0.0/8 ip daddr 127.0.0.0/8 ct status ! dnat ct state ! established,related counter drop
+ *     comment "netns:localnet-guard" }
  * </pre>
  * The last chain, the localnet guard, exists while a rule that DNATs the host's 127.0.0.1 exists (it
  * needs {@code route_localnet=1}).

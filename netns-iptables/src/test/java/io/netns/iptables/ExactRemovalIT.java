@@ -88,7 +88,7 @@ class ExactRemovalIT {
         System.out.printf("remove of 1,000 ports took %.0f ms%n", (System.nanoTime() - t0) / 1e6);
         assertEquals(0, rulesOf(web));
         assertFalse(Files.exists(PortClaims.DIR.resolve(lab.host.name()).resolve("tcp-20000")), "claims released");
-        assertFalse(Lab.reachable(lab.client, Lab.HOST_IP, 20999));
+        assertFalse((Lab.attempt(lab.client, Lab.HOST_IP, 20999, 1000) == Lab.Outcome.CONNECTED));
     }
 
     @Test

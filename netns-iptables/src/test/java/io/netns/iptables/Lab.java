@@ -34,6 +34,12 @@ final class Lab implements AutoCloseable {
     static final String SBX2_IP = "10.89.0.3";
     static final String BRIDGE = "nsbr0";
     static final String SUBNET = "10.89.0.0/24";
+    static final String HOST_IP6 = "fd00:1::1";
+    static final String CLIENT_IP6 = "fd00:1::2";
+    static final String GATEWAY6 = "fd00:89::1";
+    static final String SBX_IP6 = "fd00:89::2";
+    static final String SBX2_IP6 = "fd00:89::3";
+    static final String SUBNET6 = "fd00:89::/64";
 
     final TestLab testLab;
     final String prefix;
@@ -110,7 +116,7 @@ final class Lab implements AutoCloseable {
     static String run(List<String> argv) throws Exception {
         Cmd.Result r = Cmd.exec(argv.toArray(String[]::new));
         if (r.exit() != 0) {
-            throw new IOException(argv + " exited with " + r.exit() + ": " + r.output());
+            throw new IOException(argv + " exited with " + r.exit() + ": " + r.output() + r.error());
         }
         return r.output();
     }
@@ -190,14 +196,138 @@ final class Lab implements AutoCloseable {
         });
     }
 
-    /** @return whether a connection from ns to ip:port succeeds within a short timeout */
-    static boolean reachable(NetNamespace ns, String ip, int port) throws Exception {
+    /** What a TCP connection attempt met, told apart by the errno the kernel gave the socket. */
+    enum Outcome {
+        /** The handshake completed. */
+        CONNECTED,
+        /** An RST or ICMP port unreachable: ECONNREFUSED. */
+        REFUSED,
+        /** No route, or ICMP host/network unreachable: EHOSTUNREACH / ENETUNREACH. */
+        UNREACHABLE,
+        /** No answer at all within the timeout: what a DROP rule does. */
+        TIMED_OUT
+    }
+
+    /**
+     * @return what a connection from {@code ns} to {@code ip:port} met within {@code millis}
+     */
+    static Outcome attempt(NetNamespace ns, String ip, int port, int millis) throws Exception {
         return ns.call(() -> {
             try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress(InetAddress.getByName(ip), port), 1000);
-                return true;
-            } catch (IOException e) {
-                return false;
+                s.connect(new InetSocketAddress(InetAddress.getByName(ip), port), millis);
+                return Outcome.CONNECTED;
+            } catch (java.net.SocketTimeoutException e) {
+                return Outcome.TIMED_OUT;
+            } catch (java.net.SocketException e) {
+                String m = String.valueOf(e.getMessage());
+                if (m.contains("refused")) {
+                    return Outcome.REFUSED;
+                }
+                if (m.contains("unreachable") || e instanceof java.net.NoRouteToHostException) {
+                    return Outcome.UNREACHABLE;
+                }
+                throw e;
+            }
+        });
+    }
+
+    /**
+     * @return the packets the policy of {@code chain} in the filter table of {@code ns} has counted
+     *     ({@code iptables -L <chain> -v -x -n}, or ip6tables)
+     */
+    static long policyPackets(NetNamespace ns, String cmd, String chain) throws Exception {
+        String head = exec(ns, cmd, "-w", "-L", chain, "-v", "-x", "-n").lines().findFirst().orElse("");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\(policy \\w+ (\\d+) packets").matcher(head);
+        if (!m.find()) {
+            throw new AssertionError("no policy counter in: " + head);
+        }
+        return Long.parseLong(m.group(1));
+    }
+
+    /**
+     * Proves that the DROP policy of the host's INPUT chain blocks {@code ip:port} from {@code from}: the
+     * connection times out (neither refused nor unreachable) and the policy counted the dropped SYNs.
+     */
+    void assertDroppedByInputPolicy(NetNamespace from, String ip, int port) throws Exception {
+        String cmd = ip.contains(":") ? "ip6tables" : "iptables";
+        long before = policyPackets(host, cmd, "INPUT");
+        Outcome o = attempt(from, ip, port, 1000);
+        long after = policyPackets(host, cmd, "INPUT");
+        if (o != Outcome.TIMED_OUT || after <= before) {
+            throw new AssertionError("expected " + ip + ":" + port + " dropped by the INPUT policy: the connection "
+                    + o + ", the policy counted " + (after - before) + " packets");
+        }
+    }
+
+    /**
+     * Adds IPv6 to the topology: the bridge {@code fd00:89::1/64}, the sandboxes {@code fd00:89::2} and
+     * {@code ::3} with a default route through it, the client link {@code fd00:1::1} / {@code fd00:1::2}.
+     */
+    Lab withIpv6() throws Exception {
+        exec(host, "sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=1");
+        ip(host, "addr", "add", GATEWAY6 + "/64", "dev", BRIDGE, "nodad");
+        ip(host, "addr", "add", HOST_IP6 + "/64", "dev", "vcli", "nodad");
+        ip(client, "addr", "add", CLIENT_IP6 + "/64", "dev", "eth0", "nodad");
+        ip(sbx, "addr", "add", SBX_IP6 + "/64", "dev", "eth0", "nodad");
+        ip(sbx2, "addr", "add", SBX2_IP6 + "/64", "dev", "eth0", "nodad");
+        ip(sbx, "-6", "route", "add", "default", "via", GATEWAY6);
+        ip(sbx2, "-6", "route", "add", "default", "via", GATEWAY6);
+        // until duplicate address detection of the link-local addresses ends, neighbour discovery stalls
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        for (NetNamespace n : all) {
+            while (!ip(n, "-6", "addr", "show", "tentative").isBlank()) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("IPv6 addresses still tentative in " + n.name() + ": " + ip(n, "-6", "addr"));
+                }
+                Thread.sleep(50);
+            }
+        }
+        return this;
+    }
+
+    /**
+     * A UDP server bound inside {@code ns} that answers each datagram with the address it came from.
+     */
+    void udpEchoRemote(NetNamespace ns, String bindIp, int port) throws Exception {
+        java.net.DatagramSocket ds = ns.call(() -> new java.net.DatagramSocket(
+                new InetSocketAddress(InetAddress.getByName(bindIp), port)));
+        closeables.add(ds);
+        Thread t = new Thread(() -> {
+            byte[] buf = new byte[512];
+            while (!ds.isClosed()) {
+                try {
+                    java.net.DatagramPacket in = new java.net.DatagramPacket(buf, buf.length);
+                    ds.receive(in);
+                    byte[] out = in.getAddress().getHostAddress().getBytes(StandardCharsets.UTF_8);
+                    ds.send(new java.net.DatagramPacket(out, out.length, in.getSocketAddress()));
+                } catch (IOException e) {
+                    // closed
+                }
+            }
+        }, "lab-udp-echo-" + port);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /**
+     * Sends one datagram from inside {@code ns} and waits for the answer.
+     *
+     * @return the answer (the address the server saw), or null when none came within {@code millis}
+     */
+    static String udp(NetNamespace ns, String ip, int port, int millis) throws Exception {
+        return ns.call(() -> {
+            try (java.net.DatagramSocket s = new java.net.DatagramSocket()) {
+                s.setSoTimeout(millis);
+                byte[] hi = "hi".getBytes(StandardCharsets.UTF_8);
+                s.send(new java.net.DatagramPacket(hi, hi.length, new InetSocketAddress(InetAddress.getByName(ip), port)));
+                byte[] buf = new byte[512];
+                java.net.DatagramPacket in = new java.net.DatagramPacket(buf, buf.length);
+                try {
+                    s.receive(in);
+                } catch (java.net.SocketTimeoutException e) {
+                    return null;
+                }
+                return new String(in.getData(), 0, in.getLength(), StandardCharsets.UTF_8);
             }
         });
     }

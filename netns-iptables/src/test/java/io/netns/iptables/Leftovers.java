@@ -75,11 +75,11 @@ final class Leftovers {
         if (r.exit() == 0) {
             return r.output();
         }
-        if (r.exit() == 1 && r.output().startsWith("Error: No such file or directory")) {
+        if (r.exit() == 1 && r.error().startsWith("Error: No such file or directory")) {
             return ""; // nft's own answer: no such table
         }
         throw new AssertionError("nft list table " + family + " " + NatTable.TABLE + " in " + netns + " exited "
-                + r.exit() + ": " + r.output());
+                + r.exit() + ": " + r.output() + r.error());
     }
 
     /** Waits until the kernel has destroyed the veths of deleted namespaces (it does so lazily). */

@@ -50,7 +50,7 @@ class ReconcileIT {
     }
 
     private boolean fromLocalhost(int port) throws Exception {
-        return Lab.reachable(labNs, "127.0.0.1", port);
+        return (Lab.attempt(labNs, "127.0.0.1", port, 1000) == Lab.Outcome.CONNECTED);
     }
 
     private String save() throws Exception {

@@ -92,8 +92,8 @@ class RenderingTest {
     void removeDeletesExactlyTheTaggedLines() {
         Ruleset rs = Ruleset.parse(Golden.read("docker-host.save"));
         IptablesRestoreWriter w = new IptablesRestoreWriter();
-        rs.tagged(WEB.tag()).forEach(w::delete);
-        assertGolden("remove-web.restore", w.render());
+        rs.tagged(NET.tag()).forEach(w::delete);
+        assertGolden("remove-network.restore", w.render());
     }
 
     @Test

@@ -3,6 +3,10 @@ package io.netns.planner;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.netns.NetNamespace;
+import io.netns.testing.Cmd;
+import io.netns.testing.Privileged;
+import io.netns.testing.TestLab;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.BindException;
@@ -21,15 +25,32 @@ import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.BeforeContainer;
 
 /**
- * Checks planner verdicts against the real kernel without root: 127.0.0.0/8 and ::1 are local in the JVM's own
- * namespace. Random sockets are pre-bound on loopback in a random 5-port window of 20000-29999 and fed to the
+ * Checks planner verdicts against the real kernel, in a lab namespace of its own (never the machine's, where
+ * other programs bind and unbind on loopback as they please): 127.0.0.0/8 and ::1 are local there once
+ * {@code lo} is up. Random sockets are pre-bound on loopback in a random 5-port window of 20000-29999 and fed to the
  * planner (besides everything /proc shows, so a port the machine already uses is respected); then every planned
  * binding must really bind while all of them are held together, and every ADDRESS_IN_USE / NO_FREE_PORT verdict
  * must really fail on each candidate address.
  */
-class KernelCheckTest {
+class KernelCheckIT {
+    private static final TestLab LAB = new TestLab("kcheck");
+    private static NetNamespace ns;
+
+    @BeforeContainer
+    static void makeNamespace() throws Exception {
+        Privileged.require();
+        ns = LAB.namespace("ns");
+        Cmd.run("ip", "-n", ns.name(), "link", "set", "lo", "up");
+    }
+
+    @AfterContainer
+    static void removeNamespace() throws Exception {
+        LAB.close();
+    }
 
     static final String[] ADDRS = {"127.0.0.1", "127.0.0.2", "127.0.0.3", "::1"};
 
@@ -153,7 +174,12 @@ class KernelCheckTest {
     }
 
     @Property(tries = 200, edgeCases = net.jqwik.api.EdgeCasesMode.MIXIN)
-    void plannedBindingsBindAndReportedConflictsFail(@ForAll("scenarios") Scenario s) throws IOException {
+    void plannedBindingsBindAndReportedConflictsFail(@ForAll("scenarios") Scenario s) throws Exception {
+        ns.run(() -> check(s));
+    }
+
+    /** The check, on a thread inside the lab namespace. */
+    private static void check(Scenario s) throws IOException {
         List<Closeable> open = new ArrayList<>();
         try {
             List<String> fed = new ArrayList<>();
