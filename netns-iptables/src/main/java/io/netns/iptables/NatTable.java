@@ -95,7 +95,7 @@ final class NatTable {
     private static final int HOOK_INPUT = 1;
     private static final int PRIORITY_FILTER = 0;
     private static final int CT_STATE = 0; // NFT_CT_STATE
-    private static final int CT_STATUS = 1; // NFT_CT_STATUS
+    private static final int CT_STATUS = 2; // NFT_CT_STATUS (1 is NFT_CT_DIRECTION)
     private static final int CT_STATE_ESTABLISHED_RELATED = 2 | 4;
     private static final int IPS_DST_NAT = 1 << 5;
     private static final int NF_DROP = 0;
