@@ -1,8 +1,10 @@
 package io.netns;
 
-import io.netns.internal.Inet;
 import io.netns.internal.Inet.Cidr;
+import io.netns.internal.Inet;
 import io.netns.internal.Names;
+import io.netns.internal.OwnerRecord;
+import io.netns.rtnl.RtnlClient;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -26,7 +28,7 @@ import java.util.Set;
  * through a host address) and the host itself stay reachable from every network. {@link #connectTo}
  * opens two networks to each other.
  */
-public final class BridgeMode implements NetworkMode {
+public final class BridgeMode extends ModeSetup implements NetworkMode {
     /** The default network (and bridge interface) name. */
     public static final String DEFAULT_NAME = "netns0";
     /** The default subnet; chosen not to clash with Docker's 172.17.0.0/16 or Podman's 10.88.0.0/16. */
@@ -246,6 +248,20 @@ public final class BridgeMode implements NetworkMode {
     /** @return the published ports, in the order given */
     public List<PublishedPort> published() {
         return published;
+    }
+
+    /**
+     * A new namespace wired into this mode's bridge network of the host ({@link BridgeSetup}): a leased
+     * address, a veth pair, a default route, and the published ports.
+     */
+    @Override
+    Sandbox setUp(Host host, String name, OwnerRecord record, Cleanup cleanup) throws NetnsException {
+        NetNamespace.Created made = SandboxSetup.newNamespace(name, record, cleanup);
+        List<InetAddress> addrs;
+        try (RtnlClient inside = made.inside()) {
+            addrs = BridgeSetup.attach(host, name, this, made.namespace(), inside, record, cleanup);
+        }
+        return new Sandbox(host, name, this, made.namespace(), addrs, cleanup, null);
     }
 
     @Override

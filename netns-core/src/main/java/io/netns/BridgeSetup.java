@@ -2,7 +2,6 @@ package io.netns;
 
 import io.netns.internal.Inet;
 import io.netns.internal.Inet.Cidr;
-import io.netns.internal.NamespaceAccess;
 import io.netns.internal.OwnerRecord;
 import io.netns.rtnl.Addr;
 import io.netns.rtnl.Link;
@@ -207,7 +206,7 @@ final class BridgeSetup {
         for (int salt = 0; salt < VETH_SALTS; salt++) {
             String veth = vethName(hostId, name, salt);
             try {
-                NamespaceAccess.clients().addWiredVeth(rtnl, veth, bridgeIndex, mtu, "eth0", ns);
+                rtnl.addVeth(veth, "eth0", ns, bridgeIndex, mtu);
                 return veth;
             } catch (NetlinkException e) {
                 if (!"EEXIST".equals(e.errnoName())) {

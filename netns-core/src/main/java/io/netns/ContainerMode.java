@@ -1,7 +1,9 @@
 package io.netns;
 
 import io.netns.internal.Names;
+import io.netns.internal.OwnerRecord;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -9,7 +11,7 @@ import java.util.Objects;
  * space), named by a sandbox of the same host, a live {@link Sandbox}, a process id or a namespace file.
  * Closing the joiner never destroys the stack it joined. See {@link NetworkMode#container(String)}.
  */
-public final class ContainerMode implements NetworkMode {
+public final class ContainerMode extends ModeSetup implements NetworkMode {
     private final String sandboxName;
     private final Sandbox sandbox;
     private final long pid;
@@ -64,6 +66,14 @@ public final class ContainerMode implements NetworkMode {
             return sandbox;
         }
         return sandboxName == null ? null : host.sandbox(sandboxName).orElse(null);
+    }
+
+    /** A handle on the joined stack; the sandbox makes nothing else, so it removes nothing else. */
+    @Override
+    Sandbox setUp(Host host, String name, OwnerRecord record, Cleanup cleanup) throws NetnsException {
+        NetNamespace ns = open(host);
+        cleanup.push("handle " + ns, ns::close);
+        return new Sandbox(host, name, this, ns, List.of(), cleanup, joinedSandbox(host));
     }
 
     @Override

@@ -1,7 +1,6 @@
 package io.netns;
 
 import io.netns.internal.Failures;
-import io.netns.internal.NamespaceAccess;
 import io.netns.internal.Names;
 import io.netns.rtnl.RtnlClient;
 import java.util.ArrayList;
@@ -110,8 +109,8 @@ public final class Host implements AutoCloseable {
                     + "the real host, and a lab must not share its leases and claims");
         }
         NetNamespace.Created made = NetNamespace.create(name, true);
-        NetNamespace ns = made.namespace;
-        try (RtnlClient inside = NamespaceAccess.clients().adopt(made.socketFd, ns.toString())) {
+        NetNamespace ns = made.namespace();
+        try (RtnlClient inside = made.inside()) {
             inside.setUp("lo");
         } catch (NetnsException | RuntimeException e) {
             ns.close();

@@ -1,5 +1,6 @@
 package io.netns;
 
+import io.netns.internal.OwnerRecord;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,7 +11,7 @@ import java.util.Objects;
  * {@linkplain #expose firewall openings} are made while the sandbox lives (they need {@code netns-iptables}
  * on the class path). See {@link NetworkMode#host()}.
  */
-public final class HostMode implements NetworkMode {
+public final class HostMode extends ModeSetup implements NetworkMode {
     static final HostMode DEFAULT = new HostMode(List.of());
 
     private final List<Exposure> exposures;
@@ -52,6 +53,21 @@ public final class HostMode implements NetworkMode {
     /** @return the openings, in the order given */
     public List<Exposure> exposures() {
         return exposures;
+    }
+
+    /** A handle on the host's own stack, and the firewall openings of {@link #exposures()}. */
+    @Override
+    Sandbox setUp(Host host, String name, OwnerRecord record, Cleanup cleanup) throws NetnsException {
+        NetNamespace ns = NetNamespace.open(host.namespace().path());
+        cleanup.push("handle " + ns, ns::close);
+        if (!exposures.isEmpty()) {
+            Firewall fw = Firewall.load();
+            Firewall.Owner owner = Firewall.Owner.sandbox(host.id(), name);
+            cleanup.push("firewall openings of " + name, () -> fw.remove(host.namespace(), owner));
+            record.put("firewall", "1");
+            fw.expose(host.namespace(), owner, exposures);
+        }
+        return new Sandbox(host, name, this, ns, List.of(), cleanup, null);
     }
 
     @Override

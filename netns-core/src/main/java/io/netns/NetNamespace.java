@@ -1,10 +1,10 @@
 package io.netns;
 
-import io.netns.internal.NamespaceAccess;
 import io.netns.internal.Names;
-import io.netns.internal.nl.Nl;
+import io.netns.internal.posix.FileDescriptor;
 import io.netns.internal.posix.FileId;
 import io.netns.internal.posix.Native;
+import io.netns.rtnl.RtnlClient;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +15,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -66,34 +65,18 @@ public final class NetNamespace implements AutoCloseable {
 
     private static final Object MOUNT_LOCK = new Object();
 
-    static {
-        NamespaceAccess.register(new NamespaceAccess.Namespaces() {
-            @Override
-            public int acquireFd(NetNamespace ns) {
-                ns.acquire();
-                return ns.fd;
-            }
-
-            @Override
-            public void release(NetNamespace ns) {
-                ns.release();
-            }
-        });
-    }
     private static volatile boolean netnsDirShared;
     private static volatile long nsfsDev;
 
-    private final int fd;
+    /** The handle's reference, +1 for every call inside it and every executor thread living in it. */
+    private final FileDescriptor fd;
     private final long dev;
     private final long ino;
     private final String name;
     private final Path path;
-    /** 1 for the handle itself, +1 for every call inside it and every executor thread living in it. */
-    private final AtomicInteger refs = new AtomicInteger(1);
-    private final AtomicBoolean closed = new AtomicBoolean();
     private volatile NamespaceExecutor executor;
 
-    private NetNamespace(int fd, long dev, long ino, String name, Path path) {
+    private NetNamespace(FileDescriptor fd, long dev, long ino, String name, Path path) {
         this.fd = fd;
         this.dev = dev;
         this.ino = ino;
@@ -116,23 +99,18 @@ public final class NetNamespace implements AutoCloseable {
         return create(name, false).namespace;
     }
 
-    /** A namespace just made, and optionally a {@code NETLINK_ROUTE} socket made inside it. */
-    static final class Created {
-        final NetNamespace namespace;
-        /** The socket, or -1; the receiver owns it. */
-        final int socketFd;
-
-        Created(NetNamespace namespace, int socketFd) {
-            this.namespace = namespace;
-            this.socketFd = socketFd;
-        }
+    /**
+     * A namespace just made, and optionally an rtnetlink client opened inside it by the thread that made
+     * it; the receiver owns both.
+     */
+    record Created(NetNamespace namespace, RtnlClient inside) {
     }
 
     /**
-     * {@link #create(String)}, optionally also making a {@code NETLINK_ROUTE} socket inside the new namespace
-     * on the thread that made it, so configuring it needs no switch.
+     * {@link #create(String)}, optionally also opening an {@link RtnlClient} inside the new namespace on the
+     * thread that made it, so configuring it needs no switch.
      */
-    static Created create(String name, boolean withSocket) throws NetnsException {
+    static Created create(String name, boolean withClient) throws NetnsException {
         Names.check("namespace name", name);
         Netns.ensureAvailability();
         ensureNetnsDir();
@@ -149,19 +127,7 @@ public final class NetNamespace implements AutoCloseable {
             throw e;
         }
         try {
-            Made made = Creator.make(file, withSocket);
-            try {
-                // Made by us this instant: a network namespace, so no nsfs check, only its identity.
-                FileId id = Native.identity(made.nsFd);
-                return new Created(new NetNamespace(made.nsFd, id.dev(), id.ino(), name, NETNS_DIR.resolve(name)),
-                        made.socketFd);
-            } catch (NetnsException | RuntimeException e) {
-                Native.close(made.nsFd);
-                if (made.socketFd >= 0) {
-                    Native.close(made.socketFd);
-                }
-                throw e;
-            }
+            return Creator.make(name, file, withClient);
         } catch (NetnsException | RuntimeException e) {
             Native.umount2(file, Native.MNT_DETACH);
             Native.unlink(file);
@@ -239,12 +205,12 @@ public final class NetNamespace implements AutoCloseable {
     }
 
     static NetNamespace openPath(Path path, String name) throws NetnsException {
-        int fd;
+        FileDescriptor owned;
         if (name != null) {
             // A persisted name: never through a symbolic link, which could point anywhere later.
             refuseLinkedNetnsDir();
             try {
-                fd = Native.open(path.toString(), Native.O_RDONLY | Native.O_NOFOLLOW, 0);
+                owned = FileDescriptor.open(path.toString(), Native.O_RDONLY | Native.O_NOFOLLOW);
             } catch (NetnsException e) {
                 if (e.errno() == Native.ELOOP) {
                     throw NetnsException.failure("open namespace", path + " is a symbolic link; netns opens only "
@@ -253,18 +219,19 @@ public final class NetNamespace implements AutoCloseable {
                 throw e;
             }
         } else {
-            fd = Native.open(path.toString(), Native.O_RDONLY, 0);
+            owned = FileDescriptor.open(path.toString(), Native.O_RDONLY);
         }
         try {
+            int fd = owned.intValue();
             FileId id = Native.identity(fd);
             int type = Native.nsType(fd);
             if (type != Native.CLONE_NEWNET && (type != 0 || !isNetByLink(fd, id.dev()))) {
                 throw NetnsException.failure("open namespace", path + " is not a network namespace (it is "
                         + describe(fd) + "); expected a file under " + NETNS_DIR + " or /proc/<pid>/ns/net");
             }
-            return new NetNamespace(fd, id.dev(), id.ino(), name, path);
+            return new NetNamespace(owned, id.dev(), id.ino(), name, path);
         } catch (NetnsException | RuntimeException e) {
-            Native.close(fd);
+            owned.close();
             throw e;
         }
     }
@@ -292,8 +259,8 @@ public final class NetNamespace implements AutoCloseable {
     }
 
     /** Wraps a descriptor whose identity the caller already knows: no stat, no check. */
-    static NetNamespace adopt(int fd, long dev, long ino) {
-        return new NetNamespace(fd, dev, ino, null, Path.of("/proc/self/fd/" + fd));
+    static NetNamespace adopt(FileDescriptor fd, long dev, long ino) {
+        return new NetNamespace(fd, dev, ino, null, Path.of("/proc/self/fd/" + fd.intValue()));
     }
 
     private static long nsfsDevice() throws IOException {
@@ -341,20 +308,9 @@ public final class NetNamespace implements AutoCloseable {
         }
     }
 
-    /** What a {@link Creator} thread made: an fd on the new namespace, and the optional socket (or -1). */
-    private static final class Made {
-        final int nsFd;
-        final int socketFd;
-
-        Made(int nsFd, int socketFd) {
-            this.nsFd = nsFd;
-            this.socketFd = socketFd;
-        }
-    }
-
     /**
      * The threads that make namespaces, never the caller's: a thread {@code unshare}s into a new namespace,
-     * bind-mounts it onto its file, opens it (and, if asked, a netlink socket inside it), and switches back
+     * bind-mounts it onto its file, opens it (and, if asked, an {@link RtnlClient} inside it), and switches back
      * to the JVM's initial namespace with {@code setns}. Threads are reused (starting one costs more than
      * making a namespace's file and mount) and end after {@value #IDLE_SECONDS} s idle. They run nothing
      * but this. A thread whose way back fails could be left inside a namespace, so it ends at once instead
@@ -380,15 +336,15 @@ public final class NetNamespace implements AutoCloseable {
             }
         }
 
-        static Made make(String file, boolean withSocket) throws NetnsException {
+        static Created make(String name, String file, boolean withClient) throws NetnsException {
             NetNamespace home = Netns.initialNamespace();
             if (home == null) {
                 throw NetnsException.failure("create namespace", "the JVM's initial namespace cannot be opened");
             }
-            CompletableFuture<Made> result = new CompletableFuture<>();
-            home.acquire();
+            CompletableFuture<Created> result = new CompletableFuture<>();
+            int homeFd = home.acquire();
             try {
-                POOL.execute(() -> run(file, withSocket, home.fd, result));
+                POOL.execute(() -> run(name, file, withClient, homeFd, result));
                 // Uninterruptible: once started, the thread makes the mount; the caller must learn of it.
                 return result.join();
             } catch (CompletionException e) {
@@ -408,21 +364,31 @@ public final class NetNamespace implements AutoCloseable {
             }
         }
 
-        private static void run(String file, boolean withSocket, int homeFd, CompletableFuture<Made> result) {
+        private static void run(String name, String file, boolean withClient, int homeFd,
+                CompletableFuture<Created> result) {
             try {
                 Native.unshareNet();
             } catch (Throwable e) {
                 result.completeExceptionally(e); // still home: the thread stays usable
                 return;
             }
-            int nsFd = -1;
-            int socketFd = -1;
+            NetNamespace ns = null;
+            RtnlClient inside = null;
             Throwable failure = null;
             try {
                 Native.mount("/proc/thread-self/ns/net", file, "none", Native.MS_BIND);
-                nsFd = Native.open("/proc/thread-self/ns/net", Native.O_RDONLY, 0);
-                if (withSocket) {
-                    socketFd = Native.netlinkSocket(Nl.NETLINK_ROUTE);
+                FileDescriptor fd = FileDescriptor.open("/proc/thread-self/ns/net", Native.O_RDONLY);
+                try {
+                    // Made by us this instant: a network namespace, so no nsfs check, only its identity.
+                    FileId id = Native.identity(fd.intValue());
+                    ns = new NetNamespace(fd, id.dev(), id.ino(), name, NETNS_DIR.resolve(name));
+                } catch (Throwable e) {
+                    fd.close();
+                    throw e;
+                }
+                if (withClient) {
+                    NetNamespace here = ns;
+                    inside = ThreadNs.assumeInside(here, () -> RtnlClient.open(here));
                 }
             } catch (Throwable e) {
                 failure = e;
@@ -433,23 +399,24 @@ public final class NetNamespace implements AutoCloseable {
                 if (failure != null) {
                     e.addSuppressed(failure);
                 }
-                closeQuietly(nsFd, socketFd);
+                closeQuietly(ns, inside);
                 result.completeExceptionally(e);
                 throw new Stranded();
             }
             if (failure != null) {
-                closeQuietly(nsFd, socketFd);
+                closeQuietly(ns, inside);
                 result.completeExceptionally(failure);
             } else {
-                result.complete(new Made(nsFd, socketFd));
+                result.complete(new Created(ns, inside));
             }
         }
 
-        private static void closeQuietly(int... fds) {
-            for (int fd : fds) {
-                if (fd >= 0) {
-                    Native.close(fd);
-                }
+        private static void closeQuietly(NetNamespace ns, RtnlClient inside) {
+            if (inside != null) {
+                inside.close();
+            }
+            if (ns != null) {
+                ns.close();
             }
         }
     }
@@ -499,7 +466,7 @@ public final class NetNamespace implements AutoCloseable {
         NamespaceExecutor e = executor;
         if (e == null) {
             synchronized (this) {
-                if (closed.get()) {
+                if (fd.isClosed()) {
                     throw new IllegalStateException(this + " is closed");
                 }
                 e = executor;
@@ -536,7 +503,7 @@ public final class NetNamespace implements AutoCloseable {
 
     /** @return true when {@link #close()} was called */
     public boolean isClosed() {
-        return closed.get();
+        return fd.isClosed();
     }
 
     /**
@@ -582,7 +549,7 @@ public final class NetNamespace implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (closed.compareAndSet(false, true)) {
+        if (fd.markClosed()) {
             NamespaceExecutor e;
             synchronized (this) {
                 e = executor;
@@ -590,31 +557,29 @@ public final class NetNamespace implements AutoCloseable {
             if (e != null) {
                 e.shutdown();
             }
-            release();
         }
     }
 
-    int fd() {
-        return fd;
-    }
-
-    /** Takes a reference for a call or a thread inside; fails once the handle is closed. */
-    void acquire() {
-        while (true) {
-            int r = refs.get();
-            if (r <= 0 || closed.get()) {
-                throw new IllegalStateException(this + " is closed");
-            }
-            if (refs.compareAndSet(r, r + 1)) {
-                return;
-            }
+    /**
+     * Takes a reference for a call or a thread inside; fails once the handle is closed.
+     *
+     * @return the descriptor, open until {@link #release()}
+     */
+    int acquire() {
+        try {
+            return fd.acquire();
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException(this + " is closed");
         }
     }
 
     void release() {
-        if (refs.decrementAndGet() == 0) {
-            Native.close(fd);
-        }
+        fd.release();
+    }
+
+    /** @return the descriptor, for a caller that holds a reference ({@link #acquire()}, or the handle's own) */
+    int fd() {
+        return fd.intValue();
     }
 
     boolean sameAs(long otherDev, long otherIno) {
@@ -634,6 +599,6 @@ public final class NetNamespace implements AutoCloseable {
     /** @return {@code NS(name, fd: dev, inode)}, e.g. {@code NS(web1, 12: 4, 4026532281)} */
     @Override
     public String toString() {
-        return "NS(" + (name == null ? "" : name + ", ") + fd + ": " + dev + ", " + ino + ")";
+        return "NS(" + (name == null ? "" : name + ", ") + fd.intValue() + ": " + dev + ", " + ino + ")";
     }
 }

@@ -1,11 +1,7 @@
 package io.netns;
 
 import io.netns.internal.Failures;
-import io.netns.internal.NamespaceAccess;
 import io.netns.internal.OwnerRecord;
-import io.netns.internal.posix.Native;
-import io.netns.rtnl.RtnlClient;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import io.netns.rtnl.Sysctl;
 import java.util.ArrayList;
@@ -16,8 +12,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Makes sandboxes, mode by mode, as a {@link Cleanup} of undo steps: each thing made pushes the step that
- * removes it, so a failure half-way and {@link Sandbox#close()} share one way of undoing. Also
+ * Makes sandboxes as a {@link Cleanup} of undo steps, each mode by its own {@link ModeSetup}: each thing made
+ * pushes the step that removes it, so a failure half-way and {@link Sandbox#close()} share one way of undoing. Also
  * {@link Host#reclaim()}, which undoes from the {@link OwnerRecord} what a dead process left.
  */
 final class SandboxSetup {
@@ -38,54 +34,20 @@ final class SandboxSetup {
         }
     }
 
+    /** Each mode sets itself up ({@link ModeSetup}); every {@link NetworkMode} is one. */
     private static Sandbox make(Host host, String name, NetworkMode mode, OwnerRecord record, Cleanup cleanup)
             throws NetnsException {
-        if (mode instanceof NoneMode) {
-            // One client, on the socket the thread that made the namespace opened inside it: no switch.
-            NetNamespace.Created made = newNamespace(name, record, cleanup);
-            try (RtnlClient inside = adopt(made)) {
-                inside.setUp("lo");
-            }
-            return new Sandbox(host, name, mode, made.namespace, List.of(), cleanup, null);
-        }
-        if (mode instanceof HostMode) {
-            HostMode h = (HostMode) mode;
-            NetNamespace ns = NetNamespace.open(host.namespace().path());
-            cleanup.push("handle " + ns, ns::close);
-            if (!h.exposures().isEmpty()) {
-                Firewall fw = Firewall.load();
-                Firewall.Owner owner = Firewall.Owner.sandbox(host.id(), name);
-                cleanup.push("firewall openings of " + name, () -> fw.remove(host.namespace(), owner));
-                record.put("firewall", "1");
-                fw.expose(host.namespace(), owner, h.exposures());
-            }
-            return new Sandbox(host, name, mode, ns, List.of(), cleanup, null);
-        }
-        if (mode instanceof ContainerMode) {
-            ContainerMode c = (ContainerMode) mode;
-            NetNamespace ns = c.open(host);
-            cleanup.push("handle " + ns, ns::close);
-            return new Sandbox(host, name, mode, ns, List.of(), cleanup, c.joinedSandbox(host));
-        }
-        BridgeMode b = (BridgeMode) mode;
-        NetNamespace.Created made = newNamespace(name, record, cleanup);
-        List<InetAddress> addrs;
-        try (RtnlClient inside = adopt(made)) {
-            addrs = BridgeSetup.attach(host, name, b, made.namespace, inside, record, cleanup);
-        }
-        return new Sandbox(host, name, mode, made.namespace, addrs, cleanup, null);
+        return ((ModeSetup) mode).setUp(host, name, record, cleanup);
     }
 
-    /** The client of the socket made inside a new namespace; it owns the socket. */
-    private static RtnlClient adopt(NetNamespace.Created made) throws NetnsException {
-        return NamespaceAccess.clients().adopt(made.socketFd, made.namespace.toString());
-    }
-
-    /** A namespace with a netlink socket inside (the caller adopts it at once), and its undo step. */
-    private static NetNamespace.Created newNamespace(String name, OwnerRecord record, Cleanup cleanup)
+    /**
+     * A new namespace with an rtnetlink client inside (the caller owns and closes the client), and its undo
+     * step.
+     */
+    static NetNamespace.Created newNamespace(String name, OwnerRecord record, Cleanup cleanup)
             throws NetnsException {
         NetNamespace.Created made = NetNamespace.create(name, true);
-        NetNamespace ns = made.namespace;
+        NetNamespace ns = made.namespace();
         cleanup.push("namespace " + name, () -> {
             ns.close();
             ns.delete();
@@ -93,7 +55,7 @@ final class SandboxSetup {
         try {
             record.put("netns", name);
         } catch (NetnsException | RuntimeException e) {
-            Native.close(made.socketFd);
+            made.inside().close();
             throw e;
         }
         return made;

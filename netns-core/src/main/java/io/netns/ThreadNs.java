@@ -1,5 +1,6 @@
 package io.netns;
 
+import io.netns.internal.posix.FileDescriptor;
 import io.netns.internal.posix.Native;
 import java.io.IOException;
 import java.lang.invoke.MethodHandle;
@@ -45,6 +46,22 @@ final class ThreadNs {
         t.homeHandle = ns;
     }
 
+    /**
+     * Runs work on a thread that is inside {@code ns} by other means than {@link #call} (the thread that has
+     * just {@code unshare}d into it), so that {@code ns.call} there switches nothing. The account is
+     * restored afterwards; the thread's real way back stays its caller's business.
+     */
+    static <T, X extends Exception> T assumeInside(NetNamespace ns, NetnsCallable<T, X> work) throws X, NetnsException {
+        ThreadNs t = get();
+        NetNamespace was = t.current;
+        t.current = ns;
+        try {
+            return work.call();
+        } finally {
+            t.current = was;
+        }
+    }
+
     /** @return whether the calling thread is, by netns' account, inside {@code ns} */
     static boolean isInside(NetNamespace ns) throws NetnsException {
         ThreadNs t = get();
@@ -72,7 +89,8 @@ final class ThreadNs {
             if (back == null) {
                 // Born elsewhere than the initial stack: hold home only while away. Its identity is known
                 // (isHome above learned it), so a bare open is enough.
-                back = NetNamespace.adopt(Native.open(THREAD_SELF_NS.toString(), Native.O_RDONLY, 0), homeDev, homeIno);
+                back = NetNamespace.adopt(FileDescriptor.open(THREAD_SELF_NS.toString(), Native.O_RDONLY), homeDev,
+                        homeIno);
                 ownBack = true;
             }
             Native.setns(target.fd());

@@ -88,6 +88,16 @@ class NetworkModeTest {
         assertEquals(NetworkMode.container("web1"), NetworkMode.container("web1"));
     }
 
+    @Test
+    void everyModeSetsItselfUp() {
+        // Dispatch is a virtual call on ModeSetup: a mode added to permits without it would not compile
+        // into SandboxSetup's world, and this says so by name.
+        for (Class<?> mode : NetworkMode.class.getPermittedSubclasses()) {
+            org.junit.jupiter.api.Assertions.assertTrue(ModeSetup.class.isAssignableFrom(mode),
+                    mode.getSimpleName() + " must extend ModeSetup");
+        }
+    }
+
     private static void assertMessage(String part, org.junit.jupiter.api.function.Executable call) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
         assertTrue(e.getMessage().contains(part), "expected '" + part + "' in: " + e.getMessage());

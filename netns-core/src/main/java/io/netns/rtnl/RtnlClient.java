@@ -3,7 +3,6 @@ package io.netns.rtnl;
 import io.netns.NetNamespace;
 import io.netns.NetlinkException;
 import io.netns.NetnsException;
-import io.netns.internal.NamespaceAccess;
 import io.netns.internal.nl.IfAddrMsg;
 import io.netns.internal.nl.IfInfoMsg;
 import io.netns.internal.nl.Nl;
@@ -12,6 +11,8 @@ import io.netns.internal.nl.NlMsgHdr;
 import io.netns.internal.nl.NlReplies;
 import io.netns.internal.nl.RtAttr;
 import io.netns.internal.nl.RtMsg;
+import io.netns.internal.posix.FileDescriptor;
+import io.netns.internal.posix.FileId;
 import io.netns.internal.posix.Native;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
@@ -91,24 +92,6 @@ public final class RtnlClient implements AutoCloseable {
     private static final int RT_SCOPE_NOWHERE = 255;
     private static final int IFNAMSIZ = 16;
 
-    static {
-        NamespaceAccess.register(new NamespaceAccess.Clients() {
-            @Override
-            public RtnlClient adopt(int socketFd, String where) throws NetnsException {
-                return RtnlClient.adopt(socketFd, where);
-            }
-
-            @Override
-            public void addWiredVeth(RtnlClient client, String name, int masterIndex, int mtu, String peerName,
-                    NetNamespace peerNamespace) throws NetnsException {
-                if (masterIndex <= 0) {
-                    throw new IllegalArgumentException("master index must be positive: " + masterIndex);
-                }
-                client.addVeth(name, peerName, Objects.requireNonNull(peerNamespace, "peerNamespace"), masterIndex, mtu);
-            }
-        });
-    }
-
     private final String description;
     private final NetlinkChannel channel;
     private final int pid;
@@ -139,12 +122,13 @@ public final class RtnlClient implements AutoCloseable {
      */
     public static RtnlClient open(NetNamespace ns) throws NetnsException {
         Objects.requireNonNull(ns, "ns");
-        int fd = ns.call(() -> Native.netlinkSocket(Nl.NETLINK_ROUTE));
-        return adopt(fd, ns.toString());
+        FileDescriptor socket = FileDescriptor.of(ns.call(() -> Native.netlinkSocket(Nl.NETLINK_ROUTE)));
+        return adopt(socket, ns.toString());
     }
 
     /** Sets up a NETLINK_ROUTE socket made inside some namespace; owns it, also when this fails. */
-    private static RtnlClient adopt(int fd, String where) throws NetnsException {
+    private static RtnlClient adopt(FileDescriptor socket, String where) throws NetnsException {
+        int fd = socket.intValue();
         ByteBuffer request = REQUEST_BUFFERS.take();
         ByteBuffer receive = RECEIVE_BUFFERS.take();
         try {
@@ -158,9 +142,9 @@ public final class RtnlClient implements AutoCloseable {
             int pid = receive.getInt(4);
             receive.clear();
             return new RtnlClient("RtnlClient(" + where + ", fd=" + fd + ", port=" + Integer.toUnsignedString(pid) + ")",
-                    new SocketChannel(fd), pid, request, receive);
+                    new SocketChannel(socket), pid, request, receive);
         } catch (NetnsException | RuntimeException | Error e) {
-            Native.close(fd);
+            socket.close();
             REQUEST_BUFFERS.give(request);
             RECEIVE_BUFFERS.give(receive);
             throw e;
@@ -169,25 +153,25 @@ public final class RtnlClient implements AutoCloseable {
 
     /** The production transport: the netlink socket, talking to the kernel (port 0). */
     private static final class SocketChannel implements NetlinkChannel {
-        private final int fd;
+        private final FileDescriptor fd;
 
-        SocketChannel(int fd) {
+        SocketChannel(FileDescriptor fd) {
             this.fd = fd;
         }
 
         @Override
         public void send(ByteBuffer message) throws NetnsException {
-            Native.sendto(fd, message, KERNEL);
+            Native.sendto(fd.intValue(), message, KERNEL);
         }
 
         @Override
         public int receive(ByteBuffer buf, int flags) throws NetnsException {
-            return Native.recv(fd, buf, flags);
+            return Native.recv(fd.intValue(), buf, flags);
         }
 
         @Override
         public void close() {
-            Native.close(fd);
+            fd.close();
         }
     }
 
@@ -308,20 +292,43 @@ public final class RtnlClient implements AutoCloseable {
      */
     public synchronized void addVeth(String name, String peerName, NetNamespace peerNamespace)
             throws NetnsException {
-        addVeth(name, peerName, peerNamespace, 0, 0);
+        createVeth(name, peerName, peerNamespace, 0, 0);
     }
 
     /**
-     * {@link #addVeth(String, String, NetNamespace)} that also configures in the same message what the
-     * kernel allows at creation: with a master, the end here joins it and comes up
-     * ({@code ip link add $name master $master up ...}); with an MTU, both ends get it. The peer stays
-     * down: a veth end cannot be opened before its pair is registered ({@code ENOTCONN}).
+     * {@link #addVeth(String, String, NetNamespace)} that also configures, in the same message, what the
+     * kernel allows at creation: the end here joins a master (a bridge) and comes up, and both ends get an
+     * MTU. The peer stays down: a veth end cannot be opened before its pair is registered
+     * ({@code ENOTCONN}). This is how bridge mode wires a sandbox, in one request.
+     *
+     * <p>Equivalent to: {@code ip link add $name mtu $mtu master $master up type veth peer name $peerName
+     * mtu $mtu netns $peerNamespace}
+     *
+     * @param name the name of the end that stays in this client's namespace
+     * @param peerName the peer's name, inside {@code peerNamespace}
+     * @param peerNamespace where the peer goes, or null for this client's namespace
+     * @param masterIndex the link index of the master the end here joins; positive
+     * @param mtu the MTU of both ends, 68..65535, or 0 for the kernel's default
+     * @throws IllegalArgumentException if a name, the index or the MTU is out of range
+     * @throws NetnsException e.g. {@code EEXIST} when either name is taken, {@code ENODEV} for no such master
      */
-    private synchronized void addVeth(String name, String peerName, NetNamespace peerNamespace, int masterIndex,
+    public synchronized void addVeth(String name, String peerName, NetNamespace peerNamespace, int masterIndex,
             int mtu) throws NetnsException {
+        if (masterIndex <= 0) {
+            throw new IllegalArgumentException("master index must be positive: " + masterIndex);
+        }
+        if (mtu != 0 && (mtu < 68 || mtu > 65535)) {
+            throw new IllegalArgumentException("mtu must be 0 (the default) or 68..65535: " + mtu);
+        }
+        createVeth(name, peerName, peerNamespace, masterIndex, mtu);
+    }
+
+    private void createVeth(String name, String peerName, NetNamespace peerNamespace, int masterIndex, int mtu)
+            throws NetnsException {
         checkName(name);
         checkName(peerName);
-        int peerFd = peerNamespace == null ? -1 : NamespaceAccess.namespaces().acquireFd(peerNamespace);
+        FileDescriptor peerNs = peerNamespace == null ? null : openNamespace(peerNamespace);
+        int peerFd = peerNs == null ? -1 : peerNs.intValue();
         try {
             begin(Nl.RTM_NEWLINK, Nl.NLM_F_CREATE | Nl.NLM_F_EXCL);
             int up = masterIndex > 0 ? Nl.IFF_UP : 0;
@@ -352,10 +359,35 @@ public final class RtnlClient implements AutoCloseable {
                     + (masterIndex > 0 ? " master index " + masterIndex + " up" : "") + " peer " + peerName
                     + (peerNamespace == null ? "" : " netns " + peerNamespace) + ")", null);
         } finally {
-            if (peerFd >= 0) {
-                NamespaceAccess.namespaces().release(peerNamespace);
+            if (peerNs != null) {
+                peerNs.close();
             }
         }
+    }
+
+    /**
+     * A descriptor of {@code ns} for {@code IFLA_NET_NS_FD}, opened through the handle's public face: its
+     * path when that still names the same namespace (no switch), else from inside it.
+     */
+    private static FileDescriptor openNamespace(NetNamespace ns) throws NetnsException {
+        if (ns.isClosed()) {
+            throw new IllegalStateException(ns + " is closed");
+        }
+        try {
+            FileDescriptor fd = FileDescriptor.open(ns.path().toString(), Native.O_RDONLY);
+            try {
+                FileId id = Native.identity(fd.intValue());
+                if (id.dev() == ns.device() && id.ino() == ns.inode()) {
+                    return fd;
+                }
+            } catch (NetnsException | RuntimeException e) {
+                // fall through: ask from inside
+            }
+            fd.close();
+        } catch (NetnsException e) {
+            // the path is gone or not ours to open: ask from inside
+        }
+        return ns.call(() -> FileDescriptor.open("/proc/thread-self/ns/net", Native.O_RDONLY));
     }
 
     /**
@@ -473,15 +505,12 @@ public final class RtnlClient implements AutoCloseable {
     public synchronized void moveTo(String name, NetNamespace target) throws NetnsException {
         checkName(name);
         Objects.requireNonNull(target, "target");
-        int targetFd = NamespaceAccess.namespaces().acquireFd(target);
-        try {
+        try (FileDescriptor targetNs = openNamespace(target)) {
             begin(Nl.RTM_NEWLINK, 0);
             IfInfoMsg.put(request, Nl.AF_UNSPEC, 0, 0, 0, 0);
             RtAttr.addString(request, Nl.IFLA_IFNAME, name);
-            RtAttr.addU32(request, Nl.IFLA_NET_NS_FD, targetFd);
+            RtAttr.addU32(request, Nl.IFLA_NET_NS_FD, targetNs.intValue());
             execute(() -> "RTM_NEWLINK(" + name + " netns " + target + ")", null);
-        } finally {
-            NamespaceAccess.namespaces().release(target);
         }
     }
 
