@@ -209,7 +209,7 @@ public final class IptablesFirewall implements Firewall {
 
     /** Notes a network's need for a repair after a flush; its rules were checked just now. */
     private static void remember(NetNamespace host, String bridge, Need need) {
-        String ns = nsKey(host);
+        String ns = identity(host);
         NETWORKS.computeIfAbsent(ns, k -> new ConcurrentHashMap<>()).compute(bridge, (k, l) -> {
             List<Need> all = l == null ? new ArrayList<>() : new ArrayList<>(l);
             all.removeIf(n -> n.equals(need) || need instanceof Need.Network && n instanceof Need.Network);
@@ -301,7 +301,7 @@ public final class IptablesFirewall implements Firewall {
      * Only for networks made through this JVM; {@code Host.reconcile()} covers the rest.
      */
     private void repairNetwork(NetNamespace host, String bridge) throws NetnsException {
-        String ns = nsKey(host);
+        String ns = identity(host);
         if (VERIFIED.getOrDefault(ns, Set.of()).contains(bridge)) {
             return;
         }
@@ -444,7 +444,7 @@ public final class IptablesFirewall implements Firewall {
         try {
             Written w = WRITTEN.remove(writtenKey(host, tag));
             if (owner.kind().equals("network")) {
-                Map<String, List<Need>> nets = NETWORKS.get(nsKey(host));
+                Map<String, List<Need>> nets = NETWORKS.get(identity(host));
                 if (nets != null) {
                     nets.remove(owner.name());
                 }
@@ -879,6 +879,7 @@ public final class IptablesFirewall implements Firewall {
      */
     private void begin(NetNamespace host) {
         String ns = nsKey(host);
+        String id = identity(host);
         try {
             lockedGen = NatTable.generation(host);
         } catch (NetnsException | RuntimeException e) {
@@ -886,12 +887,12 @@ public final class IptablesFirewall implements Firewall {
             changedByOthers = false;
             return;
         }
-        Long trusted = TRUSTED_GEN.get(ns);
+        Long trusted = TRUSTED_GEN.get(id);
         changedByOthers = trusted == null || trusted != lockedGen;
         if (changedByOthers) {
             known.keySet().removeIf(k -> k.startsWith(ns + ":"));
             NatTable.forget(host);
-            VERIFIED.remove(ns);
+            VERIFIED.remove(id);
             WRITTEN.replaceAll((k, w) -> k.startsWith(ns + ":") && w.complete
                     ? new Written(w.rules, w.nat, w.claims, false) : w); // handles of before: read again
         }
@@ -900,14 +901,22 @@ public final class IptablesFirewall implements Firewall {
     /** After this JVM's change: its generation is the one to compare with next time. */
     private static void end(NetNamespace host) {
         try {
-            TRUSTED_GEN.put(nsKey(host), NatTable.generation(host));
+            TRUSTED_GEN.put(identity(host), NatTable.generation(host));
         } catch (NetnsException | RuntimeException e) {
-            TRUSTED_GEN.remove(nsKey(host));
+            TRUSTED_GEN.remove(identity(host));
         }
     }
 
     private static String nsKey(NetNamespace host) {
         return host.device() + ":" + host.inode();
+    }
+
+    /**
+     * The key of what is remembered per namespace across changes (generation, networks): with the name, so
+     * a namespace made later with the inode of a deleted one (inodes are reused) does not inherit it.
+     */
+    private static String identity(NetNamespace host) {
+        return host.device() + ":" + host.inode() + ":" + host.name();
     }
 
     private void unlock() {

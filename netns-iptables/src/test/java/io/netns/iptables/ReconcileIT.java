@@ -53,6 +53,18 @@ class ReconcileIT {
         return (Lab.attempt(labNs, "127.0.0.1", port, 1000) == Lab.Outcome.CONNECTED);
     }
 
+    /** Asserts the lab host's 127.0.0.1:port reaches the sandbox, allowing a new sandbox a moment to answer. */
+    private void assertFromLocalhost(int port, String what) throws Exception {
+        Lab.Outcome last = null;
+        for (int i = 0; i < 5 && last != Lab.Outcome.CONNECTED; i++) {
+            last = Lab.attempt(labNs, "127.0.0.1", port, 1000);
+            if (last != Lab.Outcome.CONNECTED) {
+                Thread.sleep(200);
+            }
+        }
+        assertEquals(Lab.Outcome.CONNECTED, last, what + "; the lab's rules:\n" + save());
+    }
+
     private String save() throws Exception {
         return Leftovers.save(labNs.name());
     }
@@ -69,7 +81,7 @@ class ReconcileIT {
         assertFalse(fromLocalhost(8080), "the flush took the DNAT");
         // publishing after the flush works without reconcile(): the network's masquerade comes back with it
         published("api", 8081);
-        assertTrue(fromLocalhost(8081), "a publication after the flush");
+        assertFromLocalhost(8081, "a publication after the flush");
         assertFalse(fromLocalhost(8080), "the others wait for reconcile()");
 
         List<String> changed = lab.reconcile();
@@ -77,8 +89,8 @@ class ReconcileIT {
         assertTrue(changed.stream().anyMatch(c -> c.contains("DNAT rule(s) of netns:" + lab.id() + "/sandbox/" + p + "web")),
                 changed.toString());
         assertTrue(changed.stream().anyMatch(c -> c.contains("--dport 7000") && c.contains(p + "h")), changed.toString());
-        assertTrue(fromLocalhost(8080), "back");
-        assertTrue(fromLocalhost(8081));
+        assertFromLocalhost(8080, "back");
+        assertFromLocalhost(8081, "still");
         assertEquals(List.of(), lab.reconcile(), "idempotent");
         assertEquals(tagged(before), tagged(save()).stream().filter(l -> !l.contains(p + "api")).toList(),
                 "the same rules as before the flush");
@@ -92,7 +104,7 @@ class ReconcileIT {
         changed = lab.reconcile();
         assertTrue(changed.stream().anyMatch(c -> c.contains(":NETNS-POSTROUTING")), changed.toString());
         assertTrue(changed.stream().anyMatch(c -> c.contains("-j NETNS-ISOLATION")), changed.toString());
-        assertTrue(fromLocalhost(8080));
+        assertFromLocalhost(8080, "back after iptables -F -X");
         assertEquals(List.of(), lab.reconcile());
 
         // rules of an owner of this host that is gone go; the live ones stay
