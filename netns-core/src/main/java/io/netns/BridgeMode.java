@@ -74,8 +74,16 @@ public final class BridgeMode extends ModeSetup implements NetworkMode {
      * The network's IPv4 subnet, fixed when the network is first made. Default {@value #DEFAULT_SUBNET}
      * for a new network, or the subnet an existing network of this name has.
      *
-     * @param cidr an IPv4 CIDR with a prefix of at most 30, host bits zero, e.g. {@code 10.89.9.0/28}
+     * <p>Refused at once: a prefix shorter than /8, and any subnet overlapping the unspecified
+     * ({@code 0.0.0.0/8}), loopback ({@code 127.0.0.0/8}), link-local ({@code 169.254.0.0/16}), multicast
+     * ({@code 224.0.0.0/4}), class E ({@code 240.0.0.0/4}) or limited broadcast ({@code 255.255.255.255})
+     * ranges. Refused when the network is made (by {@link Host#create}, before anything is made): a subnet
+     * overlapping an address or a non-default route of the host namespace, which includes every other
+     * bridge network of the host; the message names what it overlaps.
+     *
+     * @param cidr an IPv4 CIDR with a prefix of /8 to /30, host bits zero, e.g. {@code 10.89.9.0/28}
      * @return a new mode
+     * @throws IllegalArgumentException if the CIDR is malformed or breaks one of those rules
      */
     public BridgeMode subnet(String cidr) {
         Cidr c = Cidr.parse("bridge subnet", cidr);
@@ -86,6 +94,7 @@ public final class BridgeMode extends ModeSetup implements NetworkMode {
             throw new IllegalArgumentException("bridge subnet prefix must be at most /30, to hold the gateway and "
                     + "one sandbox: " + cidr);
         }
+        Subnets.checkUsable(c, cidr);
         if (ip != null && !c.contains(ip)) {
             throw new IllegalArgumentException("bridge ip " + Inet.toText(ip) + " is not in subnet " + c);
         }

@@ -22,10 +22,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * Bridge mode: a bridge network per host and name (the bridge, its gateway address, forwarding, outbound
  * NAT), addresses from {@link Ipam}, and the veth pair that wires a sandbox in.
  *
- * <p>Teardown is lazy where the kernel allows: closing a bridge sandbox unmounts its namespace, and the
- * kernel destroys the veth pair with the namespace (an explicit veth delete costs ≈15 ms in the kernel,
- * the unmount ≈0.1 ms). The lease is released at once, and the next sandbox of the same name gets a fresh
- * host-side veth name if the old one is still being destroyed.
+ * <p>Teardown is lazy where the kernel allows: closing a bridge sandbox sets the host side of its veth down
+ * (so a namespace that outlives the close, held by a socket or thread, can no longer answer for its address
+ * on the bridge), releases the lease, and unmounts its namespace; the kernel destroys the veth pair with the
+ * namespace (an explicit veth delete costs ≈15 ms in the kernel, the unmount ≈0.1 ms). The next sandbox of
+ * the same name gets a fresh host-side veth name if the old one is still being destroyed.
  */
 final class BridgeSetup {
     private BridgeSetup() {
@@ -54,7 +55,8 @@ final class BridgeSetup {
         Network net = ensureNetwork(host, hostRtnl, mode, bridgeIndex);
         record.put("network", net.bridge());
 
-        InetAddress ip = Ipam.lease(host.id(), net.bridge(), net.subnet(), mode.ip(), name);
+        InetAddress ip = Ipam.lease(host.id(), net.bridge(), net.subnet(), mode.ip(), name,
+                Subnets.held(hostRtnl, net.subnet()).keySet());
         cleanup.push("address lease " + Inet.toText(ip), () -> Ipam.release(host.id(), net.bridge(), ip, name));
         record.put("ip", Inet.toText(ip));
 
@@ -62,7 +64,11 @@ final class BridgeSetup {
         // One message: the pair, the host end in the bridge and up, the MTU of both ends.
         String veth = addVeth(hostRtnl, host.id(), name, ns, bridgeIndex[0], mtu);
         record.put("veth", veth);
-        // No undo step for the veth: it dies with the sandbox's namespace, which the namespace step removes.
+        // Before the lease is released (undo runs last made first), the host side goes down: from then on a
+        // namespace that outlives close() (a socket or thread still in it) has no carrier on the bridge and
+        // cannot answer for the address the next sandbox gets. One message, not the ≈15 ms of a delete.
+        cleanup.push("veth " + veth + " up", () -> setDown(hostRtnl, veth));
+        // No delete step for the veth: it dies with the sandbox's namespace, which the namespace step removes.
         // Until then a failure must still not leave it, so delete it explicitly if setup fails from here on.
         Cleanup.Step deleteVeth = () -> hostRtnl.delete(veth);
         try {
@@ -127,24 +133,30 @@ final class BridgeSetup {
 
     private static Network findOrMake(Host host, RtnlClient rtnl, BridgeMode mode) throws NetnsException {
         String bridge = mode.name();
-        if (rtnl.link(bridge).isPresent()) {
-            return existing(host, rtnl, bridge);
+        Optional<Link> there = rtnl.link(bridge);
+        if (there.isPresent()) {
+            return existing(host, rtnl, there.get());
         }
         Cidr subnet = mode.subnetCidr() != null ? mode.subnetCidr() : Cidr.parse("subnet", BridgeMode.DEFAULT_SUBNET);
         InetAddress gateway = subnet.address(1);
+        Subnets.checkFree(host, rtnl, bridge, subnet);
         try {
             rtnl.addBridge(bridge);
         } catch (NetlinkException e) {
             if (!"EEXIST".equals(e.errnoName())) {
                 throw e;
             }
-            return existing(host, rtnl, bridge); // another process made it a moment ago
+            Optional<Link> made = rtnl.link(bridge); // another process made it a moment ago
+            if (made.isEmpty()) {
+                throw e;
+            }
+            return existing(host, rtnl, made.get());
         }
         try {
             rtnl.addAddress(bridge, gateway, subnet.prefix());
             rtnl.setUp(bridge);
             Sysctl.write(host.namespace(), "net.ipv4.ip_forward", "1");
-            Firewall fw = optionalFirewall();
+            Firewall fw = FirewallLookup.optional();
             if (fw != null) {
                 fw.addNetwork(host.namespace(), Firewall.Owner.network(host.id(), bridge), bridge, subnet.toString());
             }
@@ -161,10 +173,16 @@ final class BridgeSetup {
     }
 
     /**
-     * A bridge that exists already: its gateway address gives the subnet. A process that has just made it
+     * A bridge that exists already (a link of another kind is refused): its gateway address gives the subnet. A process that has just made it
      * adds the address right after the bridge, so it is awaited briefly before the bridge is called foreign.
      */
-    private static Network existing(Host host, RtnlClient rtnl, String bridge) throws NetnsException {
+    private static Network existing(Host host, RtnlClient rtnl, Link link) throws NetnsException {
+        String bridge = link.name();
+        if (!"bridge".equals(link.kind())) {
+            throw NetnsException.failure("bridge network", "link '" + bridge + "' exists on " + host + " but is "
+                    + (link.kind() == null ? "a device without a kind" : "a " + link.kind()) + ", not a bridge: netns "
+                    + "adopts only a bridge as a network's bridge; choose another bridge name");
+        }
         long deadline = System.nanoTime() + 2_000_000_000L;
         do {
             for (Addr a : rtnl.addresses(bridge)) {
@@ -181,14 +199,6 @@ final class BridgeSetup {
         } while (System.nanoTime() < deadline);
         throw NetnsException.failure("bridge network", "link '" + bridge + "' exists on " + host
                 + " but has no IPv4 address: it was not made by netns; choose another bridge name");
-    }
-
-    private static Firewall optionalFirewall() {
-        try {
-            return Firewall.load();
-        } catch (NetnsException absent) {
-            return null;
-        }
     }
 
     /**
@@ -216,6 +226,17 @@ final class BridgeSetup {
             }
         }
         throw last;
+    }
+
+    /** Sets a link down; one the kernel destroyed meanwhile is fine. */
+    private static void setDown(RtnlClient rtnl, String link) throws NetnsException {
+        try {
+            rtnl.setDown(link);
+        } catch (NetlinkException e) {
+            if (!"ENODEV".equals(e.errnoName())) {
+                throw e;
+            }
+        }
     }
 
     static String vethName(String hostId, String name, int salt) {
@@ -246,7 +267,7 @@ final class BridgeSetup {
                 RtnlClient rtnl = host.rtnl();
                 var bridge = rtnl.link(n.bridge());
                 if (bridge.isPresent() && rtnl.links().stream().noneMatch(l -> l.masterIndex() == bridge.get().index())) {
-                    Firewall fw = optionalFirewall();
+                    Firewall fw = FirewallLookup.optional();
                     if (fw != null) {
                         fw.remove(host.namespace(), Firewall.Owner.network(host.id(), n.bridge()));
                     }
@@ -255,29 +276,6 @@ final class BridgeSetup {
                 }
             }
             networks.clear();
-        }
-    }
-
-    /** Undoes the bridge part of a dead process's sandbox: its lease and, if still there, its veth. */
-    static void reclaim(Host host, OwnerRecord r) throws NetnsException {
-        String network = r.get("network");
-        String ip = r.get("ip");
-        if (network != null && ip != null) {
-            Ipam.release(host.id(), network, Inet.parse("ip", ip), r.name());
-        }
-        String veth = r.get("veth");
-        if (veth != null) {
-            RtnlClient rtnl = host.rtnl();
-            if (rtnl.link(veth).isPresent()) {
-                try {
-                    rtnl.delete(veth);
-                } catch (NetlinkException e) {
-                    // ENODEV: the kernel destroyed it meanwhile, with the namespace deleted just before.
-                    if (!"ENODEV".equals(e.errnoName())) {
-                        throw e;
-                    }
-                }
-            }
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.netns;
 
+import io.netns.internal.CrashPoint;
 import io.netns.internal.Failures;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -19,9 +20,12 @@ final class Cleanup {
     private final Deque<String> names = new ArrayDeque<>();
     private final Deque<Step> steps = new ArrayDeque<>();
 
-    synchronized void push(String what, Step step) {
-        names.push(what);
-        steps.push(step);
+    void push(String what, Step step) {
+        synchronized (this) {
+            names.push(what);
+            steps.push(step);
+        }
+        CrashPoint.passed("made " + what);
     }
 
     /**
@@ -49,6 +53,7 @@ final class Cleanup {
                 n.initCause(e);
                 failures.add(n);
             }
+            CrashPoint.passed("removed " + what);
         }
     }
 

@@ -46,13 +46,13 @@ public final class ContainerMode extends ModeSetup implements NetworkMode {
     /** Opens the namespace this mode joins, resolved against {@code host}. */
     NetNamespace open(Host host) throws NetnsException {
         if (sandbox != null) {
-            return NetNamespace.open(sandbox.namespace().path());
+            return sandbox.namespace().reopen();
         }
         if (sandboxName != null) {
             Sandbox target = host.sandbox(sandboxName).orElseThrow(() -> new IllegalArgumentException(
                     "container mode: no sandbox named '" + sandboxName + "' on " + host
                             + " (live sandboxes: " + host.sandboxes().stream().map(Sandbox::name).toList() + ")"));
-            return NetNamespace.open(target.namespace().path());
+            return target.namespace().reopen();
         }
         if (pid != 0) {
             return NetNamespace.ofPid(pid);

@@ -27,4 +27,13 @@ final class FirewallLookup {
         }
         return f;
     }
+
+    /** @return {@link Firewall#load()}, or null when there is no implementation */
+    static Firewall optional() {
+        try {
+            return Firewall.load();
+        } catch (NetnsException absent) {
+            return null;
+        }
+    }
 }

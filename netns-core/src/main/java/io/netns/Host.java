@@ -189,17 +189,41 @@ public final class Host implements AutoCloseable {
     }
 
     /**
-     * Removes what a dead process of ours left on this host: sandbox namespaces, veths, IP leases and
-     * tagged firewall rules whose owning process is gone, and nothing else. Live sandboxes, of this JVM or
-     * another, and everything netns did not make, stay. A bridge network a dead process made (the bridge,
-     * its gateway address, its outbound NAT rules) stays too: it is shared by every JVM on this host, and
-     * the next bridge sandbox on it uses it again; {@link #close()} of a host that made it removes it.
+     * Removes what dead processes of netns left on this host, and nothing else (see the README's "Leftovers
+     * after a crash"):
+     * <ul>
+     *   <li>each sandbox whose owner record names a dead process (its pid is gone, or belongs to a process
+     *       started later): its namespace under {@code /run/netns} if that still is the namespace the record
+     *       made (same device and inode), its veth, its tagged firewall rules and port claims, its address
+     *       lease, then the record. Concurrent reclaims, in this JVM or others, each take a record by an
+     *       exclusive lock, so a record is undone once, and the name stays taken until it is;</li>
+     *   <li>leases, port claims and tagged rules of sandboxes of this host that have no owner record at all
+     *       (a crash between two steps of setup or teardown).</li>
+     * </ul>
+     * Spared, and said so in {@link Reclaimed#spared()}: sandboxes whose owner's liveness cannot be told (no
+     * readable start time, another pid namespace), which count as alive; a namespace under a recorded name
+     * that is not the recorded one; veths no record names. Never touched: live sandboxes of any JVM,
+     * anything netns did not make, and bridge networks (the bridge, its gateway address, its shared NAT
+     * rules): they are shared by every JVM on this host, and {@link #close()} of the host that made one
+     * removes it.
      *
-     * @return the names of the sandboxes reclaimed
-     * @throws NetnsException if something left cannot be removed
+     * @return the names of the sandboxes reclaimed, with what else was removed and what was spared
+     * @throws NetnsException if something left cannot be removed; everything else still is
      */
-    public List<String> reclaim() throws NetnsException {
-        return SandboxSetup.reclaim(this);
+    public Reclaimed reclaim() throws NetnsException {
+        return Reclaimer.reclaim(this);
+    }
+
+    /**
+     * Lists what netns keeps for this host's sandboxes now (records, namespaces, veths, leases, port claims,
+     * tagged rules): everything of open sandboxes, and, once all are closed, everything left over.
+     *
+     * @return the snapshot
+     * @throws NetnsException if the host's state cannot be read
+     */
+    public Leftovers leftovers() throws NetnsException {
+        ensureOpen();
+        return Leftovers.of(this);
     }
 
     /**

@@ -58,7 +58,7 @@ public final class HostMode extends ModeSetup implements NetworkMode {
     /** A handle on the host's own stack, and the firewall openings of {@link #exposures()}. */
     @Override
     Sandbox setUp(Host host, String name, OwnerRecord record, Cleanup cleanup) throws NetnsException {
-        NetNamespace ns = NetNamespace.open(host.namespace().path());
+        NetNamespace ns = host.namespace().reopen(); // by the held descriptor: the path may mean another now
         cleanup.push("handle " + ns, ns::close);
         if (!exposures.isEmpty()) {
             Firewall fw = Firewall.load();

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Address management for bridge networks, safe between threads and between JVMs.
@@ -23,7 +24,8 @@ import java.util.Map;
  * where the last lease was made, so the next one usually succeeds at the first try (next fit) instead of
  * scanning the taken addresses from the start. Leases of dead processes are removed by
  * {@link Host#reclaim()}. The network address, the gateway (the first address) and, for IPv4, the
- * broadcast address are never leased.
+ * broadcast address are never leased, nor any address an interface of the host holds (the real gateway of
+ * a bridge netns did not make, for one).
  */
 final class Ipam {
     static final Path DIR = StateDir.path("ipam");
@@ -33,8 +35,8 @@ final class Ipam {
     private Ipam() {
     }
 
-    static InetAddress lease(String host, String network, Cidr subnet, InetAddress wanted, String owner)
-            throws NetnsException {
+    static InetAddress lease(String host, String network, Cidr subnet, InetAddress wanted, String owner,
+            Set<InetAddress> held) throws NetnsException {
         Path dir = DIR.resolve(host).resolve(network);
         long size = subnet.hostBits() >= 62 ? Long.MAX_VALUE : 1L << subnet.hostBits();
         long first = 2;
@@ -44,6 +46,10 @@ final class Ipam {
                     || wanted.equals(subnet.address(size - 1))) {
                 throw new IllegalArgumentException("bridge ip " + Inet.toText(wanted) + " cannot be leased in " + subnet
                         + ": the network, gateway and broadcast addresses are reserved");
+            }
+            if (held.contains(wanted)) {
+                throw NetnsException.failure("ipam", "address " + Inet.toText(wanted) + " of " + subnet
+                        + " is held by an interface of host " + host + "; it cannot be leased to a sandbox");
             }
             if (!tryLease(dir, wanted, owner)) {
                 throw NetnsException.failure("ipam", "address " + Inet.toText(wanted) + " of " + subnet
@@ -60,7 +66,7 @@ final class Ipam {
         for (long i = 0; i < span; i++) {
             long n = first + Math.floorMod(start - first + i, span);
             InetAddress a = subnet.address(n);
-            if (tryLease(dir, a, owner)) {
+            if (!held.contains(a) && tryLease(dir, a, owner)) {
                 synchronized (CURSORS) {
                     CURSORS.put(key, n + 1 > last ? first : n + 1);
                 }

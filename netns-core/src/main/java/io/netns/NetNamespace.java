@@ -111,6 +111,25 @@ public final class NetNamespace implements AutoCloseable {
      * thread that made it, so configuring it needs no switch.
      */
     static Created create(String name, boolean withClient) throws NetnsException {
+        return create(name, withClient, null);
+    }
+
+    /** Told a new namespace's identity before it is persisted (mounted) under its name. */
+    @FunctionalInterface
+    interface BeforeMount {
+        /**
+         * @param id the new namespace's {@code (st_dev, st_ino)}
+         * @throws NetnsException to abort: nothing is persisted then
+         */
+        void made(FileId id) throws NetnsException;
+    }
+
+    /**
+     * {@link #create(String, boolean)}, telling {@code beforeMount} (when not null) the new namespace's
+     * identity on the creating thread before the namespace is mounted at its name, so a crash at any
+     * moment leaves no persisted namespace whose identity was not recorded first.
+     */
+    static Created create(String name, boolean withClient, BeforeMount beforeMount) throws NetnsException {
         Names.check("namespace name", name);
         Netns.ensureAvailability();
         ensureNetnsDir();
@@ -127,7 +146,7 @@ public final class NetNamespace implements AutoCloseable {
             throw e;
         }
         try {
-            return Creator.make(name, file, withClient);
+            return Creator.make(name, file, withClient, beforeMount);
         } catch (NetnsException | RuntimeException e) {
             Native.umount2(file, Native.MNT_DETACH);
             Native.unlink(file);
@@ -258,6 +277,34 @@ public final class NetNamespace implements AutoCloseable {
         }
     }
 
+    /**
+     * A new handle on this very namespace, opened through this handle's descriptor
+     * ({@code /proc/self/fd/<fd>}), never through its path: {@code /proc/thread-self/ns/net} or a name under
+     * {@code /run/netns} may mean another namespace by now.
+     *
+     * @return the new handle, with this handle's name and path; the caller closes it
+     * @throws IllegalStateException if this handle is closed
+     * @throws NetnsException if it cannot be opened
+     */
+    NetNamespace reopen() throws NetnsException {
+        int held = acquire();
+        try {
+            FileDescriptor copy = FileDescriptor.open("/proc/self/fd/" + held, Native.O_RDONLY);
+            try {
+                FileId id = Native.identity(copy.intValue());
+                if (!sameAs(id.dev(), id.ino())) {
+                    throw NetnsException.failure("reopen namespace", this + " reopened as " + id + ": not the same file");
+                }
+                return new NetNamespace(copy, dev, ino, name, path);
+            } catch (NetnsException | RuntimeException e) {
+                copy.close();
+                throw e;
+            }
+        } finally {
+            release();
+        }
+    }
+
     /** Wraps a descriptor whose identity the caller already knows: no stat, no check. */
     static NetNamespace adopt(FileDescriptor fd, long dev, long ino) {
         return new NetNamespace(fd, dev, ino, null, Path.of("/proc/self/fd/" + fd.intValue()));
@@ -336,7 +383,8 @@ public final class NetNamespace implements AutoCloseable {
             }
         }
 
-        static Created make(String name, String file, boolean withClient) throws NetnsException {
+        static Created make(String name, String file, boolean withClient, BeforeMount beforeMount)
+                throws NetnsException {
             NetNamespace home = Netns.initialNamespace();
             if (home == null) {
                 throw NetnsException.failure("create namespace", "the JVM's initial namespace cannot be opened");
@@ -344,7 +392,7 @@ public final class NetNamespace implements AutoCloseable {
             CompletableFuture<Created> result = new CompletableFuture<>();
             int homeFd = home.acquire();
             try {
-                POOL.execute(() -> run(name, file, withClient, homeFd, result));
+                POOL.execute(() -> run(name, file, withClient, beforeMount, homeFd, result));
                 // Uninterruptible: once started, the thread makes the mount; the caller must learn of it.
                 return result.join();
             } catch (CompletionException e) {
@@ -364,7 +412,7 @@ public final class NetNamespace implements AutoCloseable {
             }
         }
 
-        private static void run(String name, String file, boolean withClient, int homeFd,
+        private static void run(String name, String file, boolean withClient, BeforeMount beforeMount, int homeFd,
                 CompletableFuture<Created> result) {
             try {
                 Native.unshareNet();
@@ -376,11 +424,15 @@ public final class NetNamespace implements AutoCloseable {
             RtnlClient inside = null;
             Throwable failure = null;
             try {
-                Native.mount("/proc/thread-self/ns/net", file, "none", Native.MS_BIND);
                 FileDescriptor fd = FileDescriptor.open("/proc/thread-self/ns/net", Native.O_RDONLY);
                 try {
-                    // Made by us this instant: a network namespace, so no nsfs check, only its identity.
+                    // Made by us this instant: a network namespace, so no nsfs check, only its identity,
+                    // told before the mount makes it persist.
                     FileId id = Native.identity(fd.intValue());
+                    if (beforeMount != null) {
+                        beforeMount.made(id);
+                    }
+                    Native.mount("/proc/thread-self/ns/net", file, "none", Native.MS_BIND);
                     ns = new NetNamespace(fd, id.dev(), id.ino(), name, NETNS_DIR.resolve(name));
                 } catch (Throwable e) {
                     fd.close();
@@ -519,6 +571,44 @@ public final class NetNamespace implements AutoCloseable {
             throw new IllegalStateException(this + " has no name under " + NETNS_DIR + " to delete");
         }
         deleteNamed(name);
+    }
+
+    /**
+     * Removes {@code /run/netns/<name>} only if it still is what netns made under that name: the namespace
+     * of identity {@code id} ({@code dev:ino}, recorded before it was mounted), or the empty placeholder
+     * file made before the mount (a crash between the two). Anything else there is spared.
+     *
+     * @param name the persisted name
+     * @param id the recorded {@code dev:ino}, or null when none was recorded
+     * @return null when removed or already gone; else why it was spared
+     * @throws NetnsException if the removal fails
+     */
+    static String deleteIfMadeAs(String name, String id) throws NetnsException {
+        Path f = NETNS_DIR.resolve(Names.check("namespace name", name));
+        FileId now;
+        boolean placeholder;
+        try (FileDescriptor fd = FileDescriptor.open(f.toString(), Native.O_RDONLY | Native.O_NOFOLLOW)) {
+            now = Native.identity(fd.intValue());
+            var a = Files.readAttributes(Path.of("/proc/self/fd/" + fd.intValue()),
+                    java.nio.file.attribute.BasicFileAttributes.class);
+            placeholder = now.dev() != nsfsDevice() && a.isRegularFile() && a.size() == 0;
+        } catch (NetnsException e) {
+            if (e.errno() == Native.ENOENT) {
+                return null;
+            }
+            if (e.errno() == Native.ELOOP) {
+                return f + " is a symbolic link, not what netns made";
+            }
+            throw e;
+        } catch (IOException e) {
+            throw NetnsException.wrap("stat " + f, e);
+        }
+        if (placeholder || (now.dev() + ":" + now.ino()).equals(id)) {
+            deleteNamed(name);
+            return null;
+        }
+        return f + " is namespace " + now.dev() + ":" + now.ino() + ", not the one its record names ("
+                + (id == null ? "none recorded" : id) + "): made by someone else after the owner died";
     }
 
     static void deleteNamed(String name) throws NetnsException {

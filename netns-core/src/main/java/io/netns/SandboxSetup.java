@@ -1,8 +1,6 @@
 package io.netns;
 
-import io.netns.internal.Failures;
 import io.netns.internal.OwnerRecord;
-import java.nio.file.Files;
 import io.netns.rtnl.Sysctl;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -13,8 +11,8 @@ import java.util.Set;
 
 /**
  * Makes sandboxes as a {@link Cleanup} of undo steps, each mode by its own {@link ModeSetup}: each thing made
- * pushes the step that removes it, so a failure half-way and {@link Sandbox#close()} share one way of undoing. Also
- * {@link Host#reclaim()}, which undoes from the {@link OwnerRecord} what a dead process left.
+ * pushes the step that removes it, so a failure half-way and {@link Sandbox#close()} share one way of undoing.
+ * {@link Reclaimer} undoes from the {@link OwnerRecord} what a dead process left.
  */
 final class SandboxSetup {
     private SandboxSetup() {
@@ -46,48 +44,22 @@ final class SandboxSetup {
      */
     static NetNamespace.Created newNamespace(String name, OwnerRecord record, Cleanup cleanup)
             throws NetnsException {
-        NetNamespace.Created made = NetNamespace.create(name, true);
+        // Recorded before it exists, and its identity before it is persisted: a crash at any moment leaves
+        // nothing that reclaim() cannot tell apart from a namespace someone else made under the name later.
+        record.put("netns", name);
+        NetNamespace.Created made = NetNamespace.create(name, true,
+                id -> record.put("netnsid", id.dev() + ":" + id.ino()));
         NetNamespace ns = made.namespace();
         cleanup.push("namespace " + name, () -> {
             ns.close();
             ns.delete();
         });
-        try {
-            record.put("netns", name);
-        } catch (NetnsException | RuntimeException e) {
-            made.inside().close();
-            throw e;
-        }
         return made;
     }
 
     /** What the host itself made (bridge networks), removed when it closes. */
     static void closeHost(Host host) throws NetnsException {
         BridgeSetup.closeNetworks(host);
-    }
-
-    static List<String> reclaim(Host host) throws NetnsException {
-        List<String> reclaimed = new ArrayList<>();
-        Failures failures = new Failures();
-        for (OwnerRecord r : OwnerRecord.all()) {
-            if (!host.id().equals(r.get("host")) || r.ownerAlive()) {
-                continue;
-            }
-            failures.run(() -> {
-                if (r.get("netns") != null && Files.exists(NetNamespace.NETNS_DIR.resolve(r.get("netns")))) {
-                    NetNamespace.deleteNamed(r.get("netns"));
-                }
-                BridgeSetup.reclaim(host, r);
-                if (r.get("firewall") != null) {
-                    Firewall.load().remove(host.namespace(), Firewall.Owner.sandbox(host.id(), r.name()));
-                }
-                r.remove();
-                reclaimed.add(r.name());
-            });
-        }
-        failures.run(() -> reclaimRules(host));
-        failures.throwIfAny();
-        return reclaimed;
     }
 
     /** See {@link Host#reconcile()}. */
@@ -150,24 +122,5 @@ final class SandboxSetup {
             }
         }
         return changes;
-    }
-
-    /** Tagged rules of sandboxes of this host that no live record owns (a record lost, a crash mid-setup). */
-    private static void reclaimRules(Host host) throws NetnsException {
-        Firewall fw;
-        try {
-            fw = Firewall.load();
-        } catch (NetnsException absent) {
-            return;
-        }
-        for (Firewall.Owner o : fw.owners(host.namespace())) {
-            if (!o.host().equals(host.id()) || !o.kind().equals("sandbox")) {
-                continue;
-            }
-            OwnerRecord r = OwnerRecord.read(o.name());
-            if (r == null || !r.ownerAlive()) {
-                fw.remove(host.namespace(), o);
-            }
-        }
     }
 }

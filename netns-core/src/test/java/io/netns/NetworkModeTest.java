@@ -54,6 +54,18 @@ class NetworkModeTest {
         assertMessage("host bits set", () -> NetworkMode.bridge().subnet("10.0.0.5/24"));
         assertMessage("IPv4 or IPv6 literal", () -> NetworkMode.bridge().subnet("example.com/24"));
         assertMessage("mtu must be 68..65535: 20", () -> NetworkMode.bridge().mtu(20));
+        // special-purpose ranges and huge prefixes (issue 13, item 4), each named
+        assertMessage("at least /8: 0.0.0.0/0", () -> NetworkMode.bridge().subnet("0.0.0.0/0"));
+        assertMessage("at least /8: 8.0.0.0/7", () -> NetworkMode.bridge().subnet("8.0.0.0/7"));
+        assertMessage("127.0.0.0/8 overlaps the loopback range", () -> NetworkMode.bridge().subnet("127.0.0.0/8"));
+        assertMessage("127.1.0.0/24 overlaps the loopback range", () -> NetworkMode.bridge().subnet("127.1.0.0/24"));
+        assertMessage("224.0.0.0/24 overlaps the multicast range", () -> NetworkMode.bridge().subnet("224.0.0.0/24"));
+        assertMessage("169.254.3.0/24 overlaps the link-local range", () -> NetworkMode.bridge().subnet("169.254.3.0/24"));
+        assertMessage("0.0.0.0/8 overlaps the unspecified", () -> NetworkMode.bridge().subnet("0.0.0.0/8"));
+        assertMessage("240.1.0.0/16 overlaps the reserved class E", () -> NetworkMode.bridge().subnet("240.1.0.0/16"));
+        assertMessage("255.255.255.252/30 overlaps the limited broadcast", () -> NetworkMode.bridge().subnet("255.255.255.252/30"));
+        assertEquals("10.0.0.0/8", NetworkMode.bridge().subnet("10.0.0.0/8").subnet());
+        assertEquals("126.255.255.252/30", NetworkMode.bridge().subnet("126.255.255.252/30").subnet());
         assertMessage("hostPort must be 1..65535: 0", () -> NetworkMode.bridge().publish(0, 80));
         assertMessage("hostPort must be 1..65535: -1", () -> NetworkMode.bridge().publish(-1, 80));
         assertMessage("containerPort must be 1..65535: 70000", () -> NetworkMode.bridge().publish(80, 70000));

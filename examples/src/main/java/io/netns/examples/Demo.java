@@ -18,6 +18,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -163,18 +165,58 @@ public final class Demo {
             for (int i = 1; i < lines.length; i++) {
                 row("", "        " + lines[i]);
             }
-            ListenerPlan why = ListenerPlanner.create()
-                    .hostAddress("eth0", HOST_IP1).hostAddress("eth0", HOST_IP2).hostAddress("lo", "127.0.0.1")
-                    .existing("tcp6 LISTEN [::]:80 v6only=0")
-                    .request(ListenRequest.tcp("web2", 80).allInterfaces())
+            // What the lab holds now, read from inside it (rtnetlink, sock_diag): web1's socket and its process.
+            ListenerPlan why = ListenerPlanner.forHost(lab).request(ListenRequest.tcp("web2", 80).allInterfaces())
                     .plan();
-            out.println("   the planner, asked for web2 on every address, port 80, with web1's [::]:80 there: "
+            out.println("   the planner, from the lab itself, for web2 on every address, port 80: "
                     + why.outcome("web2").status());
             for (String line : wrap(why.outcome("web2").explanation(), 100)) {
                 out.println("     " + line);
             }
+            configPlan();
         } finally {
             web.stopAll();
+        }
+    }
+
+    /**
+     * The same verdict before anything starts: two Debian-style apache2 configurations, both {@code Listen 80},
+     * read with {@link ListenerPlanner#existingFromApacheConfig}, and the two {@code Listen ip:80} lines that fix it.
+     */
+    private void configPlan() throws IOException {
+        Path root = Files.createTempDirectory(prefix + "-conf");
+        try {
+            for (String svc : List.of("web1", "web2")) {
+                Path dir = Files.createDirectories(root.resolve(svc).resolve("apache2"));
+                Files.writeString(dir.resolve("apache2.conf"), "# " + svc + ", Debian layout\n"
+                        + "IncludeOptional mods-enabled/*.load\nInclude ports.conf\n"
+                        + "IncludeOptional sites-enabled/*.conf\n");
+                Files.writeString(dir.resolve("ports.conf"), "Listen 80\n\n<IfModule ssl_module>\n\tListen 443\n"
+                        + "</IfModule>\n");
+            }
+            ListenerPlan fromConfig = ListenerPlanner.create()
+                    .hostAddress("eth0", HOST_IP1).hostAddress("eth0", HOST_IP2).hostAddress("lo", "127.0.0.1")
+                    .existingFromApacheConfig("web1", root.resolve("web1/apache2/apache2.conf"))
+                    .request(ListenRequest.tcp("web2", 80).allInterfaces())
+                    .plan();
+            out.println("   before anything starts, from the two configurations (web1's read as existing): "
+                    + fromConfig.outcome("web2").status());
+            for (String line : wrap(fromConfig.outcome("web2").explanation().replace(root + "/", ""), 100)) {
+                out.println("     " + line);
+            }
+            ListenerPlan fix = ListenerPlanner.create()
+                    .hostAddress("eth0", HOST_IP1).hostAddress("eth0", HOST_IP2).hostAddress("lo", "127.0.0.1")
+                    .request(ListenRequest.tcp("web1", 80)).request(ListenRequest.tcp("web2", 80))
+                    .plan();
+            for (String svc : List.of("web1", "web2")) {
+                row("   fix " + svc + "/apache2/ports.conf", String.join(", ", fix.apacheListen(svc)));
+            }
+        } finally {
+            try (var files = Files.walk(root)) {
+                for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toArray(Path[]::new)) {
+                    Files.deleteIfExists(f);
+                }
+            }
         }
     }
 

@@ -55,6 +55,18 @@ class DemoIT {
         String out = bytes.toString(StandardCharsets.UTF_8).replaceAll(" {2,}", " ");
         assertTrue(out.contains("Address already in use"), out);
         assertTrue(out.contains("ADDRESS_IN_USE"), out);
+        // step (a): the planner read the lab itself and names web1's process; then the same verdict from the
+        // two configurations, before anything starts, with the lines that fix it (explanations are wrapped)
+        String flat = out.replaceAll("\\s+", " ");
+        assertTrue(flat.contains("the planner, from the lab itself, for web2 on every address, port 80: ADDRESS_IN_USE"),
+                out);
+        assertTrue(flat.contains("Free instead:") && flat.contains("The service will fail: Apache logs"), out);
+        assertTrue(flat.matches(".*v6only=0( uid=\\d+)?' of \\S+, pid \\d+: .*"), "web1's process is named: " + out);
+        assertTrue(flat.contains("before anything starts, from the two configurations (web1's read as existing):"
+                + " ADDRESS_IN_USE"), out);
+        assertTrue(flat.contains("of web1 (Listen 80 at web1/apache2/ports.conf:1)"), out);
+        assertTrue(flat.contains("fix web1/apache2/ports.conf Listen 10.20.30.100:80")
+                && flat.contains("fix web2/apache2/ports.conf Listen 10.20.30.200:80"), out);
         assertTrue(out.contains("Listen 10.20.30.100:80") && out.contains("Listen 10.20.30.200:80"), out);
         assertTrue(out.contains("-> 200 \"hello from web1\""), out);
         assertTrue(out.contains("-> 200 \"hello from web2\""), out);

@@ -156,6 +156,14 @@ public final class Inet {
             return a.getClass() == network.getClass() && mask(a, prefix).equals(network);
         }
 
+        /**
+         * @param other another block
+         * @return whether the two blocks share an address (one contains the other)
+         */
+        public boolean overlaps(Cidr other) {
+            return prefix <= other.prefix ? contains(other.network) : other.contains(network);
+        }
+
         /** @return true for an IPv6 block */
         public boolean isIpv6() {
             return network instanceof Inet6Address;

@@ -25,8 +25,18 @@ final class ExistingSocket implements Comparable<ExistingSocket> {
     /** For {@code [::]} only: TRUE, FALSE or null (unknown). */
     final Boolean v6only;
     final int uid;
+    /**
+     * Who holds the socket, when known: a process ({@code apache2, pid 812}) or a configured service
+     * ({@code web1, /etc/apache2/ports.conf:5}); null when unknown. Not part of the notation.
+     */
+    final String holder;
 
     ExistingSocket(Protocol proto, boolean proto6, String state, Ip addr, int port, Boolean v6only, int uid) {
+        this(proto, proto6, state, addr, port, v6only, uid, null);
+    }
+
+    ExistingSocket(Protocol proto, boolean proto6, String state, Ip addr, int port, Boolean v6only, int uid,
+            String holder) {
         this.proto = proto;
         this.proto6 = proto6;
         this.state = state;
@@ -34,6 +44,12 @@ final class ExistingSocket implements Comparable<ExistingSocket> {
         this.port = port;
         this.v6only = v6only;
         this.uid = uid;
+        this.holder = holder;
+    }
+
+    /** The same socket, held by {@code holder} (see {@link #holder}). */
+    ExistingSocket withHolder(String holder) {
+        return new ExistingSocket(proto, proto6, state, addr, port, v6only, uid, holder);
     }
 
     boolean isListen() {
@@ -86,17 +102,21 @@ final class ExistingSocket implements Comparable<ExistingSocket> {
         if (c == 0) {
             c = notation().compareTo(o.notation());
         }
+        if (c == 0) {
+            c = holder == null ? (o.holder == null ? 0 : -1) : o.holder == null ? 1 : holder.compareTo(o.holder);
+        }
         return c;
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof ExistingSocket && notation().equals(((ExistingSocket) o).notation());
+        return o instanceof ExistingSocket && notation().equals(((ExistingSocket) o).notation())
+                && Objects.equals(holder, ((ExistingSocket) o).holder);
     }
 
     @Override
     public int hashCode() {
-        return notation().hashCode();
+        return notation().hashCode() * 31 + Objects.hashCode(holder);
     }
 
     /**

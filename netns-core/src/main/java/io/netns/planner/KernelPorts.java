@@ -14,7 +14,8 @@ import java.util.Objects;
  */
 public final class KernelPorts {
 
-    private static final KernelPorts DEFAULTS = new KernelPorts(1024, 32768, 60999, new BitSet(), false, false);
+    private static final KernelPorts DEFAULTS = new KernelPorts(1024, 32768, 60999, new BitSet(), false, false,
+            false);
 
     private final int unprivilegedPortStart;
     private final int ephemeralLow;
@@ -22,19 +23,22 @@ public final class KernelPorts {
     private final BitSet reserved;
     private final boolean nonlocalBind4;
     private final boolean nonlocalBind6;
+    private final boolean bindV6only;
 
-    private KernelPorts(int unpriv, int ephLo, int ephHi, BitSet reserved, boolean nl4, boolean nl6) {
+    private KernelPorts(int unpriv, int ephLo, int ephHi, BitSet reserved, boolean nl4, boolean nl6,
+            boolean bindV6only) {
         this.unprivilegedPortStart = unpriv;
         this.ephemeralLow = ephLo;
         this.ephemeralHigh = ephHi;
         this.reserved = reserved;
         this.nonlocalBind4 = nl4;
         this.nonlocalBind6 = nl6;
+        this.bindV6only = bindV6only;
     }
 
     /**
      * The Linux defaults: unprivileged port start 1024, ephemeral range 32768–60999, no reserved ports,
-     * {@code ip_nonlocal_bind=0} for IPv4 and IPv6.
+     * {@code ip_nonlocal_bind=0} for IPv4 and IPv6, {@code bindv6only=0}.
      *
      * @return the default settings
      */
@@ -54,7 +58,7 @@ public final class KernelPorts {
         if (port < 0 || port > 65536) {
             throw new IllegalArgumentException("unprivilegedPortStart must be 0..65536: " + port);
         }
-        return new KernelPorts(port, ephemeralLow, ephemeralHigh, reserved, nonlocalBind4, nonlocalBind6);
+        return new KernelPorts(port, ephemeralLow, ephemeralHigh, reserved, nonlocalBind4, nonlocalBind6, bindV6only);
     }
 
     /**
@@ -68,7 +72,7 @@ public final class KernelPorts {
      */
     public KernelPorts ephemeralRange(int low, int high) {
         checkRange("ephemeralRange", low, high);
-        return new KernelPorts(unprivilegedPortStart, low, high, reserved, nonlocalBind4, nonlocalBind6);
+        return new KernelPorts(unprivilegedPortStart, low, high, reserved, nonlocalBind4, nonlocalBind6, bindV6only);
     }
 
     /**
@@ -84,7 +88,8 @@ public final class KernelPorts {
         checkRange("reserved", low, high);
         BitSet b = (BitSet) reserved.clone();
         b.set(low, high + 1);
-        return new KernelPorts(unprivilegedPortStart, ephemeralLow, ephemeralHigh, b, nonlocalBind4, nonlocalBind6);
+        return new KernelPorts(unprivilegedPortStart, ephemeralLow, ephemeralHigh, b, nonlocalBind4, nonlocalBind6,
+                bindV6only);
     }
 
     /**
@@ -126,7 +131,7 @@ public final class KernelPorts {
      * @return a copy with the new value
      */
     public KernelPorts nonlocalBind(boolean on) {
-        return new KernelPorts(unprivilegedPortStart, ephemeralLow, ephemeralHigh, reserved, on, on);
+        return new KernelPorts(unprivilegedPortStart, ephemeralLow, ephemeralHigh, reserved, on, on, bindV6only);
     }
 
     /**
@@ -137,7 +142,25 @@ public final class KernelPorts {
      * @return a copy with the new values
      */
     public KernelPorts nonlocalBind(boolean ipv4, boolean ipv6) {
-        return new KernelPorts(unprivilegedPortStart, ephemeralLow, ephemeralHigh, reserved, ipv4, ipv6);
+        return new KernelPorts(unprivilegedPortStart, ephemeralLow, ephemeralHigh, reserved, ipv4, ipv6, bindV6only);
+    }
+
+    /**
+     * Sets {@code net.ipv6.bindv6only}: the {@code IPV6_V6ONLY} a socket gets when it does not set the option. The
+     * planner assumes it for an existing {@code [::]} whose v6only is unknown (from {@code /proc} or
+     * {@code v6only=?}). Default false (the Linux default, dual-stack).
+     *
+     * @param on the sysctl value
+     * @return a copy with the new value
+     */
+    public KernelPorts bindV6only(boolean on) {
+        return new KernelPorts(unprivilegedPortStart, ephemeralLow, ephemeralHigh, reserved, nonlocalBind4,
+                nonlocalBind6, on);
+    }
+
+    /** @return {@code net.ipv6.bindv6only} */
+    public boolean bindV6only() {
+        return bindV6only;
     }
 
     /** @return {@code net.ipv4.ip_unprivileged_port_start} */
@@ -213,12 +236,13 @@ public final class KernelPorts {
         KernelPorts k = (KernelPorts) o;
         return unprivilegedPortStart == k.unprivilegedPortStart && ephemeralLow == k.ephemeralLow
                 && ephemeralHigh == k.ephemeralHigh && reserved.equals(k.reserved)
-                && nonlocalBind4 == k.nonlocalBind4 && nonlocalBind6 == k.nonlocalBind6;
+                && nonlocalBind4 == k.nonlocalBind4 && nonlocalBind6 == k.nonlocalBind6 && bindV6only == k.bindV6only;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(unprivilegedPortStart, ephemeralLow, ephemeralHigh, reserved, nonlocalBind4, nonlocalBind6);
+        return Objects.hash(unprivilegedPortStart, ephemeralLow, ephemeralHigh, reserved, nonlocalBind4, nonlocalBind6,
+                bindV6only);
     }
 
     /** @return e.g. {@code KernelPorts[unprivilegedPortStart=1024, ephemeralRange=32768-60999, reserved=, nonlocalBind=0/0]} */
@@ -226,6 +250,6 @@ public final class KernelPorts {
     public String toString() {
         return "KernelPorts[unprivilegedPortStart=" + unprivilegedPortStart + ", ephemeralRange=" + ephemeralLow
                 + "-" + ephemeralHigh + ", reserved=" + reservedPorts() + ", nonlocalBind=" + (nonlocalBind4 ? 1 : 0)
-                + "/" + (nonlocalBind6 ? 1 : 0) + "]";
+                + "/" + (nonlocalBind6 ? 1 : 0) + (bindV6only ? ", bindV6only=1" : "") + "]";
     }
 }

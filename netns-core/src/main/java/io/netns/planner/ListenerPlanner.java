@@ -1,9 +1,6 @@
 package io.netns.planner;
 
 import java.io.IOException;
-import java.net.Inet4Address;
-import java.net.InetAddress;
-import java.net.NetworkInterface;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -58,8 +55,8 @@ public final class ListenerPlanner {
     }
 
     /**
-     * A planner filled by discovery inside a host's namespace: its addresses, the sockets already bound
-     * there and its port sysctls; see {@link #discover()}. Add requests, then {@link #plan()}.
+     * A planner filled by discovery inside a host's namespace: see {@link #discover(io.netns.NetNamespace)}. Add
+     * requests, then {@link #plan()}.
      *
      * <pre>{@code
      * ListenerPlan plan = ListenerPlanner.forHost(lab)
@@ -72,42 +69,63 @@ public final class ListenerPlanner {
      */
     public static ListenerPlanner forHost(io.netns.Host host) throws IOException {
         Objects.requireNonNull(host, "host");
-        return host.namespace().call(ListenerPlanner::discover);
+        return discover(host.namespace());
     }
 
     /**
-     * A planner filled from the <b>calling thread's</b> network namespace: the sockets of
-     * {@code /proc/thread-self/net/{tcp,tcp6,udp,udp6}}, the sysctls under {@code /proc/sys/net}, the IPv4
-     * addresses of every interface that is up ({@link NetworkInterface}, whose ioctl socket is created in the
-     * calling thread's namespace) and the IPv6 addresses of {@code /proc/thread-self/net/if_inet6} (not the JDK's
-     * {@code /proc/net/if_inet6}, which follows the process's main thread), skipping tentative and DAD-failed
-     * ones.
-     *
-     * <p>To plan for another namespace, run it there: {@code host.namespace().call(ListenerPlanner::discover)}.
-     * The returned planner holds plain values and may be used on any thread afterwards.
+     * A planner filled from the <b>calling thread's</b> network namespace; see
+     * {@link #discover(io.netns.NetNamespace)}. The returned planner holds plain values and may be used on any
+     * thread afterwards.
      *
      * @return a planner with host addresses, existing sockets and kernel settings filled in
-     * @throws IOException when a file exists but cannot be read, or the interfaces cannot be listed
+     * @throws IOException (a {@link io.netns.NetnsException}) if the namespace cannot be read
      */
     public static ListenerPlanner discover() throws IOException {
-        Path proc = Path.of("/proc");
-        ListenerPlanner p = discover(proc);
-        for (NetworkInterface ni : Collections.list(NetworkInterface.getNetworkInterfaces())) {
-            if (!ni.isUp()) {
-                continue;
+        try (io.netns.NetNamespace here = io.netns.NetNamespace.current()) {
+            return discover(here);
+        }
+    }
+
+    /**
+     * A planner filled from what the namespace itself reports, the way {@code ip} and {@code ss} read it; nothing
+     * comes from the process's own namespace ({@code java.net.NetworkInterface} and the process's
+     * {@code /proc/net} are never used):
+     * <ul>
+     *   <li>host addresses: an rtnetlink dump ({@code ip addr}), IPv4 and IPv6 on every interface, under the
+     *       namespace's own interface names; tentative and DAD-failed addresses are left out ({@code bind()}
+     *       fails with EADDRNOTAVAIL there), deprecated and secondary ones kept (they can be bound);</li>
+     *   <li>existing sockets: a sock_diag dump from a thread inside ({@code ss -tanue}, {@code ss -uanue}): TCP in
+     *       every state (LISTEN; TIME_WAIT, which is soft; outbound connections, which block), bound UDP, each
+     *       with its uid and, for {@code [::]}, its real {@code v6only} ({@code INET_DIAG_SKV6ONLY}), so nothing
+     *       has to be assumed; the process holding a socket ({@code ss -p}: socket inode matched in
+     *       {@code /proc/<pid>/fd}) is named in explanations where it can be found;</li>
+     *   <li>kernel settings read inside: {@code net.ipv4.ip_unprivileged_port_start}, {@code ip_local_port_range},
+     *       {@code ip_local_reserved_ports}, {@code ip_nonlocal_bind} (IPv4 and IPv6) and
+     *       {@code net.ipv6.bindv6only}; a sysctl that does not exist there (IPv6 disabled) keeps its default.</li>
+     * </ul>
+     *
+     * @param ns the namespace, e.g. {@code host.namespace()}
+     * @return the planner, usable on any thread
+     * @throws IOException (a {@link io.netns.NetnsException}) if the namespace cannot be entered or read
+     */
+    public static ListenerPlanner discover(io.netns.NetNamespace ns) throws IOException {
+        Objects.requireNonNull(ns, "ns");
+        ListenerPlanner p = create();
+        try (io.netns.rtnl.RtnlClient rt = io.netns.rtnl.RtnlClient.open(ns)) {
+            Map<Integer, String> names = new java.util.HashMap<>();
+            for (io.netns.rtnl.Link l : rt.links()) {
+                names.put(l.index(), l.name());
             }
-            for (InetAddress a : Collections.list(ni.getInetAddresses())) {
-                if (a instanceof Inet4Address) {
-                    p.hostAddress(ni.getName(), Ip.of(a));
+            for (io.netns.rtnl.Addr a : rt.addresses()) {
+                if (a.has(io.netns.rtnl.Addr.F_TENTATIVE) || a.has(io.netns.rtnl.Addr.F_DADFAILED)) {
+                    continue; // bind() would fail with EADDRNOTAVAIL until DAD succeeds
                 }
+                String iface = names.get(a.linkIndex());
+                p.hostAddress(iface != null ? iface : "if" + a.linkIndex(), Ip.of(a.address().getAddress(), null));
             }
         }
-        String if6 = read(netDir(proc).resolve("if_inet6"));
-        if (if6 != null) {
-            for (Map.Entry<String, Ip> e : parseIfInet6(if6)) {
-                p.hostAddress(e.getKey(), e.getValue());
-            }
-        }
+        p.existing.addAll(Discovery.sockets(ns));
+        p.kernel(Discovery.kernel(ns));
         return p;
     }
 
@@ -115,7 +133,7 @@ public final class ListenerPlanner {
      * A planner filled with the existing sockets and kernel settings found under {@code procRoot} (normally
      * {@code /proc}): {@code thread-self/net/{tcp,tcp6,udp,udp6}} (or {@code net/...} where there is no
      * {@code thread-self}), and {@code sys/net/ipv4/ip_unprivileged_port_start}, {@code ip_local_port_range},
-     * {@code ip_local_reserved_ports}, {@code ip_nonlocal_bind} and {@code sys/net/ipv6/ip_nonlocal_bind}. Missing
+     * {@code ip_local_reserved_ports}, {@code ip_nonlocal_bind}, {@code sys/net/ipv6/ip_nonlocal_bind} and {@code sys/net/ipv6/bindv6only}. Missing
      * files are skipped (missing sysctls keep their defaults). Host addresses are not read: add them with
      * {@link #hostAddress(String, String)}, or use {@link #discover()}.
      *
@@ -152,7 +170,8 @@ public final class ListenerPlanner {
         String nl4 = read(v4.resolve("ip_nonlocal_bind"));
         String nl6 = read(procRoot.resolve("sys/net/ipv6/ip_nonlocal_bind"));
         k = k.nonlocalBind(nl4 != null && !nl4.trim().equals("0"), nl6 != null && !nl6.trim().equals("0"));
-        p.kernel(k);
+        String v6only = read(procRoot.resolve("sys/net/ipv6/bindv6only"));
+        p.kernel(k.bindV6only(v6only != null && !v6only.trim().equals("0")));
         return p;
     }
 
@@ -168,27 +187,6 @@ public final class ListenerPlanner {
         } catch (NoSuchFileException e) {
             return null;
         }
-    }
-
-    /** Parses {@code /proc/net/if_inet6}: address (32 hex digits, network order), index, prefix, scope, flags, name. */
-    static List<Map.Entry<String, Ip>> parseIfInet6(String text) {
-        List<Map.Entry<String, Ip>> out = new ArrayList<>();
-        for (String line : text.split("\n")) {
-            String[] f = line.trim().split("\\s+");
-            if (f.length < 6 || f[0].length() != 32) {
-                continue;
-            }
-            int flags = Integer.parseInt(f[4], 16);
-            if ((flags & (0x40 | 0x08)) != 0) {
-                continue; // IFA_F_TENTATIVE, IFA_F_DADFAILED: bind() would fail with EADDRNOTAVAIL
-            }
-            byte[] b = new byte[16];
-            for (int i = 0; i < 16; i++) {
-                b[i] = (byte) Integer.parseInt(f[0].substring(2 * i, 2 * i + 2), 16);
-            }
-            out.add(Map.entry(f[5], Ip.of(b, f[5])));
-        }
-        return out;
     }
 
     /**
@@ -233,6 +231,103 @@ public final class ListenerPlanner {
     public ListenerPlanner existing(String notation) {
         existing.add(ExistingSocket.parse(notation));
         return this;
+    }
+
+    /**
+     * Adds, as existing sockets, what an Apache httpd configuration will bind once it starts, held by the service
+     * named after the configuration's directory ({@code apache2} for {@code /etc/apache2/apache2.conf}); see
+     * {@link #existingFromApacheConfig(String, Path)}.
+     *
+     * @param config the main file, e.g. {@code /etc/apache2/apache2.conf}
+     * @return this planner
+     * @throws IOException when a file cannot be read
+     * @throws IllegalArgumentException naming the file and line of a malformed directive
+     */
+    public ListenerPlanner existingFromApacheConfig(Path config) throws IOException {
+        return existingFromApacheConfig(serviceName(config), config);
+    }
+
+    /**
+     * Adds, as existing sockets held by {@code service}, what an Apache httpd configuration will bind once it
+     * starts, so a plan can be made before anything runs. Reads every {@code Listen [IP-address:]portnumber
+     * [protocol]} directive, following {@code Include} and {@code IncludeOptional} (files, directories, globs in
+     * the last path element) relative to {@code ServerRoot} (default: the directory of {@code config}), and
+     * evaluating {@code <IfModule>} against the {@code LoadModule} lines read before it, as httpd does. A
+     * configuration copied out of {@code /etc/apache2} may keep its absolute paths: they are read from the copy.
+     *
+     * <p>{@code Listen 80}, {@code Listen *:80} and {@code Listen [::]:80} become one dual-stack
+     * {@code tcp6 LISTEN [::]:80 v6only=0} (Debian's build maps IPv4 into IPv6; on a host without IPv6 httpd binds
+     * {@code 0.0.0.0:80}, which blocks the same IPv4 addresses); {@code Listen 10.0.0.1:80} becomes that address,
+     * {@code Listen [2001:db8::1]:80} that v6-only address. Explanations name the service, file and line.
+     *
+     * <pre>{@code
+     * ListenerPlanner.create().hostAddress("eth0", "10.20.30.100").hostAddress("eth0", "10.20.30.200")
+     *     .existingFromApacheConfig("web1", Path.of("/srv/web1/apache2/apache2.conf"))
+     *     .request(ListenRequest.tcp("web2", 80).allInterfaces())
+     *     .plan();   // web2: ADDRESS_IN_USE ... held by web1, .../ports.conf:5 Listen 80 ...
+     * }</pre>
+     *
+     * @param service the name explanations give the holder, e.g. {@code web1}
+     * @param config the main file, e.g. {@code /etc/apache2/apache2.conf}
+     * @return this planner
+     * @throws IOException when a file cannot be read (a missing main file or {@code Include}d file included)
+     * @throws IllegalArgumentException naming the file and line of a malformed directive, an {@code Include}
+     *     that matches nothing, an unbalanced section or a {@code Listen} inside {@code <VirtualHost>}
+     */
+    public ListenerPlanner existingFromApacheConfig(String service, Path config) throws IOException {
+        existing.addAll(ServerConfigs.apache(checkService(service), Objects.requireNonNull(config, "config")));
+        return this;
+    }
+
+    /**
+     * Adds, as existing sockets, what an nginx configuration will bind once it starts, held by the service named
+     * after the configuration's directory ({@code nginx} for {@code /etc/nginx/nginx.conf}); see
+     * {@link #existingFromNginxConfig(String, Path)}.
+     *
+     * @param config the main file, e.g. {@code /etc/nginx/nginx.conf}
+     * @return this planner
+     * @throws IOException when a file cannot be read
+     * @throws IllegalArgumentException naming the file and line of a malformed directive
+     */
+    public ListenerPlanner existingFromNginxConfig(Path config) throws IOException {
+        return existingFromNginxConfig(serviceName(config), config);
+    }
+
+    /**
+     * Adds, as existing sockets held by {@code service}, what an nginx configuration will bind once it starts.
+     * Reads the {@code listen} directives of {@code server} blocks in {@code http} (TCP; a server without
+     * {@code listen} gets {@code *:80}) and {@code stream} (TCP, or UDP with {@code udp}; {@code quic} is UDP too),
+     * following {@code include} (a missing file is an error, a mask may match nothing) relative to the directory of
+     * {@code config}; absolute paths under {@code /etc/nginx} of a copied tree are read from the copy.
+     *
+     * <p>As nginx binds them: {@code listen 80} is {@code 0.0.0.0:80} only; {@code listen [::]:80} is v6-only
+     * unless {@code ipv6only=off}; one socket per distinct address and port however many servers share it; when
+     * a wildcard and specific addresses share a port only the wildcard is bound, unless {@code bind} or a
+     * parameter implying it ({@code reuseport}, {@code backlog}, {@code ipv6only}, ...) asks for a separate
+     * {@code bind()}. {@code default_server} and {@code reuseport} are kept in the holder's description.
+     *
+     * @param service the name explanations give the holder, e.g. {@code proxy}
+     * @param config the main file, e.g. {@code /etc/nginx/nginx.conf}
+     * @return this planner
+     * @throws IOException when a file cannot be read
+     * @throws IllegalArgumentException naming the file and line of a malformed directive: a missing {@code ;},
+     *     unbalanced braces, an unknown {@code listen} parameter, a bad port or a host name
+     */
+    public ListenerPlanner existingFromNginxConfig(String service, Path config) throws IOException {
+        existing.addAll(ServerConfigs.nginx(checkService(service), Objects.requireNonNull(config, "config")));
+        return this;
+    }
+
+    private static String serviceName(Path config) {
+        Path dir = Objects.requireNonNull(config, "config").toAbsolutePath().normalize().getParent();
+        return dir == null || dir.getFileName() == null ? config.toString() : dir.getFileName().toString();
+    }
+
+    private static String checkService(String service) {
+        if (service == null || service.isBlank()) {
+            throw new IllegalArgumentException("service name must not be blank: '" + service + "'");
+        }
+        return service;
     }
 
     /**
@@ -305,6 +400,15 @@ public final class ListenerPlanner {
             request(r);
         }
         return this;
+    }
+
+    /** For tests: the inputs in a canonical text (addresses, existing sockets without holders, kernel). */
+    String inputs() {
+        StringBuilder sb = new StringBuilder();
+        hostAddresses.forEach((ip, ifs) -> sb.append("host ").append(ip).append(' ').append(ifs).append('\n'));
+        new TreeSet<>(existing.stream().map(ExistingSocket::notation).collect(java.util.stream.Collectors.toList()))
+                .forEach(n -> sb.append("existing ").append(n).append('\n'));
+        return sb.append(kernel).append('\n').toString();
     }
 
     /**

@@ -16,11 +16,26 @@
  * }</pre>
  *
  * <h2>Discovery</h2>
- * {@link io.netns.planner.ListenerPlanner#discover()} fills a planner from the <em>calling thread's</em> network
- * namespace ({@code /proc/thread-self/net/*}, {@code /proc/sys/net/*}, interface addresses). A host's planner is
- * therefore {@code host.namespace().call(ListenerPlanner::discover)}; {@code ListenerPlanner.forHost(host)} is
- * meant to be exactly that. {@link io.netns.planner.ListenerPlanner#discover(java.nio.file.Path)} reads sockets and
- * sysctls from any proc-like tree.
+ * {@link io.netns.planner.ListenerPlanner#forHost(io.netns.Host)} and
+ * {@link io.netns.planner.ListenerPlanner#discover(io.netns.NetNamespace)} read a namespace from inside, as
+ * {@code ip} and {@code ss} do: addresses over rtnetlink, sockets over sock_diag (uid, real {@code v6only},
+ * holder process), sysctls read inside; never {@code java.net.NetworkInterface} nor the process's
+ * {@code /proc/net}. {@link io.netns.planner.ListenerPlanner#discover(java.nio.file.Path)} reads sockets and
+ * sysctls from a proc-like tree (captures), and
+ * {@link io.netns.planner.ListenerPlanner#existingFromApacheConfig(java.nio.file.Path)} /
+ * {@link io.netns.planner.ListenerPlanner#existingFromNginxConfig(java.nio.file.Path)} what a configuration will
+ * bind before anything starts.
+ *
+ * <h2>Explanations</h2>
+ * One paragraph per service: the holder and the kernel rule, what Apache, nginx and a Java server will log, every
+ * free alternative as {@code ip:port} (same port on another address, another port, the other family), a remedy,
+ * and an {@code ss} command for whatever had to be assumed.
+ *
+ * <h2>Structure</h2>
+ * {@code PlanEngine} orders the services and places each in named steps; {@code Occupancy} holds who binds what
+ * and the overlap rules, {@code Candidates} the host's addresses, {@code PortOrder} the port tiers,
+ * {@code SearchMemo} what searches learnt, {@code Explainer} the English; {@code ServerConfigs} reads httpd and
+ * nginx configurations and {@code Discovery} a namespace's sockets and sysctls.
  *
  * <h2>Rules and policy</h2>
  * The conflict model follows the kernel facts of {@code research/planner-rules.md} §1–§5: same protocol and port

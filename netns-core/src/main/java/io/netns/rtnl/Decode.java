@@ -58,7 +58,8 @@ final class Decode {
         if (raw == null) {
             throw new NlFormatException("RTM_NEWADDR for index " + ifa.index() + " without an address");
         }
-        return new Addr(ifa.index(), ip(raw, ifa.family()), ifa.prefixLength(), ifa.family(), ifa.scope());
+        int flags = a.getU32(Nl.IFA_FLAGS, ifa.flags()); // IFA_FLAGS holds all 32 bits (kernel 3.14+)
+        return new Addr(ifa.index(), ip(raw, ifa.family()), ifa.prefixLength(), ifa.family(), ifa.scope(), flags);
     }
 
     /**

@@ -44,8 +44,8 @@ class ConflictRulesTest {
         void anExistingIpv4WildcardBlocksEverySpecificIpv4Address() {
             blocked(plan(lab().existing("tcp LISTEN 0.0.0.0:80"), ListenRequest.tcp("a", 80).require("10.20.30.100")),
                     Status.ADDRESS_IN_USE, "existing socket 'tcp LISTEN 0.0.0.0:80'", "0.0.0.0 covers every IPv4",
-                    "port 80 is free on 2001:db8::100", "the lowest free port on 10.20.30.100 is 81",
-                    "reconfigure the existing listener to a specific address");
+                    "Free instead: 10.20.30.100:81, [2001:db8::100]:80.",
+                    "narrow the existing listener to one address");
         }
 
         @Test
@@ -207,7 +207,7 @@ class ConflictRulesTest {
         void privilegedPortNeedsTheCapability() {
             blocked(plan(lab(), ListenRequest.tcp("a", 80).capNetBindService(false)), Status.PRIVILEGED_PORT,
                     "CAP_NET_BIND_SERVICE", "net.ipv4.ip_unprivileged_port_start=80", "EACCES",
-                    "use port 1024, the lowest free unprivileged port on 10.20.30.100");
+                    "use 10.20.30.100:1024, the lowest free unprivileged port there");
             assertEquals("tcp 10.20.30.100:80", only(plan(lab(), ListenRequest.tcp("b", 80))));
             assertEquals("tcp 10.20.30.100:80", only(plan(lab().kernel(KernelPorts.defaults().unprivilegedPortStart(80)),
                     ListenRequest.tcp("c", 80).capNetBindService(false))));
@@ -313,7 +313,7 @@ class ConflictRulesTest {
         void aRequiredAddressNeverFallsBackButAPreferredOneDoes() {
             blocked(plan(lab().existing("tcp LISTEN 10.20.30.100:8080"),
                     ListenRequest.tcp("a", 8080).require("10.20.30.100")), Status.ADDRESS_IN_USE,
-                    "port 8080 is free on 10.20.30.200");
+                    "Free instead: 10.20.30.200:8080");
             Outcome p = plan(lab().existing("tcp LISTEN 10.20.30.100:8080"),
                     ListenRequest.tcp("b", 8080).prefer("10.20.30.100"));
             assertEquals("tcp 10.20.30.200:8080", only(p));

@@ -60,7 +60,7 @@ class DesignExampleTest {
         assertEquals(Status.ADDRESS_IN_USE, admin.status());
         assertTrue(admin.explanation().contains("planned service w2"), admin.explanation());
         assertTrue(admin.explanation().contains("0.0.0.0 covers every IPv4 address"), admin.explanation());
-        assertTrue(admin.explanation().contains("the lowest free port on 10.20.30.100 is 8081"), admin.explanation());
+        assertTrue(admin.explanation().contains("Free instead: 10.20.30.100:8081"), admin.explanation());
         // v6: the only IPv6 address is link-local, never picked automatically
         assertEquals(Status.ADDRESS_NOT_ON_HOST, plan.outcome("v6").status());
         assertFalse(plan.isFeasible());
@@ -82,9 +82,9 @@ class DesignExampleTest {
             assertTrue(o.warnings().contains(Warning.V6ONLY_ASSUMED), o.toString());
             assertTrue(o.explanation().contains("existing socket 'tcp6 LISTEN [::]:80 v6only=?'"), o.explanation());
             assertTrue(o.explanation().contains("assumed 0"), o.explanation());
-            assertTrue(o.explanation().contains("reconfigure the existing listener"), o.explanation());
+            assertTrue(o.explanation().contains("narrow the existing listener to one address"), o.explanation());
         }
-        assertTrue(plan.outcome("web1").explanation().contains("the lowest free port on 10.20.30.100 is 81"),
+        assertTrue(plan.outcome("web1").explanation().contains("Free instead: 10.20.30.100:81"),
                 plan.outcome("web1").explanation());
         // the rest of the plan is unaffected
         assertEquals(List.of("Listen 10.20.30.200:8000"), plan.apacheListen("api"));

@@ -107,16 +107,6 @@ class ProcParsingTest {
     }
 
     @Test
-    void ifInet6SkipsTentativeAddressesAndScopesLinkLocal() {
-        String text = "fe8000000000000000fc00fffe000001 04 40 20 80     eth0\n"
-                + "fd000000000000000000000000000002 04 40 00 82     eth0\n"
-                + "20010db8000000000000000000000009 04 40 00 40     eth0\n"
-                + "00000000000000000000000000000001 01 80 10 80       lo\n";
-        List<Map.Entry<String, Ip>> got = ListenerPlanner.parseIfInet6(text);
-        assertEquals("[eth0=fe80::fc:ff:fe00:1%eth0, eth0=fd00::2, lo=::1]", got.toString());
-    }
-
-    @Test
     void discoverReadsAProcTree(@TempDir Path root) throws IOException {
         Path net = Files.createDirectories(root.resolve("thread-self/net"));
         Files.writeString(net.resolve("tcp"), TCP);

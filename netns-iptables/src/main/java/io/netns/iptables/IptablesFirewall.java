@@ -267,6 +267,7 @@ public final class IptablesFirewall implements Firewall {
         lock(host);
         try {
             List<Path> claims = PortClaims.claim(owner.host(), tag, list);
+            io.netns.internal.CrashPoint.passed("port claims of " + tag);
             try {
                 checkNotBound(host, family, list);
                 repairNetwork(host, bridge);
@@ -677,10 +678,14 @@ public final class IptablesFirewall implements Firewall {
                 }
             }
         }
+        // A claim whose rules never made it (a crash between claim and restore), of a host whose rules are
+        // here: a sandbox publishes only on a bridge network, whose shared rules are made first.
+        Set<String> hosts = new HashSet<>();
+        out.forEach(o -> hosts.add(o.host()));
         for (String holder : PortClaims.holders()) {
             Owner o = Owner.parse(holder);
-            if (o != null && isHostId(host, o.host())) {
-                out.add(o); // a claim whose rules never made it (a crash between claim and restore)
+            if (o != null && (hosts.contains(o.host()) || isHostId(host, o.host()))) {
+                out.add(o);
             }
         }
         return out;

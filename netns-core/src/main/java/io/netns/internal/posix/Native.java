@@ -119,6 +119,10 @@ public final class Native {
         int mkdir(String path, int mode);
 
         int geteuid();
+
+        int flock(int fd, int operation);
+
+        int kill(int pid, int sig);
     }
 
     /** {@code statx(2)}, in its own interface: glibc has it since 2.28, and an older one must not fail the rest. */
@@ -419,6 +423,39 @@ public final class Native {
      */
     public static int mkdir(String path, int mode) {
         return libc().mkdir(path, mode) < 0 ? lastErrno() : 0;
+    }
+
+    /**
+     * {@code flock(fd, LOCK_EX | LOCK_NB)}: an exclusive advisory lock, released when the descriptor closes
+     * (also when the process dies).
+     *
+     * @param fd an open file
+     * @return true when locked, false when another open file description holds a lock on it
+     * @throws NetnsException if the call fails otherwise
+     */
+    public static boolean tryLockExclusive(int fd) throws NetnsException {
+        if (libc().flock(fd, 2 | 4) == 0) { // LOCK_EX | LOCK_NB
+            return true;
+        }
+        int errno = lastErrno();
+        if (errno == jnr.constants.platform.Errno.EWOULDBLOCK.intValue()) {
+            return false;
+        }
+        throw NetnsException.of("flock(fd=" + fd + ", LOCK_EX|LOCK_NB)", errno, null);
+    }
+
+    /**
+     * {@code kill(pid, 0)}: whether a process of that id exists in this process's pid namespace, whether or
+     * not /proc shows it (hidepid) and whether or not it may be signalled.
+     *
+     * @param pid the process id
+     * @return false only when the kernel says there is no such process (ESRCH)
+     */
+    public static boolean processExists(long pid) {
+        if (pid <= 0 || pid > Integer.MAX_VALUE) {
+            return true; // no such pid can be asked about: not known to be gone
+        }
+        return libc().kill((int) pid, 0) == 0 || lastErrno() != jnr.constants.platform.Errno.ESRCH.intValue();
     }
 
     /** @return the process's effective user id */
