@@ -12,7 +12,13 @@ import java.util.Objects;
  * @param address an IP literal and port 1..65535; the wildcard address opens the port on every address
  */
 public record Exposure(Protocol protocol, InetSocketAddress address) {
-    /** Checks the values. */
+    /**
+     * Checks the values.
+     *
+     * @param protocol TCP or UDP
+     * @param address an IP literal and port 1..65535
+     * @throws IllegalArgumentException if the address is unresolved or its port is 0
+     */
     public Exposure {
         Objects.requireNonNull(protocol, "protocol");
         Objects.requireNonNull(address, "address");

@@ -8,7 +8,9 @@ package io.netns;
 public final class NetlinkException extends NetnsException {
     private static final long serialVersionUID = 1L;
 
+    /** The netlink message type of the failed request. */
     private final int messageType;
+    /** The kernel's extended-ack text, or null. */
     private final String extendedAck;
 
     /**

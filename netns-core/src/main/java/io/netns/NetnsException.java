@@ -16,7 +16,9 @@ import jnr.constants.platform.Errno;
 public class NetnsException extends IOException {
     private static final long serialVersionUID = 1L;
 
+    /** The call that failed, such as {@code setns}. */
     private final String operation;
+    /** The errno it failed with, or 0. */
     private final int errno;
 
     /**

@@ -13,7 +13,15 @@ import java.util.Objects;
  * @param containerPort 1..65535
  */
 public record PublishedPort(Protocol protocol, InetAddress hostIp, int hostPort, int containerPort) {
-    /** Checks the values. */
+    /**
+     * Checks the values.
+     *
+     * @param protocol TCP or UDP
+     * @param hostIp the host address it is published on, or null for every host address
+     * @param hostPort 1..65535
+     * @param containerPort 1..65535
+     * @throws IllegalArgumentException if a port is out of range
+     */
     public PublishedPort {
         Objects.requireNonNull(protocol, "protocol");
         checkPort("hostPort", hostPort);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -172,6 +173,44 @@ class NetNamespaceIT {
             }
             ns.delete();
             other.delete();
+        }
+    }
+
+    @Test
+    void pathDeviceAndInodeAreWhatStatSaysAndInitialIsTheJvmsOwnStackFromAnyThread() throws Exception {
+        String own = Files.readSymbolicLink(Path.of("/proc/self/ns/net")).toString(); // the JVM's main thread
+        try (NetNamespace ns = create("ident")) {
+            assertEquals(NetNamespace.NETNS_DIR.resolve(ns.name()), ns.path());
+            String[] st = Cmd.run("stat", "-L", "-c", "%d %i", ns.path().toString()).trim().split(" ");
+            assertEquals(Long.parseLong(st[0]), ns.device(), "st_dev of the nsfs file");
+            assertEquals(Long.parseLong(st[1]), ns.inode(), "st_ino of the nsfs file");
+            ns.run(() -> {
+                try (NetNamespace initial = NetNamespace.initial(); NetNamespace here = NetNamespace.current()) {
+                    assertEquals(own, "net:[" + initial.inode() + "]", "initial() from a thread inside a lab");
+                    assertEquals(ns, here);
+                    assertNotEquals(initial, here);
+                    assertEquals(ns.device(), initial.device(), "one nsfs for both");
+                }
+            });
+            ns.delete();
+        }
+    }
+
+    /** Read-only: the real host is never changed by a test. */
+    @Test
+    void hostCurrentIsTheJvmsOwnStackFromAnyThread() throws Exception {
+        String own = Files.readSymbolicLink(Path.of("/proc/self/ns/net")).toString();
+        Host h = Host.current();
+        assertSame(h, Host.current());
+        assertEquals("host", h.id());
+        assertEquals(own, "net:[" + h.namespace().inode() + "]");
+        assertFalse(h.isClosed());
+        try (NetNamespace ns = create("cur")) {
+            ns.run(() -> {
+                assertSame(h, Host.current());
+                assertEquals(own, "net:[" + Host.current().namespace().inode() + "]");
+            });
+            ns.delete();
         }
     }
 

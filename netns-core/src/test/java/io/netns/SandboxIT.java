@@ -122,11 +122,75 @@ class SandboxIT {
     void closingTheOwnerClosesItsJoinersFirst() throws Exception {
         Sandbox web = lab.create(p + "own", NetworkMode.none());
         Sandbox side = lab.create(p + "join", NetworkMode.container(web));
-        Process sleep = side.start(new ProcessBuilder("sleep", "60"));
-        web.close();
-        assertTrue(side.isClosed());
-        assertFalse(sleep.isAlive());
-        assertTrue(lab.sandboxes().isEmpty());
+        // each process notes, when it gets SIGTERM, its name and whether the owner's namespace still exists
+        Path log = Files.createTempFile(p, ".log");
+        try {
+            String note = "trap 'if [ -e /run/netns/" + p + "own ]; then s=present; else s=gone; fi; echo \"$0 $s\" >> " + log
+                    + "; exit 0' TERM; echo up >> " + log + ".$0; while :; do sleep 0.05; done";
+            // (output discarded: close closes the pipes, and a shell reporting its killed sleep would die of SIGPIPE)
+            Process own = web.start(new ProcessBuilder("sh", "-c", note, "owner")
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD));
+            Process joiner = side.start(new ProcessBuilder("sh", "-c", note, "joiner")
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD));
+            for (String who : List.of("owner", "joiner")) {
+                Path up = Path.of(log + "." + who);
+                for (int i = 0; i < 100 && !Files.exists(up); i++) {
+                    Thread.sleep(20);
+                }
+                assertTrue(Files.exists(up), who + " started");
+                Files.delete(up);
+            }
+            web.close();
+            assertTrue(side.isClosed());
+            assertFalse(own.isAlive());
+            assertFalse(joiner.isAlive());
+            assertTrue(lab.sandboxes().isEmpty());
+            // the joiner was stopped first, and both while the owner's stack was still there
+            assertEquals(List.of("joiner present", "owner present"), Files.readAllLines(log),
+                    "exit codes: owner " + own.exitValue() + ", joiner " + joiner.exitValue());
+            assertFalse(Files.exists(NetNamespace.NETNS_DIR.resolve(p + "own")), "then the owner's namespace went");
+        } finally {
+            Files.deleteIfExists(log);
+        }
+    }
+
+    @Test
+    void processesListsTheLiveOnesAndCloseStopsAChildIgnoringSigtermWithItsDescendants() throws Exception {
+        Sandbox s = lab.create(p + "proc", NetworkMode.none());
+        Process quick = s.start(new ProcessBuilder("true"));
+        // a child that ignores SIGTERM, with two descendants that inherit the ignoring
+        Process stubborn = s.start(new ProcessBuilder("sh", "-c", "trap '' TERM; sleep 300 & sleep 301 & wait; wait"));
+        assertTrue(quick.waitFor(10, TimeUnit.SECONDS));
+        assertEquals(List.of(stubborn), s.processes(), "only the running one");
+        List<ProcessHandle> kids = List.of();
+        for (int i = 0; i < 100 && kids.size() < 2; i++) {
+            Thread.sleep(20);
+            kids = stubborn.descendants().toList();
+        }
+        assertEquals(2, kids.size(), "two sleeps: " + kids);
+        // they live in the sandbox's namespace (the kernel's view through /proc)
+        for (ProcessHandle k : kids) {
+            assertEquals("net:[" + s.namespace().inode() + "]",
+                    Files.readSymbolicLink(Path.of("/proc/" + k.pid() + "/ns/net")).toString());
+        }
+        long t0 = System.nanoTime();
+        s.close();
+        long millis = (System.nanoTime() - t0) / 1_000_000;
+        try {
+            assertFalse(stubborn.isAlive(), "the child ignoring SIGTERM was killed");
+            for (ProcessHandle k : kids) {
+                for (int i = 0; i < 100 && k.isAlive(); i++) {
+                    Thread.sleep(20);
+                }
+                assertFalse(k.isAlive(), "descendant " + k.pid() + " was killed");
+            }
+        } finally {
+            stubborn.destroyForcibly(); // what close left, when it failed to
+            kids.forEach(ProcessHandle::destroyForcibly);
+        }
+        assertTrue(millis >= Sandbox.STOP_GRACE_MILLIS - 100, "SIGKILL only after the grace period: " + millis + " ms");
+        assertTrue(millis < Sandbox.STOP_GRACE_MILLIS + 8000, "close took " + millis + " ms");
+        assertEquals(List.of(), s.processes());
     }
 
     @Test

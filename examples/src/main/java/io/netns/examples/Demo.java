@@ -59,6 +59,11 @@ public final class Demo {
      * @throws Exception if a step fails (after cleaning up)
      */
     public static void main(String[] args) throws Exception {
+        // jffi then reads and writes native memory through JNI, not sun.misc.Unsafe, whose memory methods
+        // Java 24+ warns about (README, "Java 22 and later"); -Djffi.unsafe.disabled=false restores Unsafe.
+        if (System.getProperty("jffi.unsafe.disabled") == null) {
+            System.setProperty("jffi.unsafe.disabled", "true");
+        }
         String cmd = args.length == 0 ? "--help" : args[0].toLowerCase(Locale.ROOT);
         String server = args.length > 1 ? args[1] : "";
         if (!COMMANDS.contains(cmd) || args.length > 2
@@ -81,7 +86,9 @@ public final class Demo {
         }
         WebServers web = server.equals("--server=jdk") ? WebServers.jdk()
                 : server.equals("--server=apache") ? WebServers.apache() : WebServers.best();
-        Demo demo = new Demo(System.out, "seed", web);
+        // The names of what the demo makes start with "seed-"; -Dio.netns.demo.prefix=... changes that (tests
+        // running the jar use it to never meet another run's namespaces).
+        Demo demo = new Demo(System.out, System.getProperty("io.netns.demo.prefix", "seed"), web);
         Thread hook = new Thread(demo::cleanup, "netns-demo-cleanup");
         Runtime.getRuntime().addShutdownHook(hook);
         try {

@@ -87,9 +87,13 @@ class DemoIT {
     @Test
     void quickStartBindsInsideAndRemovesItsNamespace() throws IOException {
         String name = "qsit" + ProcessHandle.current().pid();
-        int port = QuickStart.run(name);
-        assertTrue(port > 0);
+        QuickStart.Bound b = QuickStart.run(name);
+        // the socket was made on a thread inside the new namespace, not in the JVM's own
+        assertEquals(b.namespace(), b.socketNamespace());
+        String own = Files.readSymbolicLink(Path.of("/proc/self/ns/net")).toString();
+        assertFalse(own.equals("net:[" + b.socketNamespace() + "]"), "bound in the JVM's own namespace " + own);
+        assertTrue(b.port() >= 1024 && b.port() <= 65535, "an ephemeral port: " + b.port());
         assertFalse(Files.exists(Path.of("/run/netns", name)));
-        assertEquals(false, Files.exists(Path.of("/run/netns.d/sandboxes", name)));
+        assertFalse(Files.exists(Path.of("/run/netns.d/sandboxes", name)));
     }
 }

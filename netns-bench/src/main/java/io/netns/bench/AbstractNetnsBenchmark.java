@@ -20,7 +20,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * it with the {@code bench-} prefix and {@link Names#unique} so that parallel forks never collide, and removes
  * it in its {@code @TearDown}; {@code run.sh} fails the run when {@code ip netns list} still shows one.
  */
-@Fork(value = 2, jvmArgsAppend = {"-Xms512m", "-Xmx512m"})
+@Fork(value = 2, jvmArgsAppend = {"-Xms512m", "-Xmx512m", "--enable-native-access=ALL-UNNAMED"})
 @Warmup(iterations = 5, time = 1)
 @Measurement(iterations = 5, time = 1)
 @BenchmarkMode(Mode.AverageTime)

@@ -1,5 +1,8 @@
 package io.netns.planner;
 
+import io.netns.internal.nl.Nl;
+import io.netns.internal.nl.SockDiag;
+import io.netns.internal.ProcNet;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
@@ -211,61 +214,15 @@ final class ExistingSocket implements Comparable<ExistingSocket> {
      * @throws IllegalArgumentException naming the bad line
      */
     static List<ExistingSocket> parseProc(String proto, String text, ByteOrder order) {
-        Objects.requireNonNull(text, "text");
-        Objects.requireNonNull(order, "order");
-        String p = proto == null ? "" : proto.toLowerCase(Locale.ROOT);
-        if (!List.of("tcp", "tcp6", "udp", "udp6").contains(p)) {
-            throw new IllegalArgumentException("proc file must be tcp, tcp6, udp or udp6: " + proto);
-        }
-        Protocol pr = p.startsWith("tcp") ? Protocol.TCP : Protocol.UDP;
-        boolean six = p.endsWith("6");
         List<ExistingSocket> out = new ArrayList<>();
-        for (String line : text.split("\n")) {
-            String s = line.trim();
-            if (s.isEmpty() || s.startsWith("sl")) {
-                continue;
+        for (SockDiag.Socket k : ProcNet.parse(proto, text, order)) {
+            if (k.port() == 0) {
+                continue; // a socket that is not bound to a port holds nothing
             }
-            String[] f = s.split("\\s+");
-            if (f.length < 8 || !f[0].endsWith(":")) {
-                throw new IllegalArgumentException("not a /proc/net/" + p + " line: " + line);
-            }
-            try {
-                String local = f[1];
-                int colon = local.indexOf(':');
-                String hex = local.substring(0, colon);
-                int port = Integer.parseInt(local.substring(colon + 1), 16);
-                if (hex.length() != (six ? 32 : 8)) {
-                    throw new IllegalArgumentException("address of /proc/net/" + p + " must have "
-                            + (six ? 32 : 8) + " hex digits: " + line);
-                }
-                byte[] b = new byte[hex.length() / 2];
-                for (int w = 0; w < b.length / 4; w++) {
-                    long word = Long.parseLong(hex.substring(w * 8, w * 8 + 8), 16);
-                    for (int k = 0; k < 4; k++) {
-                        int shift = order == ByteOrder.LITTLE_ENDIAN ? 8 * k : 24 - 8 * k;
-                        b[w * 4 + k] = (byte) (word >>> shift);
-                    }
-                }
-                int st = Integer.parseInt(f[3], 16);
-                int uid = Integer.parseInt(f[7]);
-                if (port == 0) {
-                    continue; // a socket that is not bound to a port holds nothing
-                }
-                String state = null;
-                if (pr == Protocol.TCP) {
-                    if (st <= 0 || st >= TCP_STATES.length) {
-                        throw new IllegalArgumentException("unknown TCP state code " + f[3] + ": " + line);
-                    }
-                    state = TCP_STATES[st];
-                }
-                out.add(new ExistingSocket(pr, six, state, Ip.of(b, null), port, null, uid));
-            } catch (RuntimeException e) {
-                if (e instanceof IllegalArgumentException && e.getMessage() != null
-                        && e.getMessage().endsWith(line)) {
-                    throw e;
-                }
-                throw new IllegalArgumentException("not a /proc/net/" + p + " line: " + line, e);
-            }
+            boolean tcp = k.protocol() == SockDiag.IPPROTO_TCP;
+            String state = tcp ? TCP_STATES[k.state()] : null;
+            out.add(new ExistingSocket(tcp ? Protocol.TCP : Protocol.UDP, k.family() == Nl.AF_INET6, state,
+                    Ip.of(k.local()), k.port(), null, k.uid(), null));
         }
         return out;
     }

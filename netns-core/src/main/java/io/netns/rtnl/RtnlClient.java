@@ -6,9 +6,7 @@ import io.netns.NetnsException;
 import io.netns.internal.nl.IfAddrMsg;
 import io.netns.internal.nl.IfInfoMsg;
 import io.netns.internal.nl.Nl;
-import io.netns.internal.nl.NlFormatException;
-import io.netns.internal.nl.NlMsgHdr;
-import io.netns.internal.nl.NlReplies;
+import io.netns.internal.nl.NetlinkSocket;
 import io.netns.internal.nl.RtAttr;
 import io.netns.internal.nl.RtMsg;
 import io.netns.internal.posix.FileDescriptor;
@@ -18,12 +16,10 @@ import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
@@ -75,40 +71,25 @@ import java.util.function.Supplier;
  */
 public final class RtnlClient implements AutoCloseable {
     /** How many times a dump interrupted by a concurrent change is attempted in all. */
-    public static final int DUMP_ATTEMPTS = 5;
+    public static final int DUMP_ATTEMPTS = NetlinkSocket.DUMP_ATTEMPTS;
 
-    private static final int REQUEST_CAPACITY = 4 * 1024;
-    private static final int RECEIVE_CAPACITY = 64 * 1024;
-    private static final BufferPool REQUEST_BUFFERS = new BufferPool(REQUEST_CAPACITY);
-    private static final BufferPool RECEIVE_BUFFERS = new BufferPool(RECEIVE_CAPACITY);
-    /** The kernel's address, {@code nl_pid} 0; shared read-only (nothing moves its position). */
-    private static final ByteBuffer KERNEL = Nl.kernelAddress();
-    private static final int SOCKET_RCVBUF = 1024 * 1024;
-    private static final int EINTR = 4;
-    private static final int MSG_DONTWAIT = 0x40;
-    private static final int ENODEV = 19;
-    /** {@code RTEXT_FILTER_SKIP_STATS}: leave the statistics out of link replies (smaller, faster). */
+    /** {@code RTEXT_FILTER_SKIP_STATS} ({@code <linux/rtnetlink.h>}): leave the statistics out of link replies. */
     private static final int RTEXT_FILTER_SKIP_STATS = 1 << 3;
+    /** {@code RT_SCOPE_NOWHERE} ({@code <linux/rtnetlink.h>}). */
     private static final int RT_SCOPE_NOWHERE = 255;
+    /** {@code IFNAMSIZ} ({@code <linux/if.h>}). */
     private static final int IFNAMSIZ = 16;
+    private static final int ENODEV = Native.ENODEV;
 
-    private final String description;
-    private final NetlinkChannel channel;
-    private final int pid;
-    private final ByteBuffer request;
-    private ByteBuffer receive;
-    private final NlReplies replies = new NlReplies();
-    private final AtomicBoolean closed = new AtomicBoolean();
-    private int seq;
-    private int requestType;
+    private final NetlinkSocket socket;
 
-    RtnlClient(String description, NetlinkChannel channel, int pid, ByteBuffer request, ByteBuffer receive) {
-        this.description = description;
-        this.channel = channel;
-        this.pid = pid;
-        this.request = request;
-        this.receive = receive;
-        this.seq = (int) (System.nanoTime() & 0x3fffffff);
+    private RtnlClient(NetlinkSocket socket) {
+        this.socket = socket;
+    }
+
+    /** A client over a scripted kernel, for unit tests. */
+    RtnlClient(String description, NetlinkSocket.Transport transport, int pid, ByteBuffer request, ByteBuffer receive) {
+        this(NetlinkSocket.over(transport, pid, description, RtnlClient::hint, request, receive));
     }
 
     /**
@@ -121,72 +102,19 @@ public final class RtnlClient implements AutoCloseable {
      * @throws NetnsException if the socket cannot be opened or bound
      */
     public static RtnlClient open(NetNamespace ns) throws NetnsException {
-        Objects.requireNonNull(ns, "ns");
-        FileDescriptor socket = FileDescriptor.of(ns.call(() -> Native.netlinkSocket(Nl.NETLINK_ROUTE)));
-        return adopt(socket, ns.toString());
+        return new RtnlClient(NetlinkSocket.open(ns, Nl.NETLINK_ROUTE, "RtnlClient", RtnlClient::hint));
     }
 
-    /** Sets up a NETLINK_ROUTE socket made inside some namespace; owns it, also when this fails. */
-    private static RtnlClient adopt(FileDescriptor socket, String where) throws NetnsException {
-        int fd = socket.intValue();
-        ByteBuffer request = REQUEST_BUFFERS.take();
-        ByteBuffer receive = RECEIVE_BUFFERS.take();
-        try {
-            Native.setsockopt(fd, Native.SOL_SOCKET, Native.SO_RCVBUF, SOCKET_RCVBUF);
-            optional(fd, Nl.NETLINK_CAP_ACK);
-            optional(fd, Nl.NETLINK_EXT_ACK);
-            optional(fd, Nl.NETLINK_GET_STRICT_CHK);
-            Native.bind(fd, KERNEL); // nl_pid 0: the kernel assigns the port id
-            receive.clear().limit(12);
-            Native.getsockname(fd, receive);
-            int pid = receive.getInt(4);
-            receive.clear();
-            return new RtnlClient("RtnlClient(" + where + ", fd=" + fd + ", port=" + Integer.toUnsignedString(pid) + ")",
-                    new SocketChannel(socket), pid, request, receive);
-        } catch (NetnsException | RuntimeException | Error e) {
-            socket.close();
-            REQUEST_BUFFERS.give(request);
-            RECEIVE_BUFFERS.give(receive);
-            throw e;
+    private static String hint(int errno) {
+        if (errno == Native.EPERM) {
+            return "needs CAP_NET_ADMIN";
         }
-    }
-
-    /** The production transport: the netlink socket, talking to the kernel (port 0). */
-    private static final class SocketChannel implements NetlinkChannel {
-        private final FileDescriptor fd;
-
-        SocketChannel(FileDescriptor fd) {
-            this.fd = fd;
-        }
-
-        @Override
-        public void send(ByteBuffer message) throws NetnsException {
-            Native.sendto(fd.intValue(), message, KERNEL);
-        }
-
-        @Override
-        public int receive(ByteBuffer buf, int flags) throws NetnsException {
-            return Native.recv(fd.intValue(), buf, flags);
-        }
-
-        @Override
-        public void close() {
-            fd.close();
-        }
-    }
-
-    /** The netlink options are from kernels 4.2 to 4.20; an older kernel simply goes without them. */
-    private static void optional(int fd, int option) {
-        try {
-            Native.setsockopt(fd, Native.SOL_NETLINK, option, 1);
-        } catch (NetnsException e) {
-            // ENOPROTOOPT on an old kernel: the client still works, with less precise errors.
-        }
+        return errno == ENODEV ? "no such link" : null;
     }
 
     /** @return the socket's netlink port id ({@code nl_pid}), as the kernel assigned it */
     public int portId() {
-        return pid;
+        return socket.portId();
     }
 
     // ---------------------------------------------------------------------------------------------- links
@@ -202,10 +130,10 @@ public final class RtnlClient implements AutoCloseable {
      */
     public synchronized List<Link> links() throws NetnsException {
         List<Link> out = new ArrayList<>();
-        begin(Nl.RTM_GETLINK, Nl.NLM_F_DUMP);
-        IfInfoMsg.put(request, Nl.AF_UNSPEC, 0, 0, 0, 0);
-        RtAttr.addU32(request, Nl.IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-        dump(() -> "RTM_GETLINK(dump)", out::clear, (buf, msg, type) -> {
+        socket.dump(() -> "RTM_GETLINK(dump)", Nl.RTM_GETLINK, Nl.NLM_F_DUMP, request -> {
+            IfInfoMsg.put(request, Nl.AF_UNSPEC, 0, 0, 0, 0);
+            RtAttr.addU32(request, Nl.IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+        }, out::clear, (buf, msg, type) -> {
             if (type == Nl.RTM_NEWLINK) {
                 out.add(Decode.link(buf, msg));
             }
@@ -225,11 +153,11 @@ public final class RtnlClient implements AutoCloseable {
      */
     public synchronized Optional<Link> link(String name) throws NetnsException {
         checkName(name);
-        begin(Nl.RTM_GETLINK, 0);
-        IfInfoMsg.put(request, Nl.AF_UNSPEC, 0, 0, 0, 0);
-        RtAttr.addString(request, Nl.IFLA_IFNAME, name);
-        RtAttr.addU32(request, Nl.IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-        return getLink(() -> "RTM_GETLINK(" + name + ")");
+        return getLink(() -> "RTM_GETLINK(" + name + ")", Nl.RTM_GETLINK, 0, request -> {
+            IfInfoMsg.put(request, Nl.AF_UNSPEC, 0, 0, 0, 0);
+            RtAttr.addString(request, Nl.IFLA_IFNAME, name);
+            RtAttr.addU32(request, Nl.IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+        });
     }
 
     /**
@@ -245,17 +173,18 @@ public final class RtnlClient implements AutoCloseable {
         if (index <= 0) {
             throw new IllegalArgumentException("link index must be positive: " + index);
         }
-        begin(Nl.RTM_GETLINK, 0);
-        IfInfoMsg.put(request, Nl.AF_UNSPEC, 0, index, 0, 0);
-        RtAttr.addU32(request, Nl.IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-        return getLink(() -> "RTM_GETLINK(index " + index + ")");
+        return getLink(() -> "RTM_GETLINK(index " + index + ")", Nl.RTM_GETLINK, 0, request -> {
+            IfInfoMsg.put(request, Nl.AF_UNSPEC, 0, index, 0, 0);
+            RtAttr.addU32(request, Nl.IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+        });
     }
 
-    private Optional<Link> getLink(Supplier<String> op) throws NetnsException {
+    private Optional<Link> getLink(Supplier<String> op, int type, int flags, NetlinkSocket.Body body)
+            throws NetnsException {
         Link[] found = new Link[1];
         try {
-            execute(op, (buf, msg, type) -> {
-                if (type == Nl.RTM_NEWLINK) {
+            socket.execute(op, type, flags, body, (buf, msg, t) -> {
+                if (t == Nl.RTM_NEWLINK) {
                     found[0] = Decode.link(buf, msg);
                 }
             });
@@ -273,7 +202,7 @@ public final class RtnlClient implements AutoCloseable {
         Optional<Link> l = link(name);
         if (l.isEmpty()) {
             throw new NetlinkException("RTM_GETLINK(" + name + ")", ENODEV, Nl.RTM_GETLINK, null,
-                    "no link named " + name + " in " + description);
+                    "no link named " + name + " in " + socket);
         }
         return l.get().index();
     }
@@ -330,34 +259,34 @@ public final class RtnlClient implements AutoCloseable {
         FileDescriptor peerNs = peerNamespace == null ? null : openNamespace(peerNamespace);
         int peerFd = peerNs == null ? -1 : peerNs.intValue();
         try {
-            begin(Nl.RTM_NEWLINK, Nl.NLM_F_CREATE | Nl.NLM_F_EXCL);
-            int up = masterIndex > 0 ? Nl.IFF_UP : 0;
-            IfInfoMsg.put(request, Nl.AF_UNSPEC, 0, 0, up, up);
-            RtAttr.addString(request, Nl.IFLA_IFNAME, name);
-            if (mtu > 0) {
-                RtAttr.addU32(request, Nl.IFLA_MTU, mtu);
-            }
-            if (masterIndex > 0) {
-                RtAttr.addU32(request, Nl.IFLA_MASTER, masterIndex);
-            }
-            int info = RtAttr.startNested(request, Nl.IFLA_LINKINFO);
-            RtAttr.addString(request, Nl.IFLA_INFO_KIND, "veth");
-            int data = RtAttr.startNested(request, Nl.IFLA_INFO_DATA);
-            int peer = RtAttr.startNested(request, Nl.VETH_INFO_PEER);
-            IfInfoMsg.put(request, Nl.AF_UNSPEC, 0, 0, 0, 0);
-            RtAttr.addString(request, Nl.IFLA_IFNAME, peerName);
-            if (mtu > 0) {
-                RtAttr.addU32(request, Nl.IFLA_MTU, mtu);
-            }
-            if (peerFd >= 0) {
-                RtAttr.addU32(request, Nl.IFLA_NET_NS_FD, peerFd);
-            }
-            RtAttr.endNested(request, peer);
-            RtAttr.endNested(request, data);
-            RtAttr.endNested(request, info);
-            execute(() -> "RTM_NEWLINK(veth " + name + (mtu > 0 ? " mtu " + mtu : "")
+            socket.execute(() -> "RTM_NEWLINK(veth " + name + (mtu > 0 ? " mtu " + mtu : "")
                     + (masterIndex > 0 ? " master index " + masterIndex + " up" : "") + " peer " + peerName
-                    + (peerNamespace == null ? "" : " netns " + peerNamespace) + ")", null);
+                    + (peerNamespace == null ? "" : " netns " + peerNamespace) + ")", Nl.RTM_NEWLINK, Nl.NLM_F_CREATE | Nl.NLM_F_EXCL, request -> {
+                int up = masterIndex > 0 ? Nl.IFF_UP : 0;
+                IfInfoMsg.put(request, Nl.AF_UNSPEC, 0, 0, up, up);
+                RtAttr.addString(request, Nl.IFLA_IFNAME, name);
+                if (mtu > 0) {
+                    RtAttr.addU32(request, Nl.IFLA_MTU, mtu);
+                }
+                if (masterIndex > 0) {
+                    RtAttr.addU32(request, Nl.IFLA_MASTER, masterIndex);
+                }
+                int info = RtAttr.startNested(request, Nl.IFLA_LINKINFO);
+                RtAttr.addString(request, Nl.IFLA_INFO_KIND, "veth");
+                int data = RtAttr.startNested(request, Nl.IFLA_INFO_DATA);
+                int peer = RtAttr.startNested(request, Nl.VETH_INFO_PEER);
+                IfInfoMsg.put(request, Nl.AF_UNSPEC, 0, 0, 0, 0);
+                RtAttr.addString(request, Nl.IFLA_IFNAME, peerName);
+                if (mtu > 0) {
+                    RtAttr.addU32(request, Nl.IFLA_MTU, mtu);
+                }
+                if (peerFd >= 0) {
+                    RtAttr.addU32(request, Nl.IFLA_NET_NS_FD, peerFd);
+                }
+                RtAttr.endNested(request, peer);
+                RtAttr.endNested(request, data);
+                RtAttr.endNested(request, info);
+            }, null);
         } finally {
             if (peerNs != null) {
                 peerNs.close();
@@ -416,13 +345,13 @@ public final class RtnlClient implements AutoCloseable {
 
     private void addKind(String name, String kind) throws NetnsException {
         checkName(name);
-        begin(Nl.RTM_NEWLINK, Nl.NLM_F_CREATE | Nl.NLM_F_EXCL);
-        IfInfoMsg.put(request, Nl.AF_UNSPEC, 0, 0, 0, 0);
-        RtAttr.addString(request, Nl.IFLA_IFNAME, name);
-        int info = RtAttr.startNested(request, Nl.IFLA_LINKINFO);
-        RtAttr.addString(request, Nl.IFLA_INFO_KIND, kind);
-        RtAttr.endNested(request, info);
-        execute(() -> "RTM_NEWLINK(" + kind + " " + name + ")", null);
+        socket.execute(() -> "RTM_NEWLINK(" + kind + " " + name + ")", Nl.RTM_NEWLINK, Nl.NLM_F_CREATE | Nl.NLM_F_EXCL, request -> {
+            IfInfoMsg.put(request, Nl.AF_UNSPEC, 0, 0, 0, 0);
+            RtAttr.addString(request, Nl.IFLA_IFNAME, name);
+            int info = RtAttr.startNested(request, Nl.IFLA_LINKINFO);
+            RtAttr.addString(request, Nl.IFLA_INFO_KIND, kind);
+            RtAttr.endNested(request, info);
+        }, null);
     }
 
     /**
@@ -435,10 +364,10 @@ public final class RtnlClient implements AutoCloseable {
      */
     public synchronized void delete(String name) throws NetnsException {
         checkName(name);
-        begin(Nl.RTM_DELLINK, 0);
-        IfInfoMsg.put(request, Nl.AF_UNSPEC, 0, 0, 0, 0);
-        RtAttr.addString(request, Nl.IFLA_IFNAME, name);
-        execute(() -> "RTM_DELLINK(" + name + ")", null);
+        socket.execute(() -> "RTM_DELLINK(" + name + ")", Nl.RTM_DELLINK, 0, request -> {
+            IfInfoMsg.put(request, Nl.AF_UNSPEC, 0, 0, 0, 0);
+            RtAttr.addString(request, Nl.IFLA_IFNAME, name);
+        }, null);
     }
 
     /**
@@ -467,10 +396,10 @@ public final class RtnlClient implements AutoCloseable {
 
     private void setFlags(String name, int flags, String what) throws NetnsException {
         checkName(name);
-        begin(Nl.RTM_NEWLINK, 0);
-        IfInfoMsg.put(request, Nl.AF_UNSPEC, 0, 0, flags, Nl.IFF_UP);
-        RtAttr.addString(request, Nl.IFLA_IFNAME, name);
-        execute(() -> "RTM_NEWLINK(" + name + " " + what + ")", null);
+        socket.execute(() -> "RTM_NEWLINK(" + name + " " + what + ")", Nl.RTM_NEWLINK, 0, request -> {
+            IfInfoMsg.put(request, Nl.AF_UNSPEC, 0, 0, flags, Nl.IFF_UP);
+            RtAttr.addString(request, Nl.IFLA_IFNAME, name);
+        }, null);
     }
 
     /**
@@ -485,11 +414,11 @@ public final class RtnlClient implements AutoCloseable {
     public synchronized void setMaster(String name, String master) throws NetnsException {
         checkName(name);
         int masterIndex = master == null ? 0 : indexOf(master);
-        begin(Nl.RTM_NEWLINK, 0);
-        IfInfoMsg.put(request, Nl.AF_UNSPEC, 0, 0, 0, 0);
-        RtAttr.addString(request, Nl.IFLA_IFNAME, name);
-        RtAttr.addU32(request, Nl.IFLA_MASTER, masterIndex);
-        execute(() -> "RTM_NEWLINK(" + name + " master " + master + ")", null);
+        socket.execute(() -> "RTM_NEWLINK(" + name + " master " + master + ")", Nl.RTM_NEWLINK, 0, request -> {
+            IfInfoMsg.put(request, Nl.AF_UNSPEC, 0, 0, 0, 0);
+            RtAttr.addString(request, Nl.IFLA_IFNAME, name);
+            RtAttr.addU32(request, Nl.IFLA_MASTER, masterIndex);
+        }, null);
     }
 
     /**
@@ -506,11 +435,11 @@ public final class RtnlClient implements AutoCloseable {
         checkName(name);
         Objects.requireNonNull(target, "target");
         try (FileDescriptor targetNs = openNamespace(target)) {
-            begin(Nl.RTM_NEWLINK, 0);
-            IfInfoMsg.put(request, Nl.AF_UNSPEC, 0, 0, 0, 0);
-            RtAttr.addString(request, Nl.IFLA_IFNAME, name);
-            RtAttr.addU32(request, Nl.IFLA_NET_NS_FD, targetNs.intValue());
-            execute(() -> "RTM_NEWLINK(" + name + " netns " + target + ")", null);
+            socket.execute(() -> "RTM_NEWLINK(" + name + " netns " + target + ")", Nl.RTM_NEWLINK, 0, request -> {
+                IfInfoMsg.put(request, Nl.AF_UNSPEC, 0, 0, 0, 0);
+                RtAttr.addString(request, Nl.IFLA_IFNAME, name);
+                RtAttr.addU32(request, Nl.IFLA_NET_NS_FD, targetNs.intValue());
+            }, null);
         }
     }
 
@@ -526,10 +455,10 @@ public final class RtnlClient implements AutoCloseable {
     public synchronized void rename(String name, String newName) throws NetnsException {
         checkName(newName);
         int index = indexOf(name);
-        begin(Nl.RTM_NEWLINK, 0);
-        IfInfoMsg.put(request, Nl.AF_UNSPEC, 0, index, 0, 0);
-        RtAttr.addString(request, Nl.IFLA_IFNAME, newName);
-        execute(() -> "RTM_NEWLINK(" + name + " name " + newName + ")", null);
+        socket.execute(() -> "RTM_NEWLINK(" + name + " name " + newName + ")", Nl.RTM_NEWLINK, 0, request -> {
+            IfInfoMsg.put(request, Nl.AF_UNSPEC, 0, index, 0, 0);
+            RtAttr.addString(request, Nl.IFLA_IFNAME, newName);
+        }, null);
     }
 
     /**
@@ -546,11 +475,11 @@ public final class RtnlClient implements AutoCloseable {
         if (mtu <= 0) {
             throw new IllegalArgumentException("mtu must be positive: " + mtu);
         }
-        begin(Nl.RTM_NEWLINK, 0);
-        IfInfoMsg.put(request, Nl.AF_UNSPEC, 0, 0, 0, 0);
-        RtAttr.addString(request, Nl.IFLA_IFNAME, name);
-        RtAttr.addU32(request, Nl.IFLA_MTU, mtu);
-        execute(() -> "RTM_NEWLINK(" + name + " mtu " + mtu + ")", null);
+        socket.execute(() -> "RTM_NEWLINK(" + name + " mtu " + mtu + ")", Nl.RTM_NEWLINK, 0, request -> {
+            IfInfoMsg.put(request, Nl.AF_UNSPEC, 0, 0, 0, 0);
+            RtAttr.addString(request, Nl.IFLA_IFNAME, name);
+            RtAttr.addU32(request, Nl.IFLA_MTU, mtu);
+        }, null);
     }
 
     // ------------------------------------------------------------------------------------------ addresses
@@ -607,13 +536,13 @@ public final class RtnlClient implements AutoCloseable {
         int family = family(address);
         checkPrefix(address, prefixLength);
         int scope = address.isLoopbackAddress() && family == Nl.AF_INET ? Nl.RT_SCOPE_HOST : Nl.RT_SCOPE_UNIVERSE;
-        begin(type, flags);
-        IfAddrMsg.put(request, family, prefixLength, 0, scope, linkIndex);
-        byte[] raw = address.getAddress();
-        RtAttr.addBytes(request, Nl.IFA_LOCAL, raw);
-        RtAttr.addBytes(request, Nl.IFA_ADDRESS, raw);
-        execute(() -> Nl.messageTypeName(type) + "(" + address.getHostAddress() + "/" + prefixLength
-                + " dev index " + linkIndex + ")", null);
+        socket.execute(() -> Nl.messageTypeName(type) + "(" + address.getHostAddress() + "/" + prefixLength
+                + " dev index " + linkIndex + ")", type, flags, request -> {
+            IfAddrMsg.put(request, family, prefixLength, 0, scope, linkIndex);
+            byte[] raw = address.getAddress();
+            RtAttr.addBytes(request, Nl.IFA_LOCAL, raw);
+            RtAttr.addBytes(request, Nl.IFA_ADDRESS, raw);
+        }, null);
     }
 
     /**
@@ -643,9 +572,9 @@ public final class RtnlClient implements AutoCloseable {
 
     private List<Addr> dumpAddresses(int linkIndex) throws NetnsException {
         List<Addr> out = new ArrayList<>();
-        begin(Nl.RTM_GETADDR, Nl.NLM_F_DUMP);
-        IfAddrMsg.put(request, Nl.AF_UNSPEC, 0, 0, 0, linkIndex); // strict kernels filter by index
-        dump(() -> "RTM_GETADDR(dump)", out::clear, (buf, msg, type) -> {
+        socket.dump(() -> "RTM_GETADDR(dump)", Nl.RTM_GETADDR, Nl.NLM_F_DUMP, request -> {
+            IfAddrMsg.put(request, Nl.AF_UNSPEC, 0, 0, 0, linkIndex); // strict kernels filter by index
+        }, out::clear, (buf, msg, type) -> {
             if (type == Nl.RTM_NEWADDR) {
                 Addr a = Decode.addr(buf, msg);
                 if (a != null && (linkIndex == 0 || a.linkIndex() == linkIndex)) {
@@ -728,23 +657,23 @@ public final class RtnlClient implements AutoCloseable {
         } else {
             scope = family == Nl.AF_INET && gateway == null ? Nl.RT_SCOPE_LINK : Nl.RT_SCOPE_UNIVERSE;
         }
-        begin(type, flags);
-        RtMsg.put(request, family, prefixLength, 0, 0, Nl.RT_TABLE_MAIN,
-                type == Nl.RTM_DELROUTE ? 0 : Nl.RTPROT_BOOT, scope,
-                type == Nl.RTM_DELROUTE && family == Nl.AF_INET ? 0 : Nl.RTN_UNICAST, 0);
-        if (prefixLength > 0) {
-            RtAttr.addBytes(request, Nl.RTA_DST, destination.getAddress());
-        }
-        if (gateway != null) {
-            RtAttr.addBytes(request, Nl.RTA_GATEWAY, gateway.getAddress());
-        }
-        if (oif != 0) {
-            RtAttr.addU32(request, Nl.RTA_OIF, oif);
-        }
-        execute(() -> Nl.messageTypeName(type) + "(" + (prefixLength == 0 ? "default"
+        socket.execute(() -> Nl.messageTypeName(type) + "(" + (prefixLength == 0 ? "default"
                 : destination.getHostAddress() + "/" + prefixLength)
                 + (gateway == null ? "" : " via " + gateway.getHostAddress())
-                + (device == null ? "" : " dev " + device) + ")", null);
+                + (device == null ? "" : " dev " + device) + ")", type, flags, request -> {
+            RtMsg.put(request, family, prefixLength, 0, 0, Nl.RT_TABLE_MAIN,
+                    type == Nl.RTM_DELROUTE ? 0 : Nl.RTPROT_BOOT, scope,
+                    type == Nl.RTM_DELROUTE && family == Nl.AF_INET ? 0 : Nl.RTN_UNICAST, 0);
+            if (prefixLength > 0) {
+                RtAttr.addBytes(request, Nl.RTA_DST, destination.getAddress());
+            }
+            if (gateway != null) {
+                RtAttr.addBytes(request, Nl.RTA_GATEWAY, gateway.getAddress());
+            }
+            if (oif != 0) {
+                RtAttr.addU32(request, Nl.RTA_OIF, oif);
+            }
+        }, null);
     }
 
     /**
@@ -757,9 +686,9 @@ public final class RtnlClient implements AutoCloseable {
      */
     public synchronized List<Route> routes() throws NetnsException {
         List<Route> out = new ArrayList<>();
-        begin(Nl.RTM_GETROUTE, Nl.NLM_F_DUMP);
-        RtMsg.put(request, Nl.AF_UNSPEC, 0, 0, 0, 0, 0, 0, 0, 0);
-        dump(() -> "RTM_GETROUTE(dump)", out::clear, (buf, msg, type) -> {
+        socket.dump(() -> "RTM_GETROUTE(dump)", Nl.RTM_GETROUTE, Nl.NLM_F_DUMP, request -> {
+            RtMsg.put(request, Nl.AF_UNSPEC, 0, 0, 0, 0, 0, 0, 0, 0);
+        }, out::clear, (buf, msg, type) -> {
             if (type == Nl.RTM_NEWROUTE) {
                 Route r = Decode.route(buf, msg);
                 if (r != null && r.table() == Nl.RT_TABLE_MAIN) {
@@ -768,127 +697,6 @@ public final class RtnlClient implements AutoCloseable {
             }
         });
         return out;
-    }
-
-    // ------------------------------------------------------------------------------------------- engine
-
-    private void begin(int type, int flags) {
-        ensureOpen();
-        requestType = type;
-        request.clear();
-        NlMsgHdr.put(request, 0, 0, type, flags | Nl.NLM_F_REQUEST | Nl.NLM_F_ACK, 0, 0);
-        request.position(NlMsgHdr.SIZE);
-    }
-
-    /** Sends the request built since {@link #begin} and reads its reply up to the ACK. */
-    private void execute(Supplier<String> op, NlReplies.Handler handler) throws NetnsException {
-        request.putInt(0, request.position());
-        send();
-        receive(op, handler);
-        if (replies.errno() != 0) {
-            throw failure(op, replies.errno(), replies.extendedAck());
-        }
-    }
-
-    /** Sends a dump request, retrying while the kernel marks it interrupted. */
-    private void dump(Supplier<String> op, Runnable restart, NlReplies.Handler handler) throws NetnsException {
-        request.putInt(0, request.position());
-        for (int attempt = 1; ; attempt++) {
-            restart.run();
-            send();
-            receive(op, handler);
-            if (replies.errno() != 0) {
-                throw failure(op, replies.errno(), replies.extendedAck());
-            }
-            if (!replies.dumpInterrupted()) {
-                return;
-            }
-            if (attempt == DUMP_ATTEMPTS) {
-                throw new NetlinkException(op.get(), EINTR, requestType, null,
-                        "NLM_F_DUMP_INTR: the dump was interrupted by concurrent changes " + DUMP_ATTEMPTS
-                                + " times in a row; try again");
-            }
-        }
-    }
-
-    private void send() throws NetnsException {
-        int length = request.getInt(0);
-        seq++;
-        request.putInt(8, seq);
-        request.limit(length).position(0);
-        channel.send(request);
-        request.limit(request.capacity());
-    }
-
-    private void receive(Supplier<String> op, NlReplies.Handler handler) throws NetnsException {
-        replies.reset(seq, pid);
-        NlReplies.Handler h = handler != null ? handler : (buf, msg, type) -> { };
-        do {
-            ByteBuffer buf = receive;
-            buf.clear();
-            int size = channel.receive(buf, Native.MSG_PEEK | Native.MSG_TRUNC);
-            if (size > buf.capacity()) {
-                receive = buf = ByteBuffer.allocateDirect(Integer.highestOneBit(size - 1) << 1)
-                        .order(ByteOrder.nativeOrder());
-            }
-            buf.clear();
-            int n = channel.receive(buf, Native.MSG_TRUNC);
-            if (n > buf.capacity()) { // cannot happen after the peek; never decode a partial datagram
-                throw NetnsException.failure("recvfrom", "netlink datagram of " + n + " bytes truncated to "
-                        + buf.capacity() + " while reading the reply to " + op.get());
-            }
-            try {
-                replies.accept(buf, n, h);
-            } catch (NlFormatException e) {
-                drain();
-                // NetnsException.failure fixes a null cause, so the codec's message is carried in ours.
-                throw NetnsException.failure(op.get(), op.get() + " failed: malformed reply: " + e.getMessage());
-            } catch (RuntimeException e) {
-                drain();
-                throw e;
-            }
-        } while (!replies.isComplete());
-    }
-
-    /**
-     * After a reply could not be decoded, reads what is left of it without blocking, so a half-read dump
-     * does not hold the socket (the kernel refuses a new dump while one runs, and queues its remainder
-     * ahead of later answers). A dump's next part is queued synchronously by each read, so stopping at
-     * the first empty read is enough.
-     */
-    private void drain() {
-        NlReplies.Handler ignore = (buf, msg, type) -> { };
-        for (int i = 0; i < 100_000 && !replies.isComplete(); i++) {
-            ByteBuffer buf = receive;
-            buf.clear();
-            int n;
-            try {
-                n = channel.receive(buf, Native.MSG_TRUNC | MSG_DONTWAIT);
-            } catch (NetnsException | RuntimeException e) {
-                return; // EAGAIN: nothing more queued
-            }
-            try {
-                replies.accept(buf, Math.min(n, buf.capacity()), ignore);
-            } catch (RuntimeException e) {
-                // skip the rest of this datagram; later datagrams are independent
-            }
-        }
-    }
-
-    private NetlinkException failure(Supplier<String> op, int errno, String extack) {
-        String hint = null;
-        if (errno == 1) {
-            hint = "needs CAP_NET_ADMIN";
-        } else if (errno == ENODEV) {
-            hint = "no such link in " + description;
-        }
-        return new NetlinkException(op.get(), errno, requestType, extack, hint);
-    }
-
-    private void ensureOpen() {
-        if (closed.get()) {
-            throw new IllegalStateException(description + " is closed");
-        }
     }
 
     private static int family(InetAddress a) {
@@ -941,17 +749,11 @@ public final class RtnlClient implements AutoCloseable {
     /** Closes the socket; idempotent. Calls after this throw {@link IllegalStateException}. */
     @Override
     public void close() {
-        if (closed.compareAndSet(false, true)) {
-            synchronized (this) {
-                channel.close();
-                REQUEST_BUFFERS.give(request);
-                RECEIVE_BUFFERS.give(receive);
-            }
-        }
+        socket.close();
     }
 
     @Override
     public String toString() {
-        return description;
+        return socket.toString();
     }
 }

@@ -10,6 +10,7 @@ import io.netns.NetlinkException;
 import io.netns.NetnsException;
 import io.netns.internal.nl.Fixtures;
 import io.netns.internal.nl.IfInfoMsg;
+import io.netns.internal.nl.NetlinkSocket;
 import io.netns.internal.nl.Nl;
 import io.netns.internal.nl.NlMsgHdr;
 import io.netns.internal.nl.RtAttrs;
@@ -34,7 +35,7 @@ class RtnlClientTest {
     private static final int PID = 4242;
 
     /** Replays datagrams: each send consumes one script step, which yields the reply datagrams. */
-    private static final class ScriptedKernel implements NetlinkChannel {
+    private static final class ScriptedKernel implements NetlinkSocket.Transport {
         final Deque<IntFunction<List<ByteBuffer>>> script = new ArrayDeque<>();
         final Deque<ByteBuffer> pending = new ArrayDeque<>();
         final List<ByteBuffer> requests = new ArrayList<>();

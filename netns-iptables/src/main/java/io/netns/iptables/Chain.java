@@ -25,7 +25,12 @@ public record Chain(Table table, String name) {
     /** nat {@code NETNS-POSTROUTING}: masquerade of bridge networks, hairpin and localhost traffic. */
     public static final Chain NETNS_POSTROUTING = new Chain(Table.NAT, "NETNS-POSTROUTING");
 
-    /** Checks the values. */
+    /**
+     * Checks the values.
+     *
+     * @param table the table
+     * @param name 1 to 28 characters from {@code [A-Za-z0-9_.-]} (the kernel's limit is 28 plus the NUL)
+     */
     public Chain {
         Objects.requireNonNull(table, "table");
         checkName(name);

@@ -38,6 +38,10 @@ public final class IptablesRestoreWriter {
 
     private final Map<Table, Section> sections = new EnumMap<>(Table.class);
 
+    /** Starts an empty transaction. */
+    public IptablesRestoreWriter() {
+    }
+
     private Section section(Table t) {
         return sections.computeIfAbsent(t, k -> new Section());
     }
@@ -57,19 +61,28 @@ public final class IptablesRestoreWriter {
         return this;
     }
 
-    /** @param rule a rule to insert first in its chain; @return this */
+    /**
+     * @param rule a rule to insert first in its chain
+     * @return this
+     */
     public IptablesRestoreWriter insert(Rule rule) {
         section(rule.chain().table()).insert.add(rule.insertLine());
         return this;
     }
 
-    /** @param rule a rule to append to its chain; @return this */
+    /**
+     * @param rule a rule to append to its chain
+     * @return this
+     */
     public IptablesRestoreWriter append(Rule rule) {
         section(rule.chain().table()).append.add(rule.appendLine());
         return this;
     }
 
-    /** @param rule a rule to delete (one instance); @return this */
+    /**
+     * @param rule a rule to delete (one instance)
+     * @return this
+     */
     public IptablesRestoreWriter delete(Rule rule) {
         section(rule.chain().table()).delete.add(rule.deleteLine());
         return this;

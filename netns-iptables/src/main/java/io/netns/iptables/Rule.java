@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  * prints them, so a written rule and the rule read back are {@linkplain #equals equal}.
  *
  * <pre>{@code
- * Rule r = Rule.in(Chain.NETNS_POSTROUTING).source(Cidr.parse("subnet", "10.89.0.0/24"))
+ * Rule r = Rule.in(Chain.NETNS_POSTROUTING).source("10.89.0.0/24")
  *         .notOutInterface("nsbr0").comment("netns:lab/network/nsbr0").jump("MASQUERADE");
  * r.spec(); // -s 10.89.0.0/24 ! -o nsbr0 -m comment --comment "netns:lab/network/nsbr0" -j MASQUERADE
  * }</pre>
@@ -35,7 +35,14 @@ public record Rule(Chain chain, List<String> matches, String comment, List<Strin
     private static final Pattern COMMENT = Pattern.compile("[A-Za-z0-9_.:/@=+,-]{1,255}");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]+");
 
-    /** Checks and copies the values. */
+    /**
+     * Checks and copies the values.
+     *
+     * @param chain the chain
+     * @param matches the match arguments, before the comment, e.g. {@code [-p, tcp, -m, tcp, --dport, 80]}
+     * @param comment the comment, or null
+     * @param target the target and its arguments, e.g. {@code [DNAT, --to-destination, 10.89.0.2:80]}
+     */
     public Rule {
         Objects.requireNonNull(chain, "chain");
         matches = List.copyOf(matches);
@@ -178,52 +185,115 @@ public record Rule(Chain chain, List<String> matches, String comment, List<Strin
             this.chain = Objects.requireNonNull(chain, "chain");
         }
 
-        /** @param cidr the source network; @return this */
-        public Builder source(Inet.Cidr cidr) {
+        /**
+         * Matches packets from a network: {@code -s 10.89.0.0/24}.
+         *
+         * @param cidr the source network, such as {@code 10.89.0.0/24} or {@code fd00:89::/64}
+         * @return this
+         * @throws IllegalArgumentException if {@code cidr} is not a CIDR block or has host bits set
+         */
+        public Builder source(String cidr) {
+            return source(Inet.Cidr.parse("source", cidr));
+        }
+
+        /**
+         * Matches packets not from a network: {@code ! -s 127.0.0.0/8}.
+         *
+         * @param cidr a network the source must not be in, such as {@code 127.0.0.0/8}
+         * @return this
+         * @throws IllegalArgumentException if {@code cidr} is not a CIDR block or has host bits set
+         */
+        public Builder notSource(String cidr) {
+            return notSource(Inet.Cidr.parse("source", cidr));
+        }
+
+        /**
+         * Matches packets to a network: {@code -d 10.89.0.0/24}.
+         *
+         * @param cidr the destination network, such as {@code 10.89.0.0/24}
+         * @return this
+         * @throws IllegalArgumentException if {@code cidr} is not a CIDR block or has host bits set
+         */
+        public Builder destination(String cidr) {
+            return destination(Inet.Cidr.parse("destination", cidr));
+        }
+
+        /**
+         * Matches packets not to a network: {@code ! -d 127.0.0.0/8}.
+         *
+         * @param cidr a network the destination must not be in
+         * @return this
+         * @throws IllegalArgumentException if {@code cidr} is not a CIDR block or has host bits set
+         */
+        public Builder notDestination(String cidr) {
+            return notDestination(Inet.Cidr.parse("destination", cidr));
+        }
+
+        // The Inet.Cidr overloads are package-private: Inet is internal, and netns-iptables' own rules use them.
+        Builder source(Inet.Cidr cidr) {
             return set(src, false, "-s", Addr.cidr(cidr));
         }
 
-        /** @param cidr a network the source must not be in; @return this */
-        public Builder notSource(Inet.Cidr cidr) {
+        Builder notSource(Inet.Cidr cidr) {
             return set(src, true, "-s", Addr.cidr(cidr));
         }
 
-        /** @param address the source host; @return this */
+        Builder destination(Inet.Cidr cidr) {
+            return set(dst, false, "-d", Addr.cidr(cidr));
+        }
+
+        Builder notDestination(Inet.Cidr cidr) {
+            return set(dst, true, "-d", Addr.cidr(cidr));
+        }
+
+        /**
+         * Matches packets from one host: {@code -s 10.89.0.2/32}.
+         *
+         * @param address the source host
+         * @return this
+         */
         public Builder source(InetAddress address) {
             return set(src, false, "-s", host(address));
         }
 
-        /** @param address the destination host; @return this */
+        /**
+         * Matches packets to one host: {@code -d 10.20.30.100/32}.
+         *
+         * @param address the destination host
+         * @return this
+         */
         public Builder destination(InetAddress address) {
             return set(dst, false, "-d", host(address));
         }
 
-        /** @param cidr the destination network; @return this */
-        public Builder destination(Inet.Cidr cidr) {
-            return set(dst, false, "-d", Addr.cidr(cidr));
-        }
-
-        /** @param cidr a network the destination must not be in; @return this */
-        public Builder notDestination(Inet.Cidr cidr) {
-            return set(dst, true, "-d", Addr.cidr(cidr));
-        }
-
-        /** @param name the input interface; @return this */
+        /**
+         * @param name the input interface
+         * @return this
+         */
         public Builder inInterface(String name) {
             return set(in, false, "-i", checkInterface("input interface", name));
         }
 
-        /** @param name an interface the packet must not come in on; @return this */
+        /**
+         * @param name an interface the packet must not come in on
+         * @return this
+         */
         public Builder notInInterface(String name) {
             return set(in, true, "-i", checkInterface("input interface", name));
         }
 
-        /** @param name the output interface; @return this */
+        /**
+         * @param name the output interface
+         * @return this
+         */
         public Builder outInterface(String name) {
             return set(out, false, "-o", checkInterface("output interface", name));
         }
 
-        /** @param name an interface the packet must not leave on; @return this */
+        /**
+         * @param name an interface the packet must not leave on
+         * @return this
+         */
         public Builder notOutInterface(String name) {
             return set(out, true, "-o", checkInterface("output interface", name));
         }
@@ -244,7 +314,11 @@ public record Rule(Chain chain, List<String> matches, String comment, List<Strin
             return this;
         }
 
-        /** Matches packets to an address of the host itself: {@code -m addrtype --dst-type LOCAL}. @return this */
+        /**
+         * Matches packets to an address of the host itself: {@code -m addrtype --dst-type LOCAL}.
+         *
+         * @return this
+         */
         public Builder dstTypeLocal() {
             matches.addAll(List.of("-m", "addrtype", "--dst-type", "LOCAL"));
             return this;
@@ -287,7 +361,10 @@ public record Rule(Chain chain, List<String> matches, String comment, List<Strin
             return this;
         }
 
-        /** @param text the comment, see {@link Rule#checkComment}; @return this */
+        /**
+         * @param text the comment, see {@link Rule#checkComment}
+         * @return this
+         */
         public Builder comment(String text) {
             this.comment = checkComment(text);
             return this;

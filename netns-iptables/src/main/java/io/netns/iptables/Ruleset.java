@@ -26,7 +26,13 @@ public final class Ruleset {
      * @param rules the rules, in the printed order
      */
     public record TableDump(String name, Map<String, String> chains, List<SavedRule> rules) {
-        /** Copies the values. */
+        /**
+         * Copies the values.
+         *
+         * @param name the table's name
+         * @param chains chain name to policy ({@code ACCEPT}/{@code DROP} for built-ins, {@code -} for user chains)
+         * @param rules the rules, in the printed order
+         */
         public TableDump {
             chains = Collections.unmodifiableMap(new LinkedHashMap<>(chains));
             rules = List.copyOf(rules);

@@ -16,7 +16,15 @@ import java.util.List;
  * @param comment the text of its {@code -m comment --comment}, or null
  */
 public record SavedRule(String table, String chain, String line, List<String> args, String comment) {
-    /** Copies the arguments. */
+    /**
+     * Copies the arguments.
+     *
+     * @param table the table's name ({@code filter}, {@code nat}, or one iptables does not know)
+     * @param chain the chain's name
+     * @param line the line, e.g. {@code -A NETNS-INPUT -p tcp -m tcp --dport 80 -m comment --comment "..." -j ACCEPT}
+     * @param args the arguments after {@code -A CHAIN}, unquoted
+     * @param comment the text of its {@code -m comment --comment}, or null
+     */
     public SavedRule {
         args = List.copyOf(args);
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netns.Firewall.Owner;
 import io.netns.Protocol;
+import io.netns.internal.Inet;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -85,6 +86,30 @@ class RuleTest {
                 + "\"netns:h/sandbox/s\" -j ACCEPT", r.appendLine());
         assertEquals("-D NETNS-FORWARD " + r.spec(), r.deleteLine());
         assertTrue(r.insertLine().startsWith("-I NETNS-FORWARD 1 -d"));
+    }
+
+    @Test
+    void cidrTextBuildsTheSameRuleAsTheInternalBlock() {
+        Rule fromText = Rule.in(Chain.NETNS_POSTROUTING).source("10.89.0.0/24").notDestination("127.0.0.0/8")
+                .notOutInterface("nsbr0").comment("netns:lab/network/nsbr0").jump("MASQUERADE");
+        Rule fromBlock = Rule.in(Chain.NETNS_POSTROUTING).source(Inet.Cidr.parse("s", "10.89.0.0/24"))
+                .notDestination(Inet.Cidr.parse("d", "127.0.0.0/8")).notOutInterface("nsbr0")
+                .comment("netns:lab/network/nsbr0").jump("MASQUERADE");
+        assertEquals(fromBlock, fromText);
+        assertEquals("-s 10.89.0.0/24 ! -d 127.0.0.0/8 ! -o nsbr0 -m comment --comment \"netns:lab/network/nsbr0\""
+                + " -j MASQUERADE", fromText.spec());
+        assertEquals("! -s fd00:89::/64 -d fd00:1::/64 -j ACCEPT", Rule.in(Chain.NETNS_FORWARD)
+                .notSource("fd00:89::/64").destination("fd00:1::/64").jump("ACCEPT").spec());
+    }
+
+    @Test
+    void badCidrTextIsRefusedWithTheValue() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Rule.in(Chain.NETNS_INPUT).source("10.89.0.1/24"));
+        assertTrue(e.getMessage().contains("10.89.0.1/24"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Rule.in(Chain.NETNS_INPUT).destination("10.0.0.0"));
+        assertTrue(e.getMessage().contains("destination"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Rule.in(Chain.NETNS_INPUT).source("10.0.0.0/33"));
     }
 
     @Test

@@ -65,6 +65,10 @@ public final class NetnsExtension implements ExecutionCondition, ParameterResolv
     private static final ExtensionContext.Namespace STORE = ExtensionContext.Namespace.create(NetnsExtension.class);
     private static final AtomicInteger COUNTER = new AtomicInteger();
 
+    /** Made by JUnit for {@link NetnsTest @NetnsTest} (or {@code @ExtendWith}); tests never make one. */
+    public NetnsExtension() {
+    }
+
     @Override
     public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
         return evaluate(Netns.unavailabilityCause(), System.getenv(REQUIRE_PRIVILEGED));

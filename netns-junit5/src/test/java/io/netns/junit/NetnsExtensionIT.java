@@ -2,11 +2,13 @@ package io.netns.junit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netns.Host;
 import io.netns.NetNamespace;
 import io.netns.Sandbox;
+import io.netns.testing.Cmd;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -94,13 +96,43 @@ class NetnsExtensionIT {
         assertTrue(app.name().endsWith("-app"), app.name());
         assertEquals(app.namespace().inode(), side.namespace().inode());
         try (ServerSocket server = app.call(() -> new ServerSocket(9000, 1, InetAddress.getLoopbackAddress()))) {
-            boolean connected = side.call(() -> {
+            // the joiner's 127.0.0.1 is the owner's: its connection is the one the owner accepts
+            int clientPort = side.call(() -> {
                 try (Socket s = new Socket()) {
                     s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), 9000), 2000);
-                    return true;
+                    return s.getLocalPort();
                 }
             });
-            assertTrue(connected);
+            try (Socket accepted = server.accept()) {
+                assertEquals(clientPort, accepted.getPort());
+            }
+        }
+    }
+
+    @Test
+    void hostModeExposeOpensTheLabsFirewallForTheAddressOnly(Host lab, NetNamespace client,
+            @Mode(value = Mode.Kind.HOST, expose = "192.0.2.1:7000", name = "h") Sandbox h) throws Exception {
+        Cmd.run("ip", "-n", lab.id(), "link", "add", "vc", "type", "veth", "peer", "name", "eth0", "netns", client.name());
+        Cmd.run("ip", "-n", lab.id(), "addr", "add", "192.0.2.1/24", "dev", "vc");
+        Cmd.run("ip", "-n", lab.id(), "link", "set", "vc", "up");
+        Cmd.run("ip", "-n", client.name(), "addr", "add", "192.0.2.2/24", "dev", "eth0");
+        Cmd.run("ip", "-n", client.name(), "link", "set", "eth0", "up");
+        Cmd.in(lab.id(), "iptables", "-P", "INPUT", "DROP");
+        String save = Cmd.in(lab.id(), "iptables-save");
+        assertTrue(save.contains("-A NETNS-INPUT -d 192.0.2.1/32 -p tcp -m tcp --dport 7000 -m comment --comment \"netns:"
+                + lab.id() + "/sandbox/" + h.name() + "\" -j ACCEPT"), save);
+        InetAddress ip = InetAddress.getByName("192.0.2.1");
+        try (ServerSocket open = h.call(() -> new ServerSocket(7000, 5, ip));
+                ServerSocket shut = h.call(() -> new ServerSocket(7001, 5, ip))) {
+            client.run(() -> {
+                try (Socket s = new Socket()) {
+                    s.connect(new InetSocketAddress(ip, 7000), 2000);
+                }
+                try (Socket s = new Socket()) {
+                    assertThrows(java.net.SocketTimeoutException.class, () -> s.connect(new InetSocketAddress(ip, 7001), 1000),
+                            "7001 is not exposed: the lab's INPUT policy drops it");
+                }
+            });
         }
     }
 }

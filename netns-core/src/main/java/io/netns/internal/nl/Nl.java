@@ -10,8 +10,12 @@ import java.nio.ByteOrder;
  * alignment rules.
  */
 public final class Nl {
-    /** {@code NETLINK_ROUTE}. */
+    /** {@code NETLINK_ROUTE} ({@code <linux/netlink.h>}). */
     public static final int NETLINK_ROUTE = 0;
+    /** {@code NETLINK_SOCK_DIAG} ({@code <linux/netlink.h>}). */
+    public static final int NETLINK_SOCK_DIAG = 4;
+    /** {@code NETLINK_NETFILTER} ({@code <linux/netlink.h>}). */
+    public static final int NETLINK_NETFILTER = 12;
     /** {@code NETLINK_CAP_ACK}: errors do not echo the request's payload. */
     public static final int NETLINK_CAP_ACK = 10;
     /** {@code NETLINK_EXT_ACK}: errors carry the kernel's extended-ack TLVs. */

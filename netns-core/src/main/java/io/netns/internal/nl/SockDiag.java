@@ -1,11 +1,11 @@
 package io.netns.internal.nl;
 
+import io.netns.NetlinkException;
 import io.netns.NetnsException;
 import io.netns.internal.posix.Native;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -16,12 +16,14 @@ import java.util.List;
  *
  * <p>Unlike {@code /proc/net/tcp}, the reply carries what only sock_diag knows: {@code INET_DIAG_SKV6ONLY}
  * for IPv6 sockets, and the owner's uid and the socket inode for every full socket. The codec
- * ({@link #request}, {@link #decode}) makes no system call; {@link #dump} is the client.
+ * ({@link #request}, {@link #decode}) makes no system call; {@link #dump} is the client, on the one
+ * netlink engine ({@link NetlinkSocket}). {@link io.netns.internal.ProcNet} yields the same
+ * {@link Socket} from {@code /proc/net}, the fallback where sock_diag is missing.
  */
 public final class SockDiag {
 
     /** {@code NETLINK_SOCK_DIAG} ({@code include/uapi/linux/netlink.h}). */
-    public static final int NETLINK_SOCK_DIAG = 4;
+    public static final int NETLINK_SOCK_DIAG = Nl.NETLINK_SOCK_DIAG;
     /** {@code SOCK_DIAG_BY_FAMILY} ({@code include/uapi/linux/sock_diag.h}). */
     public static final int SOCK_DIAG_BY_FAMILY = 20;
     /** {@code IPPROTO_TCP}. */
@@ -33,11 +35,9 @@ public final class SockDiag {
     /** Every TCP state bit of {@code idiag_states}. */
     public static final int ALL_STATES = -1;
     /** {@code sizeof(struct inet_diag_req_v2)}. */
-    static final int REQ_SIZE = 56;
+    public static final int REQ_SIZE = 56;
     /** {@code sizeof(struct inet_diag_msg)}. */
     static final int MSG_SIZE = 72;
-    private static final int DUMP_ATTEMPTS = 5;
-    private static final int EINTR = jnr.constants.platform.Errno.EINTR.intValue();
 
     private SockDiag() {
     }
@@ -74,13 +74,24 @@ public final class SockDiag {
         int at = buf.position();
         NlMsgHdr.put(buf, at, NlMsgHdr.SIZE + REQ_SIZE, SOCK_DIAG_BY_FAMILY, Nl.NLM_F_REQUEST | Nl.NLM_F_DUMP,
                 seq, 0);
-        int r = at + NlMsgHdr.SIZE;
-        buf.put(r, (byte) family).put(r + 1, (byte) protocol).put(r + 2, (byte) 0).put(r + 3, (byte) 0);
-        buf.putInt(r + 4, states);
+        buf.position(at + NlMsgHdr.SIZE);
+        body(buf, family, protocol, states);
+    }
+
+    /**
+     * Writes the {@code struct inet_diag_req_v2} of a request, after its header.
+     *
+     * @param buf where, from its position; the position advances
+     * @param family {@link Nl#AF_INET} or {@link Nl#AF_INET6}
+     * @param protocol {@link #IPPROTO_TCP} or {@link #IPPROTO_UDP}
+     * @param states the {@code idiag_states} bit mask, or {@link #ALL_STATES}
+     */
+    public static void body(ByteBuffer buf, int family, int protocol, int states) {
+        buf.put((byte) family).put((byte) protocol).put((byte) 0).put((byte) 0);
+        buf.putInt(states);
         for (int i = 8; i < REQ_SIZE; i++) {
-            buf.put(r + i, (byte) 0);
+            buf.put((byte) 0);
         }
-        buf.position(at + NlMsgHdr.SIZE + REQ_SIZE);
     }
 
     /**
@@ -131,73 +142,41 @@ public final class SockDiag {
      * @throws NetnsException if the socket cannot be opened, the kernel refuses, or the dump stays inconsistent
      */
     public static List<Socket> dump(int protocol, int states) throws NetnsException {
-        int fd = Native.netlinkSocket(NETLINK_SOCK_DIAG);
-        try {
-            Native.bind(fd, Nl.kernelAddress());
-            ByteBuffer buf = ByteBuffer.allocateDirect(32768).order(ByteOrder.nativeOrder());
-            buf.clear().limit(12);
-            Native.getsockname(fd, buf);
-            int pid = buf.getInt(4);
-            List<Socket> out = new ArrayList<>();
-            NlReplies replies = new NlReplies();
-            int seq = 0;
-            for (int family : new int[] {Nl.AF_INET, Nl.AF_INET6}) {
-                for (int attempt = 1; ; attempt++) {
-                    List<Socket> part = new ArrayList<>();
-                    seq++;
-                    buf.clear();
-                    request(buf, family, protocol, states, seq);
-                    buf.flip();
-                    Native.sendto(fd, buf, Nl.kernelAddress());
-                    buf = receive(fd, buf, replies, seq, pid, (b, msg, type) -> {
-                        if (type == SOCK_DIAG_BY_FAMILY) {
-                            part.add(decode(b, msg, protocol));
-                        }
-                    });
-                    if (replies.errno() == Native.ENOENT && family == Nl.AF_INET6) {
-                        break; // ENOENT: no IPv6 in this kernel (inet6_diag missing)
-                    }
-                    if (replies.errno() != 0) {
-                        throw NetnsException.of("sock_diag", replies.errno(), "SOCK_DIAG_BY_FAMILY family "
-                                + family + " protocol " + protocol);
-                    }
-                    if (!replies.dumpInterrupted()) {
-                        out.addAll(part);
-                        break;
-                    }
-                    if (attempt == DUMP_ATTEMPTS) {
-                        throw NetnsException.of("sock_diag", EINTR, "NLM_F_DUMP_INTR " + DUMP_ATTEMPTS
-                                + " times in a row");
-                    }
-                }
-            }
-            return out;
-        } finally {
-            Native.close(fd);
+        try (NetlinkSocket socket = NetlinkSocket.open(NETLINK_SOCK_DIAG, "SockDiag", null)) {
+            return dump(socket, protocol, states);
         }
     }
 
-    /** Reads datagrams, each sized first with {@code MSG_PEEK|MSG_TRUNC}, until the reply is complete. */
-    private static ByteBuffer receive(int fd, ByteBuffer buf, NlReplies replies, int seq, int pid,
-            NlReplies.Handler handler) throws NetnsException {
-        replies.reset(seq, pid);
-        do {
-            buf.clear();
-            int size = Native.recv(fd, buf, Native.MSG_PEEK | Native.MSG_TRUNC);
-            if (size > buf.capacity()) {
-                buf = ByteBuffer.allocateDirect(Integer.highestOneBit(size - 1) << 1).order(ByteOrder.nativeOrder());
-            }
-            buf.clear();
-            int n = Native.recv(fd, buf, Native.MSG_TRUNC);
-            if (n > buf.capacity()) {
-                throw NetnsException.failure("recvfrom", "sock_diag datagram of " + n + " bytes truncated");
-            }
+    /**
+     * {@link #dump(int, int)} on a {@code NETLINK_SOCK_DIAG} socket the caller holds (its namespace counts,
+     * not the calling thread's).
+     *
+     * @param socket the socket
+     * @param protocol {@link #IPPROTO_TCP} or {@link #IPPROTO_UDP}
+     * @param states the {@code idiag_states} mask, or {@link #ALL_STATES}
+     * @return the sockets, IPv4 first
+     * @throws NetnsException if the kernel refuses, or the dump stays inconsistent
+     */
+    public static List<Socket> dump(NetlinkSocket socket, int protocol, int states) throws NetnsException {
+        List<Socket> out = new ArrayList<>();
+        for (int family : new int[] {Nl.AF_INET, Nl.AF_INET6}) {
+            List<Socket> part = new ArrayList<>();
             try {
-                replies.accept(buf, n, handler);
-            } catch (NlFormatException e) {
-                throw NetnsException.failure("sock_diag", "sock_diag failed: malformed reply: " + e.getMessage());
+                socket.dump(() -> "SOCK_DIAG_BY_FAMILY(" + (family == Nl.AF_INET ? "inet" : "inet6") + ", "
+                        + (protocol == IPPROTO_TCP ? "tcp" : "udp") + ")", SOCK_DIAG_BY_FAMILY, 0,
+                        b -> body(b, family, protocol, states), part::clear, (buf, msg, type) -> {
+                            if (type == SOCK_DIAG_BY_FAMILY) {
+                                part.add(decode(buf, msg, protocol));
+                            }
+                        });
+            } catch (NetlinkException e) {
+                if (e.errno() == Native.ENOENT && family == Nl.AF_INET6) {
+                    break; // no IPv6 in this kernel (inet6_diag missing)
+                }
+                throw e;
             }
-        } while (!replies.isComplete());
-        return buf;
+            out.addAll(part);
+        }
+        return out;
     }
 }

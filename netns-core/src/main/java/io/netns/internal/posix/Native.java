@@ -2,6 +2,7 @@ package io.netns.internal.posix;
 
 import io.netns.NetnsException;
 import java.nio.ByteBuffer;
+import jnr.constants.platform.Errno;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Runtime;
 import jnr.ffi.annotations.In;
@@ -65,22 +66,40 @@ public final class Native {
     /** {@code O_DIRECTORY} of this platform: anything but a directory fails with ENOTDIR. */
     public static final int O_DIRECTORY = jnr.constants.platform.OpenFlags.O_DIRECTORY.intValue();
     /** {@code ELOOP}: a symbolic link met where {@code O_NOFOLLOW} forbids one. */
-    public static final int ELOOP = jnr.constants.platform.Errno.ELOOP.intValue();
+    public static final int ELOOP = Errno.ELOOP.intValue();
     /** {@code ENOTDIR}. */
-    public static final int ENOTDIR = jnr.constants.platform.Errno.ENOTDIR.intValue();
+    public static final int ENOTDIR = Errno.ENOTDIR.intValue();
     /** {@code EEXIST}. */
-    public static final int EEXIST = 17;
+    public static final int EEXIST = Errno.EEXIST.intValue();
     /** {@code ENOENT}. */
-    public static final int ENOENT = 2;
+    public static final int ENOENT = Errno.ENOENT.intValue();
     /** {@code ENOTTY}: what an ioctl answers on a file that does not know it. */
-    public static final int ENOTTY = 25;
+    public static final int ENOTTY = Errno.ENOTTY.intValue();
+    /** {@code EINTR}. */
+    public static final int EINTR = Errno.EINTR.intValue();
+    /** {@code EAGAIN}: also what a receive answers when its {@code SO_RCVTIMEO} expires. */
+    public static final int EAGAIN = Errno.EAGAIN.intValue();
+    /** {@code EPERM}. */
+    public static final int EPERM = Errno.EPERM.intValue();
+    /** {@code EACCES}. */
+    public static final int EACCES = Errno.EACCES.intValue();
+    /** {@code EINVAL}. */
+    public static final int EINVAL = Errno.EINVAL.intValue();
+    /** {@code EBUSY}. */
+    public static final int EBUSY = Errno.EBUSY.intValue();
+    /** {@code ENOSYS}. */
+    public static final int ENOSYS = Errno.ENOSYS.intValue();
+    /** {@code ENODEV}. */
+    public static final int ENODEV = Errno.ENODEV.intValue();
+    /** {@code ENOBUFS}. */
+    public static final int ENOBUFS = Errno.ENOBUFS.intValue();
+    /** {@code MSG_DONTWAIT}. */
+    public static final int MSG_DONTWAIT = jnr.constants.platform.SocketMessage.MSG_DONTWAIT.intValue();
+    /** {@code SO_RCVTIMEO}. */
+    public static final int SO_RCVTIMEO = jnr.constants.platform.SocketOption.SO_RCVTIMEO.intValue();
     /** {@code NS_GET_NSTYPE} from {@code <linux/nsfs.h>}: {@code _IO(0xb7, 0x3)}. */
     public static final int NS_GET_NSTYPE = 0xb703;
 
-    private static final int EINTR = 4;
-    private static final int EPERM = 1;
-    private static final int EACCES = 13;
-    private static final int EINVAL = 22;
 
     /** The C library calls netns uses, and no others. */
     public interface LibC {
@@ -101,6 +120,8 @@ public final class Native {
         int bind(int fd, @In ByteBuffer addr, int addrlen);
 
         int setsockopt(int fd, int level, int optname, @In IntByReference optval, int optlen);
+
+        int setsockopt(int fd, int level, int optname, @In ByteBuffer optval, int optlen);
 
         int getsockname(int fd, @Out ByteBuffer addr, @In @Out IntByReference addrlen);
 
@@ -313,6 +334,23 @@ public final class Native {
     }
 
     /**
+     * {@code setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &(struct timeval){seconds, 0}, sizeof(struct timeval))}:
+     * a receive that waits longer fails with {@link #EAGAIN}.
+     *
+     * @param fd the socket
+     * @param seconds the longest wait, positive
+     * @throws NetnsException if the call fails
+     */
+    public static void setReceiveTimeout(int fd, int seconds) throws NetnsException {
+        // struct timeval { time_t tv_sec; suseconds_t tv_usec; }: two longs on the 64-bit ABIs netns runs on.
+        ByteBuffer tv = ByteBuffer.allocateDirect(16).order(java.nio.ByteOrder.nativeOrder());
+        tv.putLong(0, seconds).putLong(8, 0);
+        if (libc().setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, tv, 16) < 0) {
+            throw NetnsException.of("setsockopt(fd=" + fd + ", SO_RCVTIMEO, " + seconds + " s)", lastErrno(), null);
+        }
+    }
+
+    /**
      * {@code getsockname(fd, addr, &len)}; the address is written from position, which advances.
      *
      * @param fd the socket
@@ -511,7 +549,7 @@ public final class Native {
         ByteBuffer buf = Statx.buffer();
         if (lib.statx(fd, "", Statx.AT_EMPTY_PATH, Statx.STATX_INO, buf) < 0) {
             int errno = lastErrno();
-            if (errno == 38) { // ENOSYS: a kernel before 4.11 under a newer C library
+            if (errno == ENOSYS) { // a kernel before 4.11 under a newer C library
                 return FileId.ofProcFd(fd);
             }
             throw NetnsException.of("statx(fd=" + fd + ", AT_EMPTY_PATH)", errno, null);

@@ -3,6 +3,7 @@ package io.netns.internal.nl;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -142,18 +143,33 @@ class RtAttrTest {
         }
     }
 
+    /**
+     * Random bytes either parse into attributes that lie inside the bytes and whose lengths add up, or fail
+     * with {@link NlFormatException}; never another exception, never a loop (each try is bounded in time).
+     */
     @Property(tries = 500)
-    void randomBytesNeverLoopOrEscape(@ForAll @Size(max = 200) byte[] junk) {
-        ByteBuffer b = buf();
-        b.put(junk).flip();
+    void randomBytesNeverLoopOrEscape(@ForAll @Size(max = 200) byte[] junk) throws Exception {
+        java.util.concurrent.ExecutorService one = java.util.concurrent.Executors.newSingleThreadExecutor();
         try {
-            RtAttrs a = RtAttrs.parse(b, 0, junk.length);
-            for (int i = 0; i < a.size(); i++) {
-                a.getBytes(a.typeAt(i));
-                a.getString(a.typeAt(i));
-            }
-        } catch (NlFormatException expected) {
-            // fine: a clear failure
+            one.submit(() -> {
+                ByteBuffer b = buf();
+                b.put(junk).flip();
+                try {
+                    RtAttrs a = RtAttrs.parse(b, 0, junk.length);
+                    assertTrue(a.size() <= junk.length / 4, "at most one attribute per 4 bytes: " + a.size());
+                    for (int i = 0; i < a.size(); i++) {
+                        byte[] v = a.getBytes(a.typeAt(i));
+                        assertNotNull(v, "attribute " + i + " has a payload");
+                        assertTrue(v.length <= junk.length - 4, "a payload inside the bytes: " + v.length);
+                        a.getString(a.typeAt(i));
+                    }
+                } catch (NlFormatException expected) {
+                    // a clear failure
+                }
+                return null;
+            }).get(5, java.util.concurrent.TimeUnit.SECONDS);
+        } finally {
+            one.shutdownNow();
         }
     }
 }

@@ -1,4 +1,4 @@
-package io.netns.rtnl;
+package io.netns.internal.nl;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
