@@ -175,7 +175,14 @@ public interface Firewall {
          */
         record Publication(Owner owner, String bridge, InetAddress sandboxIp, List<PublishedPort> ports)
                 implements Need {
-            /** Copies the ports. */
+            /**
+             * Copies the ports.
+             *
+             * @param owner the sandbox
+             * @param bridge its bridge
+             * @param sandboxIp its address
+             * @param ports its published ports
+             */
             public Publication {
                 ports = List.copyOf(ports);
             }
@@ -188,7 +195,12 @@ public interface Firewall {
          * @param openings its openings
          */
         record Opening(Owner owner, List<Exposure> openings) implements Need {
-            /** Copies the openings. */
+            /**
+             * Copies the openings.
+             *
+             * @param owner the sandbox
+             * @param openings its openings
+             */
             public Opening {
                 openings = List.copyOf(openings);
             }
