@@ -54,6 +54,12 @@ final class Explainer {
             for (String n : res.notes) {
                 sb.append("; ").append(n);
             }
+            if (res.assumedPort > 0) {
+                sb.append("; an existing [::]:").append(res.assumedPort).append(" of unknown v6only was assumed"
+                        + " dual-stack, which ruled out IPv4 addresses there: check with `ss -l")
+                        .append(r.tcp ? "t" : "u").append("ne 'sport = :").append(res.assumedPort)
+                        .append("'` (v6only:1 frees them)");
+            }
             return sb.append('.').toString();
         }
         Failure f = res.failure;

@@ -296,7 +296,8 @@ public final class ListenerPlanner {
     /**
      * Adds, as existing sockets held by {@code service}, what an nginx configuration will bind once it starts.
      * Reads the {@code listen} directives of {@code server} blocks in {@code http} (TCP; a server without
-     * {@code listen} gets {@code *:80}) and {@code stream} (TCP, or UDP with {@code udp}; {@code quic} is UDP too),
+     * {@code listen} gets {@code *:80}), {@code stream} (TCP, or UDP with {@code udp}; {@code quic} is UDP too)
+     * and {@code mail} (TCP),
      * following {@code include} (a missing file is an error, a mask may match nothing) relative to the directory of
      * {@code config}; absolute paths under {@code /etc/nginx} of a copied tree are read from the copy.
      *

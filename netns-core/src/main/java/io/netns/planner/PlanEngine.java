@@ -46,9 +46,19 @@ final class PlanEngine {
         final List<String> preferNotes = new ArrayList<>();
         final List<Binding> bindings = new ArrayList<>();
         Failure failure;
+        /** The first port where an existing {@code [::]} of assumed v6only=0 ruled out a candidate, or 0. */
+        int assumedPort;
 
         Result(ListenRequest request) {
             this.request = request;
+        }
+
+        /** Records {@link Warning#V6ONLY_ASSUMED} at {@code port}. */
+        void assumed(int port) {
+            warnings.add(Warning.V6ONLY_ASSUMED);
+            if (assumedPort == 0) {
+                assumedPort = port;
+            }
         }
 
         /** Marks the service failed and returns {@code false}, so a step can {@code return res.fail(...)}. */
@@ -350,15 +360,18 @@ final class PlanEngine {
         if (ports.privileged(port, r)) {
             return res.fail(Status.PRIVILEGED_PORT, null, null, port, groups.get(0));
         }
+        boolean pref = s.hasPreferred();
+        int prefIdx = s.prefIdx;
+        int jumpPos = s.jumpPos;
         Known kn = s.fromCandidates ? memo.known(s.shape, port, r.family) : null;
         int firstHardPos = -1;
         for (int pos = 0; pos < groups.size(); pos++) {
-            if (kn != null && pos == s.jumpPos) {
-                int skip = SearchMemo.skipCount(kn.hardPrefix, s.hasPreferred(), s.prefIdx);
+            if (kn != null && pos == jumpPos) {
+                int skip = SearchMemo.skipCount(kn.hardPrefix, pref, prefIdx);
                 if (skip > 0) {
                     // what checking them would do: each is hard, so warn and remember the first
                     if (kn.assumedBefore(kn.hardPrefix)) {
-                        res.warnings.add(Warning.V6ONLY_ASSUMED);
+                        res.assumed(port);
                     }
                     if (firstHardPos < 0) {
                         firstHardPos = pos;
@@ -368,7 +381,7 @@ final class PlanEngine {
                 }
             }
             List<Claim> g = groups.get(pos);
-            check(s, kn, pos, port, g);
+            check(r, kn, pos, pref, prefIdx, port, g);
             if (scratch.free()) {
                 s.found = scratch.copy();
                 s.chosen = g;
@@ -382,7 +395,7 @@ final class PlanEngine {
                 }
             } else if (scratch.hard != null) {
                 if (scratch.assumedHit) {
-                    res.warnings.add(Warning.V6ONLY_ASSUMED);
+                    res.assumed(port);
                 }
                 if (firstHardPos < 0) {
                     firstHardPos = pos;
@@ -412,12 +425,18 @@ final class PlanEngine {
         ListenRequest r = s.r;
         Result res = s.res;
         List<List<Claim>> groups = s.groups;
-        if (!ports.anyUnprivileged(r)) {
+        int[][] tiers = ports.tiers(r); // one lookup per request: a request costs well under a microsecond
+        if (!ports.anyUnprivileged(tiers, r)) {
             return res.fail(Status.PRIVILEGED_PORT, null, null, r.mode == ListenRequest.PortMode.ANY
                     ? kernel.unprivilegedPortStart() - 1 : r.high, groups.get(0));
         }
-        int[][] tiers = ports.tiers(r);
         Cursor cur = memo.cursor(r.searchKey(s.hasPreferred() && candidates.set(r.family).contains(s.preferred)));
+        boolean pref = s.hasPreferred();
+        boolean cand = s.fromCandidates;
+        int prefIdx = s.prefIdx;
+        int jumpPos = s.jumpPos;
+        int shape = s.shape;
+        PortOrder order = ports;
         int firstHardPort = -1;
         int firstHardPos = -1;
         search:
@@ -425,17 +444,17 @@ final class PlanEngine {
             int[] t = tiers[ti];
             int start = ti == cur.tier && cur.port >= 0 ? Math.max(cur.port, t[0]) : t[0];
             for (int p = start; p <= t[1]; p++) {
-                if (ports.privileged(p, r) || !ports.accepts(t, p, r)) {
+                if (order.privileged(p, r) || !order.accepts(t, p, r)) {
                     continue;
                 }
-                Known kn = s.fromCandidates ? memo.known(s.shape, p, r.family) : null;
+                Known kn = cand ? memo.known(shape, p, r.family) : null;
                 for (int pos = 0; pos < groups.size(); pos++) {
-                    if (kn != null && pos == s.jumpPos) {
-                        int skip = SearchMemo.skipCount(kn.busyPrefix, s.hasPreferred(), s.prefIdx);
+                    if (kn != null && pos == jumpPos) {
+                        int skip = SearchMemo.skipCount(kn.busyPrefix, pref, prefIdx);
                         if (skip > 0) {
                             // what checking them would do: none is free, so warn and remember the first
                             if (kn.assumedBefore(kn.busyPrefix)) {
-                                res.warnings.add(Warning.V6ONLY_ASSUMED);
+                                res.assumed(p);
                             }
                             if (firstHardPort < 0) {
                                 firstHardPort = p;
@@ -446,7 +465,7 @@ final class PlanEngine {
                         }
                     }
                     List<Claim> g = groups.get(pos);
-                    check(s, kn, pos, p, g);
+                    check(r, kn, pos, pref, prefIdx, p, g);
                     if (scratch.free()) {
                         s.found = scratch.copy();
                         s.chosen = g;
@@ -456,7 +475,7 @@ final class PlanEngine {
                         break search;
                     }
                     if (scratch.assumedHit) {
-                        res.warnings.add(Warning.V6ONLY_ASSUMED);
+                        res.assumed(p);
                     }
                     if (firstHardPort < 0) {
                         firstHardPort = p;
@@ -490,10 +509,10 @@ final class PlanEngine {
     }
 
     /** Checks group {@code g} at {@code pos} on {@code port} into {@link #scratch}, and records it in the memo. */
-    private void check(Search s, Known kn, int pos, int port, List<Claim> g) {
-        occupancy.checkGroup(s.r, port, g, scratch);
+    private void check(ListenRequest r, Known kn, int pos, boolean pref, int prefIdx, int port, List<Claim> g) {
+        occupancy.checkGroup(r, port, g, scratch);
         if (kn != null) {
-            int ci = SearchMemo.canon(pos, s.hasPreferred(), s.prefIdx);
+            int ci = SearchMemo.canon(pos, pref, prefIdx);
             if (ci >= 0) {
                 kn.record(ci, scratch);
             }

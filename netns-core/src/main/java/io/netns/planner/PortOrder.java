@@ -77,9 +77,9 @@ final class PortOrder {
         return tier[2] == CLEAN ? !res : res;
     }
 
-    /** Whether any port of the order is not privileged for {@code r}. */
-    boolean anyUnprivileged(ListenRequest r) {
-        for (int[] t : tiers(r)) {
+    /** Whether any port of {@code tiers} (the order of {@code r}) is not privileged for {@code r}. */
+    boolean anyUnprivileged(int[][] tiers, ListenRequest r) {
+        for (int[] t : tiers) {
             for (int p = t[0]; p <= t[1]; p++) {
                 if (!privileged(p, r)) {
                     return true;

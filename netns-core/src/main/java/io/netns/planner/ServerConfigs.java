@@ -210,7 +210,7 @@ final class ServerConfigs {
 
     /** Every {@code listen} parameter of the http and stream modules (nginx 1.22); those marked imply bind. */
     private static final Set<String> NGINX_FLAGS = Set.of("default_server", "default", "ssl", "http2", "quic",
-            "proxy_protocol", "deferred", "bind", "reuseport", "udp");
+            "proxy_protocol", "deferred", "bind", "reuseport", "udp", "starttls");
     private static final Set<String> NGINX_VALUED = Set.of("setfib", "fastopen", "backlog", "rcvbuf", "sndbuf",
             "accept_filter", "ipv6only", "so_keepalive");
     /** Parameters after which nginx makes a separate bind() for the address (ngx_http_core_listen: lsopt.bind). */
@@ -247,8 +247,8 @@ final class ServerConfigs {
 
     /**
      * The sockets of the {@code listen} directives of an nginx configuration: {@code server} blocks of
-     * {@code http} (TCP; a server without listen gets {@code *:80}) and {@code stream} (TCP, or UDP with
-     * {@code udp}), following {@code include} globs relative to the main file's directory, as nginx binds them:
+     * {@code http} (TCP; a server without listen gets {@code *:80}), {@code stream} (TCP, or UDP with
+     * {@code udp}) and {@code mail} (TCP), following {@code include} globs relative to the main file's directory, as nginx binds them:
      * one socket per distinct address:port, only the wildcard when a wildcard and specific addresses share a port
      * (unless {@code bind} or a parameter implying it asks for a separate bind()).
      */
@@ -316,8 +316,8 @@ final class ServerConfigs {
                     }
                 } else if (name.equals("listen")) {
                     if (context.isEmpty() || !context.get(context.size() - 1).equals("server")
-                            || !(inside(context, "http") || inside(context, "stream"))) {
-                        throw new IllegalArgumentException(at + ": listen is allowed only in an http or stream"
+                            || !(inside(context, "http") || inside(context, "stream") || inside(context, "mail"))) {
+                        throw new IllegalArgumentException(at + ": listen is allowed only in an http, stream or mail"
                                 + " server block");
                     }
                     serverHasListen[0] = true;

@@ -51,6 +51,9 @@ class ExplanationTest {
         c.put("[::]:80 v6only=? (read from /proc, v6only unknown), web2 wants 10.20.30.100:80",
                 lab6().existing("tcp6 LISTEN [::]:80 v6only=?")
                         .request(ListenRequest.tcp("web2", 80).require("10.20.30.100")).plan());
+        c.put("[::]:8080 v6only=? and a service that takes any port of 8080-8081: OK, with the check to run",
+                lab().existing("tcp6 LISTEN [::]:8080 v6only=?")
+                        .request(ListenRequest.tcp("api", 8080, 8081)).plan());
         c.put("[::]:80 v6only=1 (an nginx `listen [::]:80`), web2 wants every address on port 80",
                 lab6().existing("tcp6 LISTEN [::]:80 v6only=1")
                         .request(ListenRequest.tcp("web2", 80).allInterfaces()).plan());

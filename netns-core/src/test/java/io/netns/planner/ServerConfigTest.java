@@ -150,8 +150,12 @@ class ServerConfigTest {
         assertRejected(dir, conf, "http {\n server {\n  listen [::]:80 ipv6only=maybe;\n }\n}\n", f + ":3",
                 "ipv6only must be on or off");
         assertRejected(dir, conf, "http {\n server {\n  listen 0;\n }\n}\n", f + ":3", "port must be 1..65535");
-        assertRejected(dir, conf, "http {\n listen 80;\n}\n", f + ":2", "only in an http or stream server");
+        assertRejected(dir, conf, "http {\n listen 80;\n}\n", f + ":2", "only in an http, stream or mail server");
         assertRejected(dir, conf, "http {\n include /nonexistent/x.conf;\n}\n", f + ":2", "matches no file");
         assertRejected(dir, conf, "}\n", f + ":1", "unexpected '}'");
+        // the mail module's servers listen on TCP
+        Files.writeString(f, "mail {\n server {\n  listen 127.0.0.1:110;\n  protocol pop3;\n }\n}\n");
+        assertEquals(List.of("tcp LISTEN 127.0.0.1:110"), ServerConfigs.nginx("n", f).stream()
+                .map(ExistingSocket::notation).collect(java.util.stream.Collectors.toList()));
     }
 }
