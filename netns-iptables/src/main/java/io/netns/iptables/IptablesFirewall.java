@@ -6,6 +6,7 @@ import io.netns.Firewall.Need;
 import io.netns.NetNamespace;
 import io.netns.NetnsException;
 import io.netns.Protocol;
+import io.netns.Sysctl;
 import io.netns.PublishedPort;
 import io.netns.internal.Failures;
 import io.netns.internal.Inet;

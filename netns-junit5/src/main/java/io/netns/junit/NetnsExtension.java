@@ -9,6 +9,7 @@ import io.netns.Netns;
 import io.netns.NetnsException;
 import io.netns.NetworkMode;
 import io.netns.Sandbox;
+import io.netns.internal.Inet;
 import io.netns.internal.PrivilegeGate;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -45,15 +46,25 @@ import org.junit.platform.commons.support.AnnotationSupport;
  * a namespace under {@code /run/netns} named the prefix or starting with {@code <prefix>-} (so a namespace
  * a test makes itself is checked when it is named {@code lab.id() + "-..."}); a sandbox's veth host side
  * in the lab, and anything else {@link Host#leftovers()} lists for the lab host (owner records, sandbox
- * namespaces, address leases, port claims, firewall rules tagged for a sandbox). What the check finds is
+ * namespaces, address leases, port claims, firewall rules tagged for a sandbox), a veth after the kernel's
+ * asynchronous cleanup had up to 30 s (system property {@code netns.junit.vethGraceMillis}). What the check finds is
  * then removed ({@link Leftovers#remove()}), so one leaking test does not leave the machine dirty.
  */
 public final class NetnsExtension implements ExecutionCondition, ParameterResolver, AfterEachCallback, AfterAllCallback {
     /** Set to {@code 1} to make a test fail, not skip, where namespaces are unavailable (CI does). */
     public static final String REQUIRE_PRIVILEGED = PrivilegeGate.REQUIRE_PRIVILEGED;
 
-    /** How long the leak check waits for the kernel to destroy a closed sandbox's veth pair. */
-    static final long VETH_GRACE_MILLIS = 5000;
+    /**
+     * The system property with how long (milliseconds, default 30000) the leak check waits for the kernel
+     * to destroy a closed sandbox's veth pair. The kernel does it in its one global namespace-cleanup work
+     * queue, which lags by seconds on a machine where many namespaces die at once (parallel builds); the
+     * wait ends as soon as the veths are gone, so only a real leak waits it out.
+     */
+    static final String VETH_GRACE_PROPERTY = "netns.junit.vethGraceMillis";
+
+    static long vethGraceMillis() {
+        return Long.getLong(VETH_GRACE_PROPERTY, 30_000);
+    }
 
     private static final ExtensionContext.Namespace STORE = ExtensionContext.Namespace.create(NetnsExtension.class);
     private static final AtomicInteger COUNTER = new AtomicInteger();
@@ -131,13 +142,9 @@ public final class NetnsExtension implements ExecutionCondition, ParameterResolv
                 for (String spec : m.expose()) {
                     int colon = spec.lastIndexOf(':');
                     try {
-                        String ip = spec.substring(0, colon).replace("[", "").replace("]", "");
-                        if (!ip.matches("[0-9a-fA-F:.]+")) {
-                            throw new IllegalArgumentException("not an IP literal: " + ip);
-                        }
-                        h = h.expose(new InetSocketAddress(InetAddress.getByName(ip),
-                                Integer.parseInt(spec.substring(colon + 1))));
-                    } catch (RuntimeException | java.net.UnknownHostException e) {
+                        InetAddress ip = Inet.parse("@Mode(expose) address", spec.substring(0, colon));
+                        h = h.expose(new InetSocketAddress(ip, Integer.parseInt(spec.substring(colon + 1))));
+                    } catch (RuntimeException e) {
                         throw new ExtensionConfigurationException("@Mode(expose) of parameter '" + param
                                 + "' must be \"address:port\": \"" + spec + "\"", e);
                     }
@@ -334,7 +341,7 @@ public final class NetnsExtension implements ExecutionCondition, ParameterResolv
          */
         private void checkLab(List<String> leaks) throws NetnsException {
             Leftovers left = host.leftovers();
-            long deadline = System.nanoTime() + VETH_GRACE_MILLIS * 1_000_000L;
+            long deadline = System.nanoTime() + vethGraceMillis() * 1_000_000L;
             // The kernel destroys a closed sandbox's veth pair with its namespace, asynchronously: give it a
             // moment (pointless while a sandbox namespace is left, which holds its veth).
             while (!left.items(Leftovers.Kind.VETH).isEmpty() && left.items(Leftovers.Kind.NAMESPACE).isEmpty()
