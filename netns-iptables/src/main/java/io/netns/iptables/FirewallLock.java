@@ -37,8 +37,10 @@ final class FirewallLock {
     static final String TIMEOUT_PROPERTY = "io.netns.lock.timeout";
     /** The default longest wait, in seconds. */
     static final long DEFAULT_TIMEOUT_SECONDS = 10;
-    /** The lock file. */
-    static final Path DEFAULT_FILE = StateDir.path("locks", "firewall");
+    /** @return the lock file, under the state directory (which is this user namespace's own when rootless) */
+    static Path defaultFile() {
+        return StateDir.path("locks", "firewall");
+    }
 
     private FirewallLock() {
     }

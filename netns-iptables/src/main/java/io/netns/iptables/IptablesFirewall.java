@@ -4,6 +4,7 @@ import io.netns.Exposure;
 import io.netns.Firewall;
 import io.netns.Firewall.Need;
 import io.netns.NetNamespace;
+import io.netns.Netns;
 import io.netns.NetnsException;
 import io.netns.Protocol;
 import io.netns.Sysctl;
@@ -11,6 +12,7 @@ import io.netns.PublishedPort;
 import io.netns.internal.Failures;
 import io.netns.internal.Inet;
 import io.netns.internal.Names;
+import io.netns.internal.StateDir;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -167,7 +169,7 @@ public final class IptablesFirewall implements Firewall {
 
     /** Uses the installed {@code iptables}; the constructor {@link java.util.ServiceLoader} calls. */
     public IptablesFirewall() {
-        this(Iptables.SYSTEM, FirewallLock.DEFAULT_FILE);
+        this(Iptables.SYSTEM, FirewallLock.defaultFile());
     }
 
     IptablesFirewall(Iptables tools, Path lockFile) {
@@ -679,26 +681,10 @@ public final class IptablesFirewall implements Firewall {
                 }
             }
         }
-        // A claim whose rules never made it (a crash between claim and restore), of a host whose rules are
-        // here: a sandbox publishes only on a bridge network, whose shared rules are made first.
-        Set<String> hosts = new HashSet<>();
-        out.forEach(o -> hosts.add(o.host()));
-        for (String holder : PortClaims.holders()) {
-            Owner o = Owner.parse(holder);
-            if (o != null && (hosts.contains(o.host()) || isHostId(host, o.host()))) {
-                out.add(o);
-            }
-        }
+        // Only the namespace's own rules. Port claims are files of a host id, not of a namespace: a claim
+        // whose rules never made it is listed by its host (core's Leftovers reads ports/<host id>), never here,
+        // where a claim of another namespace under the same id would show as this one's.
         return out;
-    }
-
-    /**
-     * Whether {@code id} may be the {@link io.netns.Host#id()} of the host whose stack is {@code host}: its
-     * name, or for an unnamed namespace {@code ns<inode>} or {@code host} (the real host). Port claims are
-     * kept per host id, not per namespace.
-     */
-    private static boolean isHostId(NetNamespace host, String id) {
-        return host.name() != null ? host.name().equals(id) : id.equals("host") || id.equals("ns" + host.inode());
     }
 
     // ---- the transaction -------------------------------------------------------------------------

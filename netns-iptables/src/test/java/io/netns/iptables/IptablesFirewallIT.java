@@ -51,8 +51,7 @@ class IptablesFirewallIT {
         if (lab != null) {
             lab.close();
             // the machine's own firewall never saw the lab (read only: iptables-save in the JVM's namespace)
-            String real = Lab.run(List.of("iptables-save")) + Lab.run(List.of("ip6tables-save"))
-                    + Lab.run(List.of("nft", "list", "ruleset"));
+            String real = Lab.realFirewall();
             assertFalse(real.contains(lab.prefix), real);
         }
     }
@@ -282,6 +281,62 @@ class IptablesFirewallIT {
         assertEquals(save.replaceAll("(?m)^# .*$", ""), lab.save().replaceAll("(?m)^# .*$", ""), "nothing changed");
         // another protocol on the same port is fine
         fw.publish(lab.host, other, Lab.BRIDGE, ip(Lab.SBX2_IP), List.of(new PublishedPort(Protocol.UDP, null, 8080, 80)));
+    }
+
+    /** owners() of a lab counts the lab's own port claims, never those other hosts (other labs, other JVMs) hold. */
+    @Test
+    void ownersIgnoresPortClaimsOfOtherHosts() throws Exception {
+        String otherHost = lab.prefix + "elsewhere";
+        Owner foreign = Owner.sandbox(otherHost, "web");
+        List<Path> claim = PortClaims.claim(otherHost, foreign.tag(), List.of(new PublishedPort(Protocol.TCP, null, 8090, 80)));
+        try {
+            assertEquals(1, claim.size());
+            fw.addNetwork(lab.host, net, Lab.BRIDGE, Lab.SUBNET);
+            fw.publish(lab.host, web, Lab.BRIDGE, ip(Lab.SBX_IP), List.of(new PublishedPort(Protocol.TCP, null, 8091, 80)));
+            assertEquals(Set.of(net, web), fw.owners(lab.host));
+            fw.remove(lab.host, web);
+            fw.remove(lab.host, net);
+        } finally {
+            PortClaims.release(claim);
+            PortClaims.releaseAll(otherHost, foreign.tag());
+        }
+    }
+
+    /**
+     * owners() lists what the namespace's own firewall holds, nothing else on the machine: not the port
+     * claims of an owner whose rules are in another namespace, even one whose host has the same id (a lab
+     * name reused after its pid was, or another process's lab); those claims are files of the host id, which
+     * only the host (core's {@code Leftovers}) can attribute. It once listed every claim holder of the
+     * machine, so a killed child's published ports showed in every other lab.
+     */
+    @Test
+    void ownersAreTheNamespacesOwnRulesOnly() throws Exception {
+        fw.addNetwork(lab.host, net, Lab.BRIDGE, Lab.SUBNET);
+        fw.publish(lab.host, web, Lab.BRIDGE, ip(Lab.SBX_IP), List.of(new PublishedPort(Protocol.TCP, null, 8085, 80)));
+        Owner elsewhere = Owner.sandbox(lab.host.name(), "elsewhere");
+        Owner stranger = Owner.sandbox(lab.prefix + "other", "stranger");
+        try {
+            fw.addNetwork(lab.client, Owner.network(lab.host.name(), Lab.BRIDGE), Lab.BRIDGE, Lab.SUBNET);
+            fw.publish(lab.client, elsewhere, Lab.BRIDGE, ip(Lab.SBX2_IP),
+                    List.of(new PublishedPort(Protocol.TCP, null, 8086, 80)));
+            fw.publish(lab.client, stranger, Lab.BRIDGE, ip(Lab.SBX2_IP),
+                    List.of(new PublishedPort(Protocol.TCP, null, 8087, 80)));
+            assertTrue(Files.exists(PortClaims.DIR.resolve(lab.host.name()).resolve("tcp-8086")), "claimed");
+            // the witness: each namespace's own ruleset
+            assertTrue(lab.save().contains(web.tag()));
+            assertFalse(lab.save().contains(elsewhere.tag()));
+            assertEquals(Set.of(net, web), fw.owners(lab.host));
+            assertEquals(Set.of(Owner.network(lab.host.name(), Lab.BRIDGE), elsewhere, stranger), fw.owners(lab.client));
+        } finally {
+            fw.remove(lab.client, stranger);
+            fw.remove(lab.client, elsewhere);
+            fw.remove(lab.client, Owner.network(lab.host.name(), Lab.BRIDGE));
+        }
+        assertEquals(Set.of(), fw.owners(lab.client));
+        assertFalse(Files.exists(PortClaims.DIR.resolve(lab.host.name()).resolve("tcp-8086")), "claim released");
+        assertFalse(Files.exists(PortClaims.DIR.resolve(lab.prefix + "other")), "claim released");
+        fw.remove(lab.host, web);
+        fw.remove(lab.host, net);
     }
 
     /**

@@ -110,7 +110,7 @@ class LockIT {
     @Test
     void nobodyCanNeitherOpenNorMakeAnythingBesideTheLock() throws Exception {
         lab.create(testLab.name("web"), NetworkMode.bridge().publish(8080, 80)).close();
-        Path lock = FirewallLock.DEFAULT_FILE;
+        Path lock = FirewallLock.defaultFile();
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(lock, LinkOption.NOFOLLOW_LINKS)));
         assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(lock.getParent())));
         assertEquals(0, (Integer) Files.getAttribute(lock, "unix:uid", LinkOption.NOFOLLOW_LINKS));
@@ -124,7 +124,7 @@ class LockIT {
     @Test
     void aWaitIsBoundedAndNamesTheHolder() throws Exception {
         lab.create(testLab.name("warm"), NetworkMode.bridge()).close(); // the lock file exists
-        Process root = holder(false, "byte", FirewallLock.DEFAULT_FILE.toString(),
+        Process root = holder(false, "byte", FirewallLock.defaultFile().toString(),
                 Long.toString(lab.namespace().inode() & Long.MAX_VALUE));
         assertEquals("held", firstLine(root));
         System.setProperty(FirewallLock.TIMEOUT_PROPERTY, "1.5");
@@ -134,7 +134,7 @@ class LockIT {
         double s = (System.nanoTime() - t0) / 1e9;
         System.out.printf("gave up after %.1f s: %s%n", s, e.getMessage());
         assertTrue(s < 10, "bounded: " + s);
-        assertTrue(e.getMessage().contains(FirewallLock.DEFAULT_FILE.toString()), e.getMessage());
+        assertTrue(e.getMessage().contains(FirewallLock.defaultFile().toString()), e.getMessage());
         assertTrue(e.getMessage().contains("pid " + root.pid()), e.getMessage());
         root.destroyForcibly();
         root.waitFor(5, TimeUnit.SECONDS);
