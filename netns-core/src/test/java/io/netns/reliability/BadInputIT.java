@@ -170,6 +170,6 @@ class BadInputIT {
             String veths = Cmd.run("ip", "-n", p + "lab", "-o", "link", "show", "type", "veth");
             assertEquals(1, veths.lines().count(), "only the first sandbox's veth:\n" + veths);
         }
-        assertEquals(List.of(), Proc.filesStartingWith(OwnerRecord.DIR, p + "dup"));
+        assertEquals(List.of(), TestLab.names(OwnerRecord.DIR, p + "dup"));
     }
 }
