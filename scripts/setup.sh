@@ -23,6 +23,9 @@ command -v ps >/dev/null 2>&1 || need+=(procps)
 # CNI mode's tests and the CNI benchmark run Debian's plugins (bridge, host-local, portmap, firewall, tuning)
 [ -x /usr/lib/cni/bridge ] || need+=(containernetworking-plugins)
 command -v setpriv >/dev/null 2>&1 || need+=(util-linux)
+command -v unshare >/dev/null 2>&1 || need+=(util-linux) # the rootless pass (scripts/rootless-pass.sh)
+command -v runuser >/dev/null 2>&1 || need+=(util-linux)
+command -v useradd >/dev/null 2>&1 || need+=(passwd)
 updated=0
 apt_install() {
   if [ "$updated" = 0 ]; then apt-get update -qq; updated=1; fi

@@ -28,6 +28,13 @@ final class ThreadNs {
     /** The namespace the thread was switched into by {@link #call}, or null when it is home. */
     private NetNamespace current;
     private String poisoned;
+    /**
+     * Rootless: home is the JVM's own stack, which this thread could not come back to once it left, so work
+     * for another namespace runs on a thread living there. Known once {@code homeKnown}.
+     */
+    private boolean stranded;
+    /** An executor thread of netns: never hands work to another thread (it switches itself, or fails). */
+    private boolean worker;
 
     private ThreadNs() {
         this.virtual = isVirtual(Thread.currentThread());
@@ -44,6 +51,11 @@ final class ThreadNs {
         t.homeDev = ns.device();
         t.homeIno = ns.inode();
         t.homeHandle = ns;
+    }
+
+    /** Marks the calling thread as one of netns' executor threads, before it tries to switch in. */
+    static void markWorker() {
+        get().worker = true;
     }
 
     /**
@@ -75,6 +87,9 @@ final class ThreadNs {
         NetNamespace from = current;
         if (from == null ? isHome(target) : from.equals(target)) {
             return work.call();
+        }
+        if (stranded && from == null) {
+            return RunInside.call(target, work);
         }
         target.acquire();
         NetNamespace back = from != null ? from : homeHandle;
@@ -143,6 +158,7 @@ final class ThreadNs {
         NetNamespace initial = Netns.initialNamespace();
         if (initial != null && initial.sameAs(homeDev, homeIno)) {
             homeHandle = initial;
+            stranded = !worker && Netns.rootless();
         }
     }
 
