@@ -24,7 +24,10 @@ for j in $jars; do
   if ! cmp -s "$a/$j" "$b/$j"; then
     bad=1
     echo "reproducible: $j differs between two builds" >&2
-    diff <(cd "$a" && unzip -lv "$j" | awk '{print $7, $8}') <(cd "$b" && unzip -lv "$j" | awk '{print $7, $8}') | head -20 >&2 || true
+    if diff <(cd "$a" && unzip -lv "$j" | awk '{print $7, $8}') <(cd "$b" && unzip -lv "$j" | awk '{print $7, $8}') \
+        | head -20 >&2; then
+      echo "  (the same entries with the same contents: their times or order differ)" >&2
+    fi
   fi
 done
 [ "$bad" = 0 ] || exit 1

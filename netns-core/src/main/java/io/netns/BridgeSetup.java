@@ -20,9 +20,9 @@ import java.util.Optional;
  * Bridge mode: a bridge network per host and name (the bridge, its gateway address, forwarding, outbound
  * NAT), addresses from {@link Ipam}, and the veth pair that wires a sandbox in.
  *
- * <p>Teardown is lazy where the kernel allows: closing a bridge sandbox sets the host side of its veth down
- * (so a namespace that outlives the close, held by a socket or thread, can no longer answer for its address
- * on the bridge), releases the lease, and unmounts its namespace; the kernel destroys the veth pair with the
+ * <p>Teardown is lazy where the kernel allows: closing a bridge sandbox remembers its veth for
+ * {@link VethIsolation} (so a namespace that outlives the close, held by a socket or thread, can no longer
+ * answer for its address once it is leased again), releases the lease, and unmounts its namespace; the kernel destroys the veth pair with the
  * namespace (an explicit veth delete costs ≈15 ms in the kernel, the unmount ≈0.1 ms). The next sandbox of
  * the same name gets a fresh host-side veth name if the old one is still being destroyed.
  */
@@ -50,15 +50,15 @@ final class BridgeSetup {
                 Subnets.held(hostRtnl, net.subnet()).keySet());
         cleanup.push("address lease " + Inet.toText(ip), () -> Ipam.release(host.id(), net.bridge(), ip, name));
         record.put("ip", Inet.toText(ip));
+        VethIsolation.leased(host, hostRtnl, net.bridge(), ip); // a closed namespace that had it: off the bridge
 
         int mtu = mode.mtu() != BridgeMode.DEFAULT_MTU ? mode.mtu() : 0;
         // One message: the pair, the host end in the bridge and up, the MTU of both ends.
         String veth = addVeth(hostRtnl, host.id(), name, ns, bridgeIndex[0], mtu);
         record.put("veth", veth);
-        // Before the lease is released (undo runs last made first), the host side goes down: from then on a
-        // namespace that outlives close() (a socket or thread still in it) has no carrier on the bridge and
-        // cannot answer for the address the next sandbox gets. One message, not the ≈15 ms of a delete.
-        cleanup.push("veth " + veth + " up", () -> setDown(hostRtnl, veth));
+        // Before the lease is released (undo runs last made first): a namespace that outlives close() (a socket
+        // or thread still in it) loses the bridge before its address is anybody else's (see VethIsolation).
+        cleanup.push("veth " + veth + " on the bridge", () -> VethIsolation.closing(host, hostRtnl, net.bridge(), ip, veth));
         // No delete step for the veth: it dies with the sandbox's namespace, which the namespace step removes.
         // Until then a failure must still not leave it, so delete it explicitly if setup fails from here on.
         Cleanup.Step deleteVeth = () -> hostRtnl.delete(veth);
@@ -210,17 +210,6 @@ final class BridgeSetup {
             }
         }
         throw last;
-    }
-
-    /** Sets a link down; one the kernel destroyed meanwhile is fine. */
-    private static void setDown(RtnlClient rtnl, String link) throws NetnsException {
-        try {
-            rtnl.setDown(link);
-        } catch (NetlinkException e) {
-            if (!"ENODEV".equals(e.errnoName())) {
-                throw e;
-            }
-        }
     }
 
     static String vethName(String hostId, String name, int salt) {

@@ -15,7 +15,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A handle to one Linux network namespace: an open file descriptor on its {@code nsfs} inode.
@@ -148,8 +147,12 @@ public final class NetNamespace implements AutoCloseable {
         try {
             return Creator.make(name, file, withClient, beforeMount);
         } catch (NetnsException | RuntimeException e) {
-            Native.umount2(file, Native.MNT_DETACH);
-            Native.unlink(file);
+            try {
+                Native.umount2(file, Native.MNT_DETACH);
+            } catch (NetnsException notMounted) {
+                // made before the mount failed: only the file is there
+            }
+            Native.unlinkQuietly(file);
             throw e;
         }
     }
@@ -336,13 +339,14 @@ public final class NetNamespace implements AutoCloseable {
             }
             // Like iproute2's netns_add: try to make it shared; EINVAL means it is not a mount point yet,
             // so bind it onto itself first and try again.
-            int errno = Native.tryMount("", dir, Native.MS_SHARED | Native.MS_REC);
-            if (errno == 22) {
+            try {
+                Native.mount("", dir, "none", Native.MS_SHARED | Native.MS_REC);
+            } catch (NetnsException e) {
+                if (e.errno() != Native.EINVAL) {
+                    throw e;
+                }
                 Native.mount(dir, dir, "none", Native.MS_BIND | Native.MS_REC);
                 Native.mount("", dir, "none", Native.MS_SHARED | Native.MS_REC);
-            } else if (errno != 0) {
-                throw NetnsException.of("mount(" + dir + ", MS_SHARED|MS_REC)", errno,
-                        Native.privilegeHint(errno, "CAP_SYS_ADMIN"));
             }
             netnsDirShared = true;
         }
@@ -365,11 +369,11 @@ public final class NetNamespace implements AutoCloseable {
      */
     private static final class Creator {
         static final int IDLE_SECONDS = 30;
-        private static final AtomicInteger THREADS = new AtomicInteger();
+        private static final java.util.concurrent.ThreadFactory HOME_THREADS = Netns.homeThreads("netns-create");
         private static final ThreadPoolExecutor POOL = new ThreadPoolExecutor(0, Integer.MAX_VALUE,
                 IDLE_SECONDS, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
-                    Thread t = new Thread(r, "netns-create-" + THREADS.incrementAndGet());
-                    t.setDaemon(true);
+                    // Born in the initial namespace, whichever caller's thread (maybe inside a sandbox) makes it.
+                    Thread t = HOME_THREADS.newThread(r);
                     t.setUncaughtExceptionHandler((thread, e) -> {
                         // Only Stranded ends a thread, and its failure went to the caller already.
                     });
@@ -613,23 +617,32 @@ public final class NetNamespace implements AutoCloseable {
 
     static void deleteNamed(String name) throws NetnsException {
         String f = NETNS_DIR.resolve(Names.check("namespace name", name)).toString();
-        int errno = Native.umount2(f, Native.MNT_DETACH | Native.UMOUNT_NOFOLLOW);
         // EBUSY is rare with MNT_DETACH (a mount propagating at this moment): retry briefly, sleeping only then.
-        for (int attempt = 0; errno == 16 && attempt < 50; attempt++) {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                Native.umount2(f, Native.MNT_DETACH | Native.UMOUNT_NOFOLLOW);
+                break;
+            } catch (NetnsException e) {
+                if (e.errno() == Native.EINVAL || e.errno() == Native.ENOENT) {
+                    break; // not mounted, or gone already
+                }
+                if (e.errno() != Native.EBUSY || attempt == 50) {
+                    throw e;
+                }
+            }
             try {
                 Thread.sleep(2);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
             }
-            errno = Native.umount2(f, Native.MNT_DETACH | Native.UMOUNT_NOFOLLOW);
         }
-        if (errno != 0 && errno != 22 && errno != Native.ENOENT) { // EINVAL: not mounted; ENOENT: gone already
-            throw NetnsException.of("umount2(" + f + ", MNT_DETACH)", errno, null);
-        }
-        errno = Native.unlink(f);
-        if (errno != 0 && errno != Native.ENOENT) {
-            throw NetnsException.of("unlink(" + f + ")", errno, null);
+        try {
+            Native.unlink(f);
+        } catch (NetnsException e) {
+            if (e.errno() != Native.ENOENT) {
+                throw e;
+            }
         }
     }
 

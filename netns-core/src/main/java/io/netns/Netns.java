@@ -1,6 +1,8 @@
 package io.netns;
 
 import io.netns.internal.posix.Native;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Whether this machine and process can use network namespaces, probed once.
@@ -51,6 +53,58 @@ public final class Netns {
             NetnsException e = NetnsException.failure("netns", "network namespaces are unavailable: " + cause);
             e.initCause(cause);
             throw e;
+        }
+    }
+
+    /**
+     * Daemon threads that start in the JVM's initial network namespace, whichever thread makes them. A
+     * thread inherits the namespace of the thread that starts it, and pools start their threads lazily on
+     * the thread that submits a task: a pool first used from inside {@link NetNamespace#call} would
+     * otherwise keep a thread, and with it the namespace, alive after the sandbox closed. netns starts its
+     * own helper threads (namespace creators, the firewall's idle timer and session readers) from this
+     * factory; use it for pools that may first be used inside a call.
+     *
+     * <p>Each thread switches to the initial namespace before it runs anything, when it is not there
+     * already (one {@code setns}). Should that switch fail (it needs CAP_SYS_ADMIN, which a process that
+     * could enter the other namespace has), the thread still runs its task, where it was born: a pool's
+     * task is never lost.
+     *
+     * @param name the threads' name; a counter is appended
+     * @return the factory
+     */
+    public static ThreadFactory homeThreads(String name) {
+        java.util.Objects.requireNonNull(name, "name");
+        AtomicInteger count = new AtomicInteger();
+        return task -> {
+            Thread t = new Thread(() -> {
+                goHome();
+                task.run();
+            }, name + "-" + count.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** Moves the calling thread, just started, to the initial namespace unless it is there already. */
+    private static void goHome() {
+        NetNamespace home = initialNamespace();
+        if (home == null) {
+            return; // no namespaces here: every thread is home
+        }
+        try {
+            long ino = ((Number) java.nio.file.Files.getAttribute(java.nio.file.Path.of("/proc/thread-self/ns/net"),
+                    "unix:ino")).longValue();
+            if (ino == home.inode()) {
+                return;
+            }
+            int fd = home.acquire();
+            try {
+                Native.setns(fd);
+            } finally {
+                home.release();
+            }
+        } catch (java.io.IOException | RuntimeException e) { // NetnsException is an IOException
+            // Runs where it was born (see homeThreads).
         }
     }
 

@@ -144,6 +144,10 @@ public final class Sandbox implements AutoCloseable {
     /**
      * Starts a process inside the sandbox's stack: the JDK forks from the calling thread, which is
      * switched in for the duration of {@link ProcessBuilder#start()}. The sandbox stops it on close.
+     * The JDK's "process reaper" thread that waits for the child is made idle in the initial namespace
+     * first (by running {@code true} from there when none is idle), so that it is not born inside; when
+     * several starts race, one may still be, and then keeps the namespace alive until its child exits
+     * and 60 s more (the JDK's idle time).
      * Descriptors of netns are close-on-exec and never reach the child.
      *
      * @param builder the command, as an argument list (no shell)
@@ -152,6 +156,7 @@ public final class Sandbox implements AutoCloseable {
      */
     public Process start(ProcessBuilder builder) throws NetnsException {
         ensureOpen();
+        Reapers.ensureIdleAtHome(); // so the JDK's reaper of this child is not born inside (see Reapers)
         Process p = namespace.call(() -> {
             try {
                 return builder.start();

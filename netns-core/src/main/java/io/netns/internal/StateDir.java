@@ -90,7 +90,7 @@ public final class StateDir {
             write(fd, content);
         } catch (NetnsException | RuntimeException e) {
             Native.close(fd);
-            Native.unlink(file.toString());
+            Native.unlinkQuietly(file.toString());
             throw e;
         }
         Native.close(fd);
@@ -132,7 +132,7 @@ public final class StateDir {
                 Native.fchmod(fd, FILE_MODE);
             } catch (NetnsException | RuntimeException e) {
                 Native.close(fd);
-                Native.unlink(file.toString());
+                Native.unlinkQuietly(file.toString());
                 throw e;
             }
             return fd;
@@ -239,7 +239,7 @@ public final class StateDir {
      * @return true if it was there
      */
     public static boolean delete(Path file) {
-        return Native.unlink(file.toString()) == 0;
+        return Native.unlinkQuietly(file.toString());
     }
 
     /**
@@ -300,9 +300,14 @@ public final class StateDir {
     }
 
     private static void make(Path p) throws NetnsException {
-        int errno = Native.mkdir(p.toString(), DIR_MODE);
-        if (errno != 0 && errno != Native.EEXIST) {
-            throw NetnsException.of("mkdir(" + p + ")", errno, null);
+        boolean madeHere = true;
+        try {
+            Native.mkdir(p.toString(), DIR_MODE);
+        } catch (NetnsException e) {
+            if (e.errno() != Native.EEXIST) {
+                throw e;
+            }
+            madeHere = false;
         }
         int fd;
         try {
@@ -317,7 +322,7 @@ public final class StateDir {
         try {
             Map<String, Object> a = Files.readAttributes(Path.of("/proc/self/fd/" + fd), "unix:uid,mode");
             int uid = (Integer) a.get("uid");
-            if (errno == 0 && uid == euid()) {
+            if (madeHere && uid == euid()) {
                 Native.fchmod(fd, DIR_MODE); // made by us just now: exactly 0755, whatever the umask
                 a = Files.readAttributes(Path.of("/proc/self/fd/" + fd), "unix:uid,mode");
             }

@@ -1,5 +1,6 @@
 package io.netns.planner;
 
+import io.netns.internal.posix.Native;
 import io.netns.planner.Occupancy.Check;
 import io.netns.planner.Occupancy.Claim;
 import io.netns.planner.Occupancy.Occ;
@@ -321,18 +322,20 @@ final class Explainer {
         }
     }
 
-    static final int EACCES = 13;
-    static final int EINVAL = 22;
-    static final int EADDRINUSE = 98;
-    static final int EADDRNOTAVAIL = 99;
+    static final int EACCES = Native.EACCES;
+    static final int EINVAL = Native.EINVAL;
+    static final int EADDRINUSE = Native.EADDRINUSE;
+    static final int EADDRNOTAVAIL = Native.EADDRNOTAVAIL;
 
+    /** glibc's {@code strerror} text, which the services' logs show (not the platform's, for stable output). */
     private static String strerror(int errno) {
-        switch (errno) {
-            case EACCES: return "Permission denied";
-            case EINVAL: return "Invalid argument";
-            case EADDRINUSE: return "Address already in use";
-            default: return "Cannot assign requested address";
+        if (errno == EACCES) {
+            return "Permission denied";
         }
+        if (errno == EINVAL) {
+            return "Invalid argument";
+        }
+        return errno == EADDRINUSE ? "Address already in use" : "Cannot assign requested address";
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.netns.iptables;
 
+import io.netns.Netns;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -13,11 +14,9 @@ import java.util.concurrent.TimeUnit;
 final class Idle {
     /** How long an unused session or socket stays open. */
     static final long MILLIS = 1000;
-    private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "netns-iptables-idle");
-        t.setDaemon(true);
-        return t;
-    });
+    /** Its thread is born in the JVM's initial namespace, whichever caller (maybe inside a sandbox) starts it. */
+    private static final ScheduledExecutorService TIMER =
+            Executors.newSingleThreadScheduledExecutor(Netns.homeThreads("netns-iptables-idle"));
 
     private Idle() {
     }

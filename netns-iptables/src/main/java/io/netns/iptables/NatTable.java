@@ -1,14 +1,17 @@
 package io.netns.iptables;
 
 import io.netns.NetNamespace;
+import io.netns.NetlinkException;
 import io.netns.NetnsException;
 import io.netns.Protocol;
+import io.netns.internal.nl.NetlinkSocket;
 import io.netns.internal.nl.Nl;
 import io.netns.internal.nl.NlFormatException;
 import io.netns.internal.nl.NlMsgErr;
 import io.netns.internal.nl.NlMsgHdr;
 import io.netns.internal.nl.RtAttr;
 import io.netns.internal.nl.RtAttrs;
+import io.netns.internal.nl.SockDiag;
 import io.netns.internal.posix.Native;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
@@ -20,6 +23,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+
+import static io.netns.internal.nl.NfTables.*;
 
 /**
  * Internal use only: the DNAT rules of published ports, as native nf_tables rules in the library's own
@@ -50,26 +55,9 @@ import java.util.concurrent.ConcurrentHashMap;
 final class NatTable {
     /** The table's name in both families. */
     static final String TABLE = "netns";
-    private static final int NETLINK_NETFILTER = 12;
-    private static final int NFNL_SUBSYS_NFTABLES = 10;
-    private static final int BATCH_BEGIN = 0x10;
-    private static final int BATCH_END = 0x11;
-    private static final int NEWTABLE = 0;
-    private static final int NEWCHAIN = 3;
-    private static final int NEWRULE = 6;
-    private static final int GETRULE = 7;
-    private static final int DELRULE = 8;
-    private static final int GETGEN = 16;
-    private static final int NFPROTO_IPV4 = 2;
-    private static final int NFPROTO_IPV6 = 10;
-    private static final int REG_1 = 1;
-    private static final int REG_2 = 2;
-    private static final int RTN_LOCAL = 2;
-    private static final int PRIORITY_DSTNAT = -100;
-    private static final int COMMENT = 0; // NFTNL_UDATA_RULE_COMMENT
-    private static final int BUFFER = 1 << 16;
+    /** {@code NFNL_UDATA_RULE_COMMENT}-style TLV type of libnftnl ({@code libnftnl/udata.h}: NFTNL_UDATA_RULE_COMMENT). */
+    private static final int COMMENT = 0;
 
-    /** (dev, ino, family) where this JVM made the table and its chains. */
     private static final Set<String> MADE = ConcurrentHashMap.newKeySet();
 
     private NatTable() {
@@ -176,7 +164,7 @@ final class NatTable {
             MADE.add(key);
             return made;
         } catch (NetnsException e) {
-            if (!known || e.errno() != 2) { // ENOENT: the table or a chain went (nft flush ruleset)
+            if (!known || e.errno() != Native.ENOENT) { // the table or a chain went (nft flush ruleset)
                 throw e;
             }
             MADE.remove(key);
@@ -190,41 +178,33 @@ final class NatTable {
             throws NetnsException {
         int nfproto = nfproto(family);
         String what = "add " + rules.size() + " DNAT rule(s) to table " + name(family) + " in " + host;
+        int acks = (makeTable ? 1 + Hook.values().length : 0) + rules.size();
         return with(host, c -> {
-            ByteBuffer b = c.request();
-            begin(b, c.seq++);
-            int acks = 0;
-            if (makeTable) {
-                int m = message(b, NEWTABLE, Nl.NLM_F_CREATE | Nl.NLM_F_ACK, c.seq++, nfproto);
-                RtAttr.addString(b, 1, TABLE); // NFTA_TABLE_NAME
-                end(b, m);
-                acks++;
-                for (Hook h : Hook.values()) {
-                    m = message(b, NEWCHAIN, Nl.NLM_F_CREATE | Nl.NLM_F_ACK, c.seq++, nfproto);
-                    RtAttr.addString(b, 1, TABLE); // NFTA_CHAIN_TABLE
-                    RtAttr.addString(b, 3, h.chain); // NFTA_CHAIN_NAME
-                    int hook = RtAttr.startNested(b, 4 | NESTED); // NFTA_CHAIN_HOOK
-                    be32(b, 1, h.number); // NFTA_HOOK_HOOKNUM
-                    be32(b, 2, PRIORITY_DSTNAT); // NFTA_HOOK_PRIORITY
-                    RtAttr.endNested(b, hook);
-                    RtAttr.addString(b, 7, "nat"); // NFTA_CHAIN_TYPE
+            NetlinkSocket.Messages batch = (b, socket) -> {
+                batchMarker(b, NFNL_MSG_BATCH_BEGIN, socket.nextSeq());
+                if (makeTable) {
+                    int m = message(b, NFT_MSG_NEWTABLE, Nl.NLM_F_CREATE | Nl.NLM_F_ACK, socket.nextSeq(), nfproto);
+                    RtAttr.addString(b, NFTA_TABLE_NAME, TABLE);
                     end(b, m);
-                    acks++;
+                    for (Hook h : Hook.values()) {
+                        m = message(b, NFT_MSG_NEWCHAIN, Nl.NLM_F_CREATE | Nl.NLM_F_ACK, socket.nextSeq(), nfproto);
+                        RtAttr.addString(b, NFTA_CHAIN_TABLE, TABLE);
+                        RtAttr.addString(b, NFTA_CHAIN_NAME, h.chain);
+                        int hook = RtAttr.startNested(b, NFTA_CHAIN_HOOK | NLA_F_NESTED);
+                        be32(b, NFTA_HOOK_HOOKNUM, h.number);
+                        be32(b, NFTA_HOOK_PRIORITY, NF_IP_PRI_NAT_DST);
+                        RtAttr.endNested(b, hook);
+                        RtAttr.addString(b, NFTA_CHAIN_TYPE, "nat");
+                        end(b, m);
+                    }
                 }
-            }
-            for (Dnat d : rules) {
-                int m = message(b, NEWRULE, Nl.NLM_F_CREATE | Nl.NLM_F_APPEND | Nl.NLM_F_ECHO | Nl.NLM_F_ACK, c.seq++,
-                        nfproto);
-                RtAttr.addString(b, 1, TABLE); // NFTA_RULE_TABLE
-                RtAttr.addString(b, 2, d.hook().chain); // NFTA_RULE_CHAIN
-                expressions(b, d);
-                RtAttr.addBytes(b, 7, comment(d.comment())); // NFTA_RULE_USERDATA
-                end(b, m);
-                acks++;
-            }
-            batchEnd(b, c.seq++);
+                for (Dnat d : rules) {
+                    newRule(b, d, socket.nextSeq());
+                }
+                batchMarker(b, NFNL_MSG_BATCH_END, socket.nextSeq());
+            };
             List<Entry> made = new ArrayList<>();
-            talk(c, acks, what, family, made);
+            talk(c, batch, acks, what, family, made);
             if (made.size() != rules.size()) {
                 throw NetnsException.failure("nf_tables", "the kernel echoed " + made.size() + " of " + rules.size()
                         + " new rules in " + host + "; their handles are unknown");
@@ -252,17 +232,17 @@ final class NatTable {
             int nfproto = nfproto(f);
             String what = "delete " + mine.size() + " rule(s) from table " + name(f) + " in " + host;
             with(host, c -> {
-                ByteBuffer b = c.request();
-                begin(b, c.seq++);
-                for (Entry e : mine) {
-                    int m = message(b, DELRULE, Nl.NLM_F_ACK, c.seq++, nfproto);
-                    RtAttr.addString(b, 1, TABLE);
-                    RtAttr.addString(b, 2, e.chain());
-                    be64(b, 3, e.handle()); // NFTA_RULE_HANDLE
-                    end(b, m);
-                }
-                batchEnd(b, c.seq++);
-                talk(c, mine.size(), what, f, null);
+                talk(c, (b, socket) -> {
+                    batchMarker(b, NFNL_MSG_BATCH_BEGIN, socket.nextSeq());
+                    for (Entry e : mine) {
+                        int m = message(b, NFT_MSG_DELRULE, Nl.NLM_F_ACK, socket.nextSeq(), nfproto);
+                        RtAttr.addString(b, NFTA_RULE_TABLE, TABLE);
+                        RtAttr.addString(b, NFTA_RULE_CHAIN, e.chain());
+                        be64(b, NFTA_RULE_HANDLE, e.handle());
+                        end(b, m);
+                    }
+                    batchMarker(b, NFNL_MSG_BATCH_END, socket.nextSeq());
+                }, mine.size(), what, f, null);
                 return null;
             });
         }
@@ -274,150 +254,84 @@ final class NatTable {
      */
     static List<Entry> list(NetNamespace host, Family family) throws NetnsException {
         return with(host, c -> {
-            ByteBuffer b = c.request();
-            int m = message(b, GETRULE, Nl.NLM_F_DUMP, c.seq++, nfproto(family));
-            RtAttr.addString(b, 1, TABLE);
-            end(b, m);
-            b.flip();
             List<Entry> out = new ArrayList<>();
-            Native.sendto(c.fd, b, KERNEL);
-            readUntil(c, (r, at, len, type) -> {
-                if (type == Nl.NLMSG_DONE) {
-                    return true;
+            try {
+                c.socket.dump(() -> "list table " + name(family) + " in " + host,
+                        NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETRULE, 0, b -> {
+                            b.put((byte) nfproto(family)).put((byte) NFNETLINK_V0).putShort((short) 0); // nfgenmsg
+                            RtAttr.addString(b, NFTA_RULE_TABLE, TABLE);
+                        }, out::clear, (r, at, type) -> {
+                            if (type == (NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWRULE)) {
+                                out.add(entry(r, at, NlMsgHdr.length(r, at), family));
+                            }
+                        });
+            } catch (NetlinkException e) {
+                if (e.errno() == Native.ENOENT) {
+                    return List.of(); // no table
                 }
-                if (type == Nl.NLMSG_ERROR) {
-                    NlMsgErr err = NlMsgErr.read(r, at);
-                    if (err.errno() == 2) {
-                        return true; // ENOENT: no table
-                    }
-                    c.clean = true; // the error ends the dump
-                    throw error("list table " + name(family) + " in " + host, err);
-                }
-                if (type == (NFNL_SUBSYS_NFTABLES << 8 | NEWRULE)) {
-                    out.add(entry(r, at, len, family));
-                }
-                return false;
-            });
+                throw e;
+            }
             return out;
         });
     }
 
-    // ---- encoding ----------------------------------------------------------------------------------
+    // ---- encoding (the primitives are internal.nl.NfTables) ------------------------------------------
 
-    private static final int NESTED = 0x8000; // NLA_F_NESTED
+    /** One {@code NFT_MSG_NEWRULE} of a batch, echoed back so its handle is learned. */
+    static void newRule(ByteBuffer b, Dnat d, int seq) {
+        int m = message(b, NFT_MSG_NEWRULE, Nl.NLM_F_CREATE | Nl.NLM_F_APPEND | Nl.NLM_F_ECHO | Nl.NLM_F_ACK, seq,
+                nfproto(d.family()));
+        RtAttr.addString(b, NFTA_RULE_TABLE, TABLE);
+        RtAttr.addString(b, NFTA_RULE_CHAIN, d.hook().chain);
+        expressions(b, d);
+        RtAttr.addBytes(b, NFTA_RULE_USERDATA, comment(d.comment()));
+        end(b, m);
+    }
+
+    /** {@code RTN_LOCAL} ({@code include/uapi/linux/rtnetlink.h}): what {@code fib daddr type local} matches. */
+    private static final int RTN_LOCAL = 2;
+    /** The offsets of the destination address in the IPv4 and IPv6 headers. */
+    private static final int IPV4_DADDR = 16;
+    private static final int IPV6_DADDR = 24;
+    /** The offset of the destination port in the TCP and UDP headers. */
+    private static final int L4_DPORT = 2;
 
     private static void expressions(ByteBuffer b, Dnat d) {
         boolean v4 = d.family() == Family.IPV4;
-        int daddr = v4 ? 16 : 24;
+        int daddr = v4 ? IPV4_DADDR : IPV6_DADDR;
         int alen = v4 ? 4 : 16;
-        int list = RtAttr.startNested(b, 4 | NESTED); // NFTA_RULE_EXPRESSIONS
+        int list = RtAttr.startNested(b, NFTA_RULE_EXPRESSIONS | NLA_F_NESTED);
         if (d.destination() != null) {
-            payload(b, 1, daddr, alen);
-            cmp(b, 0, d.destination().getAddress());
+            payload(b, NFT_PAYLOAD_NETWORK_HEADER, daddr, alen);
+            cmp(b, NFT_CMP_EQ, d.destination().getAddress());
         } else {
             if (d.notLoopback()) {
-                payload(b, 1, daddr, alen);
+                payload(b, NFT_PAYLOAD_NETWORK_HEADER, daddr, alen);
                 if (v4) {
                     bitwise(b, alen, new byte[] {(byte) 0xff, 0, 0, 0});
-                    cmp(b, 1, new byte[] {127, 0, 0, 0});
+                    cmp(b, NFT_CMP_NEQ, new byte[] {127, 0, 0, 0});
                 } else {
                     byte[] one = new byte[16];
                     one[15] = 1;
-                    cmp(b, 1, one);
+                    cmp(b, NFT_CMP_NEQ, one);
                 }
             }
-            int e = expr(b, "fib");
-            be32(b, 1, REG_1); // NFTA_FIB_DREG
-            be32(b, 2, 3); // NFTA_FIB_RESULT: NFT_FIB_RESULT_ADDRTYPE
-            be32(b, 3, 2); // NFTA_FIB_FLAGS: NFTA_FIB_F_DADDR
-            endExpr(b, e);
+            fibDaddrType(b);
             // the address type lands in the register in host order
-            cmp(b, 0, ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(RTN_LOCAL).array());
+            cmp(b, NFT_CMP_EQ, ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(RTN_LOCAL).array());
         }
-        int e = expr(b, "meta");
-        be32(b, 2, 16); // NFTA_META_KEY: NFT_META_L4PROTO
-        be32(b, 1, REG_1); // NFTA_META_DREG
-        endExpr(b, e);
-        cmp(b, 0, new byte[] {(byte) (d.protocol() == Protocol.TCP ? 6 : 17)});
-        payload(b, 2, 2, 2); // transport header, destination port
-        cmp(b, 0, port(d.port()));
-        immediate(b, REG_1, d.to().getAddress());
-        immediate(b, REG_2, port(d.toPort()));
-        e = expr(b, "nat");
-        be32(b, 1, 1); // NFTA_NAT_TYPE: NFT_NAT_DNAT
-        be32(b, 2, nfproto(d.family())); // NFTA_NAT_FAMILY
-        be32(b, 3, REG_1); // NFTA_NAT_REG_ADDR_MIN
-        be32(b, 5, REG_2); // NFTA_NAT_REG_PROTO_MIN
-        endExpr(b, e);
+        meta(b, NFT_META_L4PROTO);
+        cmp(b, NFT_CMP_EQ, new byte[] {(byte) (d.protocol() == Protocol.TCP ? SockDiag.IPPROTO_TCP : SockDiag.IPPROTO_UDP)});
+        payload(b, NFT_PAYLOAD_TRANSPORT_HEADER, L4_DPORT, 2);
+        cmp(b, NFT_CMP_EQ, port(d.port()));
+        immediate(b, NFT_REG_1, d.to().getAddress());
+        immediate(b, NFT_REG_2, port(d.toPort()));
+        dnat(b, nfproto(d.family()));
         RtAttr.endNested(b, list);
-    }
-
-    private static int expr(ByteBuffer b, String name) {
-        int elem = RtAttr.startNested(b, 1 | NESTED); // NFTA_LIST_ELEM
-        RtAttr.addString(b, 1, name); // NFTA_EXPR_NAME
-        int data = RtAttr.startNested(b, 2 | NESTED); // NFTA_EXPR_DATA
-        return elem << 16 | data; // both offsets fit: a batch is < 64 KiB
-    }
-
-    private static void endExpr(ByteBuffer b, int e) {
-        RtAttr.endNested(b, e & 0xffff);
-        RtAttr.endNested(b, e >>> 16);
-    }
-
-    private static void payload(ByteBuffer b, int base, int offset, int len) {
-        int e = expr(b, "payload");
-        be32(b, 1, REG_1); // NFTA_PAYLOAD_DREG
-        be32(b, 2, base); // NFTA_PAYLOAD_BASE
-        be32(b, 3, offset); // NFTA_PAYLOAD_OFFSET
-        be32(b, 4, len); // NFTA_PAYLOAD_LEN
-        endExpr(b, e);
-    }
-
-    private static void cmp(ByteBuffer b, int op, byte[] value) {
-        int e = expr(b, "cmp");
-        be32(b, 1, REG_1); // NFTA_CMP_SREG
-        be32(b, 2, op); // NFTA_CMP_OP: NFT_CMP_EQ or NFT_CMP_NEQ
-        data(b, 3, value); // NFTA_CMP_DATA
-        endExpr(b, e);
-    }
-
-    private static void bitwise(ByteBuffer b, int len, byte[] mask) {
-        int e = expr(b, "bitwise");
-        be32(b, 1, REG_1); // NFTA_BITWISE_SREG
-        be32(b, 2, REG_1); // NFTA_BITWISE_DREG
-        be32(b, 3, len); // NFTA_BITWISE_LEN
-        data(b, 4, mask); // NFTA_BITWISE_MASK
-        data(b, 5, new byte[len]); // NFTA_BITWISE_XOR
-        endExpr(b, e);
-    }
-
-    private static void immediate(ByteBuffer b, int reg, byte[] value) {
-        int e = expr(b, "immediate");
-        be32(b, 1, reg); // NFTA_IMMEDIATE_DREG
-        data(b, 2, value); // NFTA_IMMEDIATE_DATA
-        endExpr(b, e);
-    }
-
-    private static void data(ByteBuffer b, int type, byte[] value) {
-        int n = RtAttr.startNested(b, type | NESTED);
-        RtAttr.addBytes(b, 1, value); // NFTA_DATA_VALUE
-        RtAttr.endNested(b, n);
     }
 
     private static byte[] port(int port) {
         return new byte[] {(byte) (port >>> 8), (byte) port};
-    }
-
-    private static void be32(ByteBuffer b, int type, int value) {
-        RtAttr.addBytes(b, type, new byte[] {(byte) (value >>> 24), (byte) (value >>> 16), (byte) (value >>> 8), (byte) value});
-    }
-
-    private static void be64(ByteBuffer b, int type, long value) {
-        byte[] v = new byte[8];
-        for (int i = 0; i < 8; i++) {
-            v[i] = (byte) (value >>> (56 - 8 * i));
-        }
-        RtAttr.addBytes(b, type, v);
     }
 
     /** The rule's userdata: one libnftnl TLV, the NUL-terminated comment, as {@code nft} writes it. */
@@ -456,40 +370,8 @@ final class NatTable {
         return null;
     }
 
-    private static ByteBuffer buffer() {
-        return ByteBuffer.allocateDirect(BUFFER).order(ByteOrder.nativeOrder());
-    }
-
-    private static int message(ByteBuffer b, int msg, int flags, int seq, int nfproto) {
-        int at = b.position();
-        NlMsgHdr.put(b, at, 0, NFNL_SUBSYS_NFTABLES << 8 | msg, Nl.NLM_F_REQUEST | flags, seq, 0);
-        b.position(at + NlMsgHdr.SIZE);
-        b.put((byte) nfproto).put((byte) 0).putShort((short) 0); // nfgenmsg: family, NFNETLINK_V0, res_id
-        return at;
-    }
-
-    private static void end(ByteBuffer b, int at) {
-        b.putInt(at, b.position() - at);
-    }
-
-    private static void begin(ByteBuffer b, int seq) {
-        batchMarker(b, BATCH_BEGIN, seq);
-    }
-
-    private static void batchEnd(ByteBuffer b, int seq) {
-        batchMarker(b, BATCH_END, seq);
-    }
-
-    private static void batchMarker(ByteBuffer b, int type, int seq) {
-        int at = b.position();
-        NlMsgHdr.put(b, at, NlMsgHdr.SIZE + 4, type, Nl.NLM_F_REQUEST, seq, 0);
-        b.position(at + NlMsgHdr.SIZE);
-        b.put((byte) 0).put((byte) 0).put((byte) 0).put((byte) NFNL_SUBSYS_NFTABLES); // res_id, big-endian
-    }
-
     // ---- the conversation ---------------------------------------------------------------------------
 
-    private static final ByteBuffer KERNEL = Nl.kernelAddress();
     /** Per namespace (dev:ino), the socket to its nf_tables. */
     private static final Map<String, Channel> CHANNELS = new ConcurrentHashMap<>();
 
@@ -505,33 +387,15 @@ final class NatTable {
      */
     private static final class Channel {
         final String key;
-        final int fd;
-        final ByteBuffer out = buffer();
-        final ByteBuffer in = buffer();
-        int seq = 1;
+        final NetlinkSocket socket;
         long lastUse = System.nanoTime();
         /** False while a conversation has not read its last answer. */
         boolean clean = true;
         boolean open = true;
 
-        Channel(String key, int fd) {
+        Channel(String key, NetlinkSocket socket) {
             this.key = key;
-            this.fd = fd;
-        }
-
-        ByteBuffer request() {
-            out.clear();
-            clean = false;
-            return out;
-        }
-
-        int receive() throws NetnsException {
-            in.clear();
-            int n = Native.recv(fd, in, Native.MSG_TRUNC);
-            if (n > in.capacity()) {
-                throw NetnsException.failure("nf_tables", "a netlink reply of " + n + " bytes did not fit " + in.capacity());
-            }
-            return n;
+            this.socket = socket;
         }
     }
 
@@ -545,20 +409,25 @@ final class NatTable {
         while (true) {
             Channel c = CHANNELS.get(key);
             if (c == null) {
-                Channel made = new Channel(key, open(host));
+                Channel made = new Channel(key, NetlinkSocket.open(host, Nl.NETLINK_NETFILTER, "nf_tables", null));
                 c = CHANNELS.putIfAbsent(key, made);
                 if (c == null) {
                     c = made;
                 } else {
-                    Native.close(made.fd);
+                    made.socket.close();
                 }
             }
             synchronized (c) {
                 if (!c.open) {
                     continue; // closed as idle right then: take another
                 }
+                c.clean = false;
                 try {
-                    return conversation.run(c);
+                    T result = conversation.run(c);
+                    c.clean = true;
+                    return result;
+                } catch (NetlinkException e) {
+                    throw e; // an error answer, read to its end: the socket stays usable
                 } catch (NetnsException | RuntimeException e) {
                     if (!c.clean) {
                         discard(c); // answers may be left unread: never reuse it
@@ -578,7 +447,7 @@ final class NatTable {
     private static void discard(Channel c) {
         c.open = false;
         CHANNELS.remove(c.key, c);
-        Native.close(c.fd);
+        c.socket.close();
     }
 
     private static void closeIdle() {
@@ -592,37 +461,22 @@ final class NatTable {
         }
     }
 
-    private static int open(NetNamespace host) throws NetnsException {
-        int fd = host.call(() -> Native.netlinkSocket(NETLINK_NETFILTER));
-        try {
-            Native.setsockopt(fd, Native.SOL_NETLINK, Nl.NETLINK_EXT_ACK, 1);
-            Native.setsockopt(fd, Native.SOL_NETLINK, Nl.NETLINK_CAP_ACK, 1);
-        } catch (NetnsException e) {
-            Native.close(fd);
-            throw e;
-        }
-        return fd;
-    }
-
     /**
-     * Sends the batch in {@code c.out}, then a {@code GETGEN} request whose answer comes after every answer
-     * to the batch (the kernel handles a socket's requests in order, while the sender waits), and reads up
-     * to it: the acknowledgements (the first error is thrown once all is read) and, into {@code echoed},
-     * the rules the kernel echoes.
+     * Sends the batch, then a {@code GETGEN} request whose answer comes after every answer to the batch
+     * (the kernel handles a socket's requests in order, while the sender waits), and reads up to it: the
+     * acknowledgements (the first error is thrown once all is read) and, into {@code echoed}, the rules the
+     * kernel echoes.
      */
-    private static void talk(Channel c, int acks, String what, Family family, List<Entry> echoed) throws NetnsException {
-        ByteBuffer b = c.out;
-        b.flip();
-        Native.sendto(c.fd, b, KERNEL); // a batch ends its datagram: the request goes on its own
-        int sentinel = c.seq++;
-        b.clear();
-        end(b, message(b, GETGEN, 0, sentinel, 0));
-        b.flip();
-        Native.sendto(c.fd, b, KERNEL);
+    private static void talk(Channel c, NetlinkSocket.Messages batch, int acks, String what, Family family,
+            List<Entry> echoed) throws NetnsException {
+        int[] sentinel = {0};
         NlMsgErr[] failed = {null};
         int[] acked = {0};
-        readUntil(c, (r, at, len, type) -> {
-            if (NlMsgHdr.seq(r, at) == sentinel) {
+        if (echoed != null) {
+            echoed.clear();
+        }
+        c.socket.converse(() -> what, (r, at, len, type) -> {
+            if (NlMsgHdr.seq(r, at) == sentinel[0]) {
                 if (failed[0] == null && type == Nl.NLMSG_ERROR && NlMsgErr.read(r, at).errno() != 0) {
                     failed[0] = NlMsgErr.read(r, at);
                 }
@@ -634,11 +488,15 @@ final class NatTable {
                 if (err.errno() != 0 && failed[0] == null) {
                     failed[0] = err;
                 }
-            } else if (type == (NFNL_SUBSYS_NFTABLES << 8 | NEWRULE) && echoed != null) {
+            } else if (type == (NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWRULE) && echoed != null) {
                 echoed.add(entry(r, at, len, family));
             }
             return false;
+        }, batch, (b, socket) -> { // a batch ends its datagram: the sentinel goes on its own
+            sentinel[0] = socket.nextSeq();
+            end(b, message(b, NFT_MSG_GETGEN, 0, sentinel[0], 0));
         });
+        c.clean = true; // read up to the sentinel: nothing of this conversation is left
         if (failed[0] != null) {
             throw error(what, failed[0]);
         }
@@ -647,41 +505,19 @@ final class NatTable {
         }
     }
 
-    /** Looks at one received message; true when it is the conversation's last. */
-    @FunctionalInterface
-    private interface Reader {
-        boolean read(ByteBuffer r, int at, int len, int type) throws NetnsException;
-    }
-
-    /** Receives and hands every message to the reader until it says the conversation is over. */
-    private static void readUntil(Channel c, Reader reader) throws NetnsException {
-        while (true) {
-            ByteBuffer r = c.in;
-            int end = c.receive();
-            for (int at = 0; at < end; ) {
-                int len = NlMsgHdr.check(r, at, end);
-                if (reader.read(r, at, len, NlMsgHdr.type(r, at))) {
-                    c.clean = true;
-                    return;
-                }
-                at += Nl.nlmsgAlign(len);
-            }
-        }
-    }
-
     private static Entry entry(ByteBuffer r, int at, int len, Family family) {
         RtAttrs a = RtAttrs.parse(r, at + NlMsgHdr.SIZE + 4, at + len);
-        String chain = a.getString(2);
-        int h = a.payloadOffset(3);
-        if (chain == null || h < 0 || a.payloadLength(3) != 8) {
+        String chain = a.getString(NFTA_RULE_CHAIN);
+        int h = a.payloadOffset(NFTA_RULE_HANDLE);
+        if (chain == null || h < 0 || a.payloadLength(NFTA_RULE_HANDLE) != 8) {
             throw new NlFormatException("a rule without chain or handle");
         }
         long handle = 0;
         for (int i = 0; i < 8; i++) {
             handle = handle << 8 | (r.get(h + i) & 0xff);
         }
-        int u = a.payloadOffset(7);
-        String comment = u < 0 ? null : comment(r, u, a.payloadLength(7));
+        int u = a.payloadOffset(NFTA_RULE_USERDATA);
+        String comment = u < 0 ? null : comment(r, u, a.payloadLength(NFTA_RULE_USERDATA));
         return new Entry(family, chain, handle, comment, null);
     }
 

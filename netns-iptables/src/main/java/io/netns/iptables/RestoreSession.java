@@ -1,5 +1,6 @@
 package io.netns.iptables;
 
+import io.netns.Netns;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -73,9 +74,7 @@ final class RestoreSession {
         this.in = process.getOutputStream();
         this.registry = registry;
         this.key = key;
-        Thread reader = new Thread(this::read, "netns-iptables-session");
-        reader.setDaemon(true);
-        reader.start();
+        Netns.homeThreads("netns-iptables-session").newThread(this::read).start(); // born outside any sandbox
         this.idleCheck = Idle.every(this::closeIfIdle);
     }
 

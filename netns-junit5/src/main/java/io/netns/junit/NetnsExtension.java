@@ -1,25 +1,21 @@
 package io.netns.junit;
 
 import io.netns.BridgeMode;
-import io.netns.Firewall;
 import io.netns.Host;
 import io.netns.HostMode;
+import io.netns.Leftovers;
 import io.netns.NetNamespace;
 import io.netns.Netns;
 import io.netns.NetnsException;
 import io.netns.NetworkMode;
 import io.netns.Sandbox;
 import io.netns.internal.PrivilegeGate;
-import io.netns.rtnl.Link;
-import io.netns.rtnl.RtnlClient;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,17 +44,14 @@ import org.junit.platform.commons.support.AnnotationSupport;
  * <p><b>Leak check.</b> After everything is closed, the test fails if any of these is still there:
  * a namespace under {@code /run/netns} named the prefix or starting with {@code <prefix>-} (so a namespace
  * a test makes itself is checked when it is named {@code lab.id() + "-..."}); a sandbox's veth host side
- * ({@code nv} + 12 hex digits) in the lab; a firewall rule in the lab tagged for a sandbox; an owner
- * record under {@code /run/netns.d/sandboxes} of the lab host or with the prefix; an address lease
- * under {@code /run/netns.d/ipam/<prefix>}. What the check finds is then removed, so one leaking test
- * does not leave the machine dirty.
+ * in the lab, and anything else {@link Host#leftovers()} lists for the lab host (owner records, sandbox
+ * namespaces, address leases, port claims, firewall rules tagged for a sandbox). What the check finds is
+ * then removed ({@link Leftovers#remove()}), so one leaking test does not leave the machine dirty.
  */
 public final class NetnsExtension implements ExecutionCondition, ParameterResolver, AfterEachCallback, AfterAllCallback {
     /** Set to {@code 1} to make a test fail, not skip, where namespaces are unavailable (CI does). */
     public static final String REQUIRE_PRIVILEGED = PrivilegeGate.REQUIRE_PRIVILEGED;
 
-    static final Path RECORDS = Path.of("/run/netns.d/sandboxes");
-    static final Path LEASES = Path.of("/run/netns.d/ipam");
     /** How long the leak check waits for the kernel to destroy a closed sandbox's veth pair. */
     static final long VETH_GRACE_MILLIS = 5000;
 
@@ -265,12 +258,12 @@ public final class NetnsExtension implements ExecutionCondition, ParameterResolv
                     b.append("  ip -n ").append(n).append(" addr; ip -n ").append(n).append(" route\n");
                 }
             }
-            b.append("Remove it with:\n  ");
+            b.append("Remove it, once this JVM has exited, with:\n  ");
+            b.append("Host.of(NetNamespace.open(\"").append(prefix).append("\")).reclaim()  // its records, leases, rules\n  ");
             for (String n : names) {
                 b.append("ip netns delete ").append(n).append("; ");
             }
-            b.append("rm -rf ").append(RECORDS).append("/").append(prefix).append("-* ").append(LEASES).append("/")
-                    .append(prefix).append('\n');
+            b.append('\n');
             return b.toString();
         }
 
@@ -335,48 +328,46 @@ public final class NetnsExtension implements ExecutionCondition, ParameterResolv
             }
         }
 
-        /** Inside the lab, after its sandboxes closed and before it is deleted: veths and tagged rules. */
+        /**
+         * Inside the lab, after its sandboxes closed and before it is deleted: what core's {@link Leftovers}
+         * lists for the lab host (records, namespaces, veths, leases, claims, tagged rules), then removed.
+         */
         private void checkLab(List<String> leaks) throws NetnsException {
-            List<String> veths = List.of();
+            Leftovers left = host.leftovers();
             long deadline = System.nanoTime() + VETH_GRACE_MILLIS * 1_000_000L;
-            try (RtnlClient rtnl = RtnlClient.open(host.namespace())) {
-                do {
-                    veths = rtnl.links().stream().map(Link::name).filter(n -> n.matches("nv[0-9a-f]{12}"))
-                            .collect(Collectors.toList());
-                    if (veths.isEmpty()) {
-                        break;
-                    }
-                    // The kernel destroys a veth pair with its namespace, asynchronously: give it a moment.
-                    try {
-                        Thread.sleep(20);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        break;
-                    }
-                } while (System.nanoTime() < deadline);
-            }
-            if (!veths.isEmpty()) {
-                leaks.add("sandbox veths " + veths + " in lab " + prefix + " (see `ip -n " + prefix + " link`)");
-            }
-            Firewall fw;
-            try {
-                fw = Firewall.load();
-            } catch (NetnsException absent) {
-                return; // without an implementation no rule can have been made
-            }
-            List<String> owners = new ArrayList<>();
-            for (Firewall.Owner o : fw.owners(host.namespace())) {
-                if (o.kind().equals("sandbox")) {
-                    owners.add(o.tag());
+            // The kernel destroys a closed sandbox's veth pair with its namespace, asynchronously: give it a
+            // moment (pointless while a sandbox namespace is left, which holds its veth).
+            while (!left.items(Leftovers.Kind.VETH).isEmpty() && left.items(Leftovers.Kind.NAMESPACE).isEmpty()
+                    && System.nanoTime() < deadline) {
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
                 }
+                left = host.leftovers();
             }
-            if (!owners.isEmpty()) {
-                leaks.add("firewall rules tagged " + owners + " in lab " + prefix + " (see `ip netns exec " + prefix
-                        + " iptables-save` and `ip netns exec " + prefix + " nft list table ip netns`)");
+            if (left.isEmpty()) {
+                return;
+            }
+            report(leaks, left, Leftovers.Kind.NAMESPACE, "sandbox namespaces", " (see `ip netns list`)");
+            report(leaks, left, Leftovers.Kind.VETH, "sandbox veths", " in lab " + prefix + " (see `ip -n " + prefix + " link`)");
+            report(leaks, left, Leftovers.Kind.RULE, "firewall rules tagged", " in lab " + prefix + " (see `ip netns exec "
+                    + prefix + " iptables-save` and `ip netns exec " + prefix + " nft list table ip netns`)");
+            report(leaks, left, Leftovers.Kind.CLAIM, "port claims", "");
+            report(leaks, left, Leftovers.Kind.RECORD, "owner records", "");
+            report(leaks, left, Leftovers.Kind.LEASE, "address leases", "");
+            left.remove();
+        }
+
+        private static void report(List<String> leaks, Leftovers left, Leftovers.Kind kind, String what, String hint) {
+            List<String> names = left.items(kind).stream().map(Leftovers.Item::what).collect(Collectors.toList());
+            if (!names.isEmpty()) {
+                leaks.add(what + " " + names + hint);
             }
         }
 
-        /** After the lab is gone: namespaces, owner records and leases of ours, removed when found. */
+        /** After the lab is gone: namespaces named with the prefix (a test's own), removed when found. */
         private void checkMachine(List<String> leaks) {
             List<String> names = keptNamespaces();
             if (!names.isEmpty()) {
@@ -389,54 +380,6 @@ public final class NetnsExtension implements ExecutionCondition, ParameterResolv
                     }
                 }
             }
-            List<Path> records = new ArrayList<>();
-            try (Stream<Path> all = Files.list(RECORDS)) {
-                all.filter(p -> ours(p.getFileName().toString()) || prefix.equals(recordHost(p))).forEach(records::add);
-            } catch (IOException e) {
-                // no records directory: nothing of ours
-            }
-            if (!records.isEmpty()) {
-                leaks.add("owner records " + records);
-                records.forEach(NetnsExtension::deleteQuietly);
-            }
-            Path leases = LEASES.resolve(prefix);
-            if (Files.exists(leases)) {
-                List<Path> files = new ArrayList<>();
-                try (Stream<Path> all = Files.walk(leases)) {
-                    all.sorted(Comparator.reverseOrder()).forEach(p -> {
-                        if (Files.isRegularFile(p)) {
-                            files.add(p);
-                        }
-                        deleteQuietly(p);
-                    });
-                } catch (IOException e) {
-                    leaks.add("cannot read " + leases + ": " + e);
-                }
-                if (!files.isEmpty()) {
-                    leaks.add("address leases " + files);
-                }
-            }
-        }
-
-        private static String recordHost(Path record) {
-            try {
-                for (String line : Files.readAllLines(record, StandardCharsets.UTF_8)) {
-                    if (line.startsWith("host=")) {
-                        return line.substring(5);
-                    }
-                }
-            } catch (IOException e) {
-                return null;
-            }
-            return null;
-        }
-    }
-
-    private static void deleteQuietly(Path p) {
-        try {
-            Files.deleteIfExists(p);
-        } catch (IOException e) {
-            // reported by the caller's listing
         }
     }
 }

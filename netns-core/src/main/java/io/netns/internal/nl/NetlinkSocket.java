@@ -306,29 +306,32 @@ public final class NetlinkSocket implements AutoCloseable {
     }
 
     /**
-     * A free-form conversation (an nf_tables batch): sends the messages {@code messages} writes as one
-     * datagram, then reads every message addressed to this socket's port id and hands it to
-     * {@code reader} until it returns true. The caller matches sequence numbers itself.
+     * A free-form conversation (an nf_tables batch): sends what each of {@code datagrams} writes as one
+     * datagram, in order, then reads every message addressed to this socket's port id and hands it to
+     * {@code reader} until it returns true. The caller matches sequence numbers itself. If this throws,
+     * answers may be left unread: the caller closes the socket rather than reuse it.
      *
      * @param op the operation, for messages
-     * @param messages writes whole messages; the buffer grows when they do not fit
      * @param reader reads the answers
+     * @param datagrams each writes whole messages; the buffer grows when they do not fit
      * @throws NetnsException if the socket fails, the reader throws, or a reply is malformed
      */
-    public synchronized void converse(Supplier<String> op, Messages messages, Reader reader) throws NetnsException {
+    public synchronized void converse(Supplier<String> op, Reader reader, Messages... datagrams) throws NetnsException {
         ensureOpen();
-        while (true) {
-            request.clear();
-            try {
-                messages.write(request, this);
-                break;
-            } catch (BufferOverflowException e) {
-                grow();
+        for (Messages messages : datagrams) {
+            while (true) {
+                request.clear();
+                try {
+                    messages.write(request, this);
+                    break;
+                } catch (BufferOverflowException e) {
+                    grow();
+                }
             }
+            request.flip();
+            transport.send(request);
+            request.clear();
         }
-        request.flip();
-        transport.send(request);
-        request.clear();
         while (true) {
             int n = receiveDatagram(op);
             ByteBuffer buf = receive;

@@ -30,7 +30,7 @@ public final class NlReplies {
     }
 
     /** {@code ENOBUFS}: what an {@code NLMSG_OVERRUN} is reported as. */
-    static final int ENOBUFS = 105;
+    static final int ENOBUFS = io.netns.internal.posix.Native.ENOBUFS;
 
     private int seq;
     private int pid;

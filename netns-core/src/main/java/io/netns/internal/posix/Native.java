@@ -91,6 +91,10 @@ public final class Native {
     public static final int ENOSYS = Errno.ENOSYS.intValue();
     /** {@code ENODEV}. */
     public static final int ENODEV = Errno.ENODEV.intValue();
+    /** {@code EADDRINUSE}. */
+    public static final int EADDRINUSE = Errno.EADDRINUSE.intValue();
+    /** {@code EADDRNOTAVAIL}. */
+    public static final int EADDRNOTAVAIL = Errno.EADDRNOTAVAIL.intValue();
     /** {@code ENOBUFS}. */
     public static final int ENOBUFS = Errno.ENOBUFS.intValue();
     /** {@code MSG_DONTWAIT}. */
@@ -240,27 +244,18 @@ public final class Native {
     }
 
     /**
-     * {@code mount(2)} that reports failure by errno instead of throwing, for the calls whose failure is
-     * an expected answer (iproute2's "is /run/netns a mount point yet" probe).
-     *
-     * @param source the source path, or null
-     * @param target the mount point
-     * @param flags the {@code MS_*} flags
-     * @return 0 on success, else the errno
-     */
-    public static int tryMount(String source, String target, long flags) {
-        return libc().mount(source, target, "none", flags, null) < 0 ? lastErrno() : 0;
-    }
-
-    /**
-     * {@code umount2(target, flags)}, reporting failure by errno.
+     * {@code umount2(target, flags)}.
      *
      * @param target the mount point
      * @param flags {@code MNT_*} flags
-     * @return 0 on success, else the errno
+     * @throws NetnsException if the kernel refuses ({@link #EINVAL}: not a mount point; {@link #EBUSY})
      */
-    public static int umount2(String target, int flags) {
-        return libc().umount2(target, flags) < 0 ? lastErrno() : 0;
+    public static void umount2(String target, int flags) throws NetnsException {
+        if (libc().umount2(target, flags) < 0) {
+            int errno = lastErrno();
+            throw NetnsException.of("umount2(" + target + ", 0x" + Integer.toHexString(flags) + ")", errno,
+                    privilegeHint(errno, "CAP_SYS_ADMIN"));
+        }
     }
 
     /**
@@ -453,14 +448,16 @@ public final class Native {
     }
 
     /**
-     * {@code mkdir(path, mode)}, reporting failure by errno (the mode is still subject to the umask).
+     * {@code mkdir(path, mode)} (the mode is still subject to the umask).
      *
      * @param path the directory
      * @param mode the permission bits
-     * @return 0 on success, else the errno (EEXIST when it exists)
+     * @throws NetnsException if it fails ({@link #EEXIST} when it exists)
      */
-    public static int mkdir(String path, int mode) {
-        return libc().mkdir(path, mode) < 0 ? lastErrno() : 0;
+    public static void mkdir(String path, int mode) throws NetnsException {
+        if (libc().mkdir(path, mode) < 0) {
+            throw NetnsException.of("mkdir(" + path + ")", lastErrno(), null);
+        }
     }
 
     /**
@@ -502,13 +499,30 @@ public final class Native {
     }
 
     /**
-     * {@code unlink(path)}, reporting failure by errno.
+     * {@code unlink(path)}.
      *
      * @param path the file
-     * @return 0 on success, else the errno (ENOENT when it is gone already)
+     * @throws NetnsException if it fails ({@link #ENOENT} when it is gone already)
      */
-    public static int unlink(String path) {
-        return libc().unlink(path) < 0 ? lastErrno() : 0;
+    public static void unlink(String path) throws NetnsException {
+        if (libc().unlink(path) < 0) {
+            throw NetnsException.of("unlink(" + path + ")", lastErrno(), null);
+        }
+    }
+
+    /**
+     * {@link #unlink} for cleanup after another failure: a failure here is not worth more than the first.
+     *
+     * @param path the file
+     * @return true when it was removed
+     */
+    public static boolean unlinkQuietly(String path) {
+        try {
+            unlink(path);
+            return true;
+        } catch (NetnsException e) {
+            return false;
+        }
     }
 
     /**

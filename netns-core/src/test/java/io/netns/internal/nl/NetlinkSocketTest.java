@@ -62,14 +62,14 @@ class NetlinkSocketTest {
             s.execute(() -> "big", Nl.RTM_NEWLINK, 0, b -> b.put(big), null);
             // A batch of many messages in one datagram grows the same way.
             int[] read = {0};
-            s.converse(() -> "batch", (b, sock) -> {
+            s.converse(() -> "batch", (buf, at, len, type) -> ++read[0] == 1, (b, sock) -> {
                 for (int i = 0; i < 5000; i++) {
                     int at = b.position();
                     NlMsgHdr.put(b, at, NlMsgHdr.SIZE + 16, Nl.RTM_NEWLINK, Nl.NLM_F_REQUEST, sock.nextSeq(), 0);
                     b.position(at + NlMsgHdr.SIZE);
                     b.put(new byte[16]);
                 }
-            }, (buf, at, len, type) -> ++read[0] == 1);
+            });
         }
         assertEquals(List.of(NlMsgHdr.SIZE + 200_000, 5000 * (NlMsgHdr.SIZE + 16)), k.sizes);
         assertEquals(1, k.closes);
