@@ -60,7 +60,7 @@ public final class Demo {
      */
     public static void main(String[] args) throws Exception {
         // jffi then reads and writes native memory through JNI, not sun.misc.Unsafe, whose memory methods
-        // Java 24+ warns about (README, "Java 22 and later"); -Djffi.unsafe.disabled=false restores Unsafe.
+        // Java 24+ warns about (README, "Java 24 and later"); -Djffi.unsafe.disabled=false restores Unsafe.
         if (System.getProperty("jffi.unsafe.disabled") == null) {
             System.setProperty("jffi.unsafe.disabled", "true");
         }

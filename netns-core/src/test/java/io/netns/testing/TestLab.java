@@ -48,6 +48,7 @@ public final class TestLab implements BeforeEachCallback, AfterEachCallback, Bef
     private final List<NetNamespace> namespaces = new ArrayList<>();
     private boolean classScoped;
     private Host host;
+    private Host plain;
 
     /**
      * @param tag a short tag of the test class, e.g. {@code "brit"}: letters and digits, so that the
@@ -78,9 +79,32 @@ public final class TestLab implements BeforeEachCallback, AfterEachCallback, Bef
      */
     public synchronized Host host() throws NetnsException {
         if (host == null) {
+            if (plain != null) {
+                throw new IllegalStateException("this test already has the plain host " + plain.id());
+            }
             host = Host.createLab(name("lab"));
         }
         return host;
+    }
+
+    /**
+     * A host over a plain namespace {@code <prefix>lab} with {@code lo} up, for tests of what a real host
+     * keeps ({@link Host#close()} leaves its namespace and its bridge networks): not a lab host, so use
+     * either this or {@link #host()}. After the test the host is closed, its empty lease directories (the
+     * bridge networks' own) and its namespace are removed; a lease file left is a leak.
+     *
+     * @return the host, made on first use
+     */
+    public synchronized Host plainHost() throws NetnsException {
+        if (plain == null) {
+            if (host != null) {
+                throw new IllegalStateException("this test already has the lab host " + host.id());
+            }
+            NetNamespace ns = namespace("lab");
+            Cmd.run("ip", "-n", ns.name(), "link", "set", "lo", "up");
+            plain = closeLater(Host.of(NetNamespace.open(ns.name())));
+        }
+        return plain;
     }
 
     /**
@@ -163,6 +187,22 @@ public final class TestLab implements BeforeEachCallback, AfterEachCallback, Bef
             }
         }
         namespaces.clear();
+        if (plain != null) {
+            // a real host keeps its bridge networks' lease directories; gone with the namespace, they go too
+            Path leases = StateDir.path("ipam", plain.id());
+            if (Files.isDirectory(leases)) {
+                try (Stream<Path> s = Files.walk(leases)) {
+                    for (Path d : s.sorted(Comparator.reverseOrder()).filter(Files::isDirectory).toList()) {
+                        try (Stream<Path> in = Files.list(d)) {
+                            if (in.findAny().isEmpty()) {
+                                Files.delete(d);
+                            }
+                        }
+                    }
+                }
+            }
+            plain = null;
+        }
         List<String> leaks = leftovers(prefix);
         if (!leaks.isEmpty()) {
             AssertionError e = new AssertionError("left on the machine after the test (now removed): " + leaks);
@@ -203,7 +243,12 @@ public final class TestLab implements BeforeEachCallback, AfterEachCallback, Bef
         return leaks;
     }
 
-    private static List<String> names(Path dir, String prefix) {
+    /**
+     * @param dir a directory (absent: nothing)
+     * @param prefix a name prefix
+     * @return the sorted names of its entries that start with the prefix
+     */
+    public static List<String> names(Path dir, String prefix) {
         if (!Files.isDirectory(dir)) {
             return List.of();
         }

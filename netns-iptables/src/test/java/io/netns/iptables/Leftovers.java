@@ -2,6 +2,7 @@ package io.netns.iptables;
 
 import io.netns.internal.OwnerRecord;
 import io.netns.testing.Cmd;
+import io.netns.testing.TestLab;
 import io.netns.testing.Tools;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -94,14 +95,7 @@ final class Leftovers {
     }
 
     private static List<String> files(Path dir, String prefix) {
-        if (!Files.isDirectory(dir)) {
-            return List.of();
-        }
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(prefix)).sorted().toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return TestLab.names(dir, prefix);
     }
 
     static int openFds() {

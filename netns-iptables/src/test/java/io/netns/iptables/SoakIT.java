@@ -52,22 +52,13 @@ class SoakIT {
 
     @BeforeEach
     void setUp() throws Exception {
-        labNs = NetNamespace.create(p + "lab");
-        Lab.ip(labNs, "link", "set", "lo", "up");
-        lab = Host.of(NetNamespace.open(p + "lab")); // not a lab host: close() removes the bridge itself
+        lab = testLab.plainHost(); // not a lab host: close() removes the bridge itself
+        labNs = lab.namespace();
     }
 
     @AfterEach
     void tearDown() throws Exception {
-        if (lab != null) {
-            lab.close();
-        }
-        if (labNs != null) {
-            labNs.close();
-            labNs.delete();
-        }
-        assertEquals(List.of(), Leftovers.namespaces(p));
-        assertEquals(List.of(), Leftovers.ownerRecords(p));
+        // TestLab then closes the host, deletes the namespace and fails on anything of the prefix left
         String real = Lab.run(List.of("iptables-save"));
         assertFalse(real.contains(p), "the machine's firewall never saw the lab");
     }

@@ -45,15 +45,25 @@ import org.junit.platform.commons.support.AnnotationSupport;
  * a namespace under {@code /run/netns} named the prefix or starting with {@code <prefix>-} (so a namespace
  * a test makes itself is checked when it is named {@code lab.id() + "-..."}); a sandbox's veth host side
  * in the lab, and anything else {@link Host#leftovers()} lists for the lab host (owner records, sandbox
- * namespaces, address leases, port claims, firewall rules tagged for a sandbox). What the check finds is
+ * namespaces, address leases, port claims, firewall rules tagged for a sandbox), a veth after the kernel's
+ * asynchronous cleanup had up to 30 s (system property {@code netns.junit.vethGraceMillis}). What the check finds is
  * then removed ({@link Leftovers#remove()}), so one leaking test does not leave the machine dirty.
  */
 public final class NetnsExtension implements ExecutionCondition, ParameterResolver, AfterEachCallback, AfterAllCallback {
     /** Set to {@code 1} to make a test fail, not skip, where namespaces are unavailable (CI does). */
     public static final String REQUIRE_PRIVILEGED = PrivilegeGate.REQUIRE_PRIVILEGED;
 
-    /** How long the leak check waits for the kernel to destroy a closed sandbox's veth pair. */
-    static final long VETH_GRACE_MILLIS = 5000;
+    /**
+     * The system property with how long (milliseconds, default 30000) the leak check waits for the kernel
+     * to destroy a closed sandbox's veth pair. The kernel does it in its one global namespace-cleanup work
+     * queue, which lags by seconds on a machine where many namespaces die at once (parallel builds); the
+     * wait ends as soon as the veths are gone, so only a real leak waits it out.
+     */
+    static final String VETH_GRACE_PROPERTY = "netns.junit.vethGraceMillis";
+
+    static long vethGraceMillis() {
+        return Long.getLong(VETH_GRACE_PROPERTY, 30_000);
+    }
 
     private static final ExtensionContext.Namespace STORE = ExtensionContext.Namespace.create(NetnsExtension.class);
     private static final AtomicInteger COUNTER = new AtomicInteger();
@@ -334,7 +344,7 @@ public final class NetnsExtension implements ExecutionCondition, ParameterResolv
          */
         private void checkLab(List<String> leaks) throws NetnsException {
             Leftovers left = host.leftovers();
-            long deadline = System.nanoTime() + VETH_GRACE_MILLIS * 1_000_000L;
+            long deadline = System.nanoTime() + vethGraceMillis() * 1_000_000L;
             // The kernel destroys a closed sandbox's veth pair with its namespace, asynchronously: give it a
             // moment (pointless while a sandbox namespace is left, which holds its veth).
             while (!left.items(Leftovers.Kind.VETH).isEmpty() && left.items(Leftovers.Kind.NAMESPACE).isEmpty()
