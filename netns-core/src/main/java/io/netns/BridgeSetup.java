@@ -6,7 +6,6 @@ import io.netns.internal.OwnerRecord;
 import io.netns.rtnl.Addr;
 import io.netns.rtnl.Link;
 import io.netns.rtnl.RtnlClient;
-import io.netns.rtnl.Sysctl;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;

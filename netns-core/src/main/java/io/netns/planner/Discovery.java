@@ -2,9 +2,9 @@ package io.netns.planner;
 
 import io.netns.NetNamespace;
 import io.netns.NetnsException;
+import io.netns.Sysctl;
 import io.netns.internal.nl.Nl;
 import io.netns.internal.nl.SockDiag;
-import io.netns.rtnl.Sysctl;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;

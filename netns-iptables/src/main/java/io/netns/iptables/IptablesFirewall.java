@@ -5,6 +5,7 @@ import io.netns.Firewall;
 import io.netns.NetNamespace;
 import io.netns.NetnsException;
 import io.netns.Protocol;
+import io.netns.Sysctl;
 import io.netns.PublishedPort;
 import io.netns.internal.Failures;
 import io.netns.internal.Inet;
@@ -89,7 +90,7 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class IptablesFirewall implements Firewall {
     private static final ReentrantLock JVM_LOCK = new ReentrantLock();
-    private static final Path ROUTE_LOCALNET = Path.of("/proc/sys/net/ipv4/conf/all/route_localnet");
+    private static final String ROUTE_LOCALNET = "net.ipv4.conf.all.route_localnet";
 
     private final Iptables tools;
     private final Path lockFile;
@@ -629,15 +630,8 @@ public final class IptablesFirewall implements Firewall {
     }
 
     private static void enableRouteLocalnet(NetNamespace host) throws NetnsException {
-        try {
-            host.run(() -> {
-                String v = Files.readString(ROUTE_LOCALNET).trim();
-                if (!v.equals("1")) {
-                    Files.writeString(ROUTE_LOCALNET, "1\n", StandardCharsets.US_ASCII);
-                }
-            });
-        } catch (IOException e) {
-            throw NetnsException.wrap("write 1 to " + ROUTE_LOCALNET + " in " + host, e);
+        if (!Sysctl.read(host, ROUTE_LOCALNET).equals("1")) {
+            Sysctl.write(host, ROUTE_LOCALNET, "1");
         }
     }
 }

@@ -9,6 +9,7 @@ import io.netns.Netns;
 import io.netns.NetnsException;
 import io.netns.NetworkMode;
 import io.netns.Sandbox;
+import io.netns.internal.Inet;
 import io.netns.internal.PrivilegeGate;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -141,13 +142,9 @@ public final class NetnsExtension implements ExecutionCondition, ParameterResolv
                 for (String spec : m.expose()) {
                     int colon = spec.lastIndexOf(':');
                     try {
-                        String ip = spec.substring(0, colon).replace("[", "").replace("]", "");
-                        if (!ip.matches("[0-9a-fA-F:.]+")) {
-                            throw new IllegalArgumentException("not an IP literal: " + ip);
-                        }
-                        h = h.expose(new InetSocketAddress(InetAddress.getByName(ip),
-                                Integer.parseInt(spec.substring(colon + 1))));
-                    } catch (RuntimeException | java.net.UnknownHostException e) {
+                        InetAddress ip = Inet.parse("@Mode(expose) address", spec.substring(0, colon));
+                        h = h.expose(new InetSocketAddress(ip, Integer.parseInt(spec.substring(colon + 1))));
+                    } catch (RuntimeException e) {
                         throw new ExtensionConfigurationException("@Mode(expose) of parameter '" + param
                                 + "' must be \"address:port\": \"" + spec + "\"", e);
                     }

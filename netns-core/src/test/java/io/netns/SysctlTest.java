@@ -1,4 +1,4 @@
-package io.netns.rtnl;
+package io.netns;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
