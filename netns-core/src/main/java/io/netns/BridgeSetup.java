@@ -49,7 +49,7 @@ final class BridgeSetup {
                 Subnets.held(hostRtnl, net.subnet()).keySet());
         cleanup.push("address lease " + Inet.toText(ip), () -> Ipam.release(host.id(), net.bridge(), ip, name));
         record.put("ip", Inet.toText(ip));
-        VethIsolation.leased(host, hostRtnl, net.bridge(), ip); // a closed namespace that had it: off the bridge
+        VethIsolation.leased(host, hostRtnl, net.bridge(), ip, name); // a closed namespace that had it: off the bridge
 
         int mtu = mode.mtu() != BridgeMode.DEFAULT_MTU ? mode.mtu() : 0;
         // One message: the pair, the host end in the bridge and up, the MTU of both ends.
@@ -57,7 +57,7 @@ final class BridgeSetup {
         record.put("veth", veth);
         // Before the lease is released (undo runs last made first): a namespace that outlives close() (a socket
         // or thread still in it) loses the bridge before its address is anybody else's (see VethIsolation).
-        cleanup.push("veth " + veth + " on the bridge", () -> VethIsolation.closing(host, hostRtnl, net.bridge(), ip, veth));
+        cleanup.push("veth " + veth + " on the bridge", () -> VethIsolation.closing(host, net.bridge(), ip, name, veth));
         // No delete step for the veth: it dies with the sandbox's namespace, which the namespace step removes.
         // Until then a failure must still not leave it, so delete it explicitly if setup fails from here on.
         Cleanup.Step deleteVeth = () -> hostRtnl.delete(veth);

@@ -218,7 +218,7 @@ class RtnlClientIT {
         rtnl.addBridge("dup0");
         NetlinkException e = assertThrows(NetlinkException.class, () -> rtnl.addBridge("dup0"));
         assertEquals("EEXIST", e.errnoName());
-        assertEquals(17, e.errno());
+        assertEquals(io.netns.internal.posix.Native.EEXIST, e.errno());
         assertTrue(e.getMessage().contains("RTM_NEWLINK(bridge dup0) failed: EEXIST"), e.getMessage());
         NetlinkException v = assertThrows(NetlinkException.class, () -> rtnl.addVeth("x0", "dup0", null));
         assertEquals("EEXIST", v.errnoName());

@@ -56,8 +56,8 @@ class RtnlClientTest {
         @Override
         public int receive(ByteBuffer buf, int flags) throws NetnsException {
             ByteBuffer d = pending.peekFirst();
-            if (d == null && (flags & 0x40) != 0) {
-                throw NetnsException.of("recvfrom", 11, null); // EAGAIN under MSG_DONTWAIT
+            if (d == null && (flags & Native.MSG_DONTWAIT) != 0) {
+                throw NetnsException.of("recvfrom", Native.EAGAIN, null); // under MSG_DONTWAIT
             }
             if (d == null) {
                 throw new AssertionError("the client would block: no datagram pending");

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netns.Host;
-import io.netns.Leftovers;
 import io.netns.NetNamespace;
 import io.netns.NetworkMode;
 import io.netns.Reclaimed;
@@ -42,30 +41,20 @@ class CrashStepsIT {
 
     @BeforeEach
     void setUp() throws Exception {
-        labNs = NetNamespace.create(p + "lab");
+        // not a lab host: the children open it with Host.of, and the test's host makes the bridge network
+        labNs = testLab.namespace("lab");
         Lab.ip(labNs, "link", "set", "lo", "up");
-        lab = Host.of(NetNamespace.open(labNs.name()));
-        // the bridge network exists before the children: they only make and remove sandboxes
+        lab = testLab.closeLater(Host.of(NetNamespace.open(labNs.name())));
         lab.create(p + "warm", NetworkMode.bridge().publish(PORT, 80)).close();
     }
 
     @AfterEach
     void tearDown() throws Exception {
-        if (lab != null) {
-            lab.reclaim();
-            lab.close();
-        }
-        labNs.close();
-        labNs.delete();
-        Path ipam = Path.of("/run/netns.d/ipam", labNs.name());
-        if (Files.isDirectory(ipam)) {
-            try (Stream<Path> dirs = Files.walk(ipam)) {
-                for (Path d : dirs.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.delete(d); // empty directories only: a lease file would fail here
-                }
-            }
-        }
-        // then TestLab checks that no namespace, record or lease directory of the prefix is left
+        lab.reclaim(); // what a failed test left
+        // The bridge network goes with the host once no port is left on it; veths go with their namespaces,
+        // lazily. Then TestLab closes the host (network and lease directories) and the namespace, and checks
+        // that nothing of the prefix is left.
+        Leftovers.vethsSettled(labNs.name(), List.of());
     }
 
     @Test
@@ -106,13 +95,13 @@ class CrashStepsIT {
     /** What is left of the sandbox, seen without the library: namespace, record, lease, claim, rules, veths. */
     private String leftOf(String name) throws Exception {
         StringBuilder b = new StringBuilder();
-        if (!io.netns.iptables.Leftovers.namespaces(name).stream().filter(name::equals).toList().isEmpty()) {
+        if (!Leftovers.namespaces(name).stream().filter(name::equals).toList().isEmpty()) {
             b.append("namespace ");
         }
         if (Files.exists(Path.of("/run/netns.d/sandboxes", name))) {
             b.append("record ");
         }
-        List<String> leases = io.netns.iptables.Leftovers.leases(labNs.name());
+        List<String> leases = Leftovers.leases(labNs.name());
         if (!leases.isEmpty()) {
             b.append("leases ").append(leases).append(' ');
         }
@@ -125,11 +114,11 @@ class CrashStepsIT {
                 }
             }
         }
-        List<String> rules = io.netns.iptables.Leftovers.taggedRules(labNs.name(), "netns:" + labNs.name() + "/sandbox/");
+        List<String> rules = Leftovers.taggedRules(labNs.name(), "netns:" + labNs.name() + "/sandbox/");
         if (!rules.isEmpty()) {
             b.append("rules ").append(rules).append(' ');
         }
-        List<String> veths = io.netns.iptables.Leftovers.vethsSettled(labNs.name(), List.of());
+        List<String> veths = Leftovers.vethsSettled(labNs.name(), List.of());
         if (!veths.isEmpty()) {
             b.append("veths ").append(veths);
         }
