@@ -63,6 +63,7 @@ sweep() {
     for n in $(ls /run/netns 2>/dev/null | grep "$mine"); do umount -l "/run/netns/$n" 2>/dev/null; rm -f "/run/netns/$n"; done
     for n in $(ls /run/netns.d/sandboxes 2>/dev/null | grep "$mine"); do rm -rf "/run/netns.d/sandboxes/$n"; done
     for n in $(ls /run/netns.d/ipam 2>/dev/null | grep "$mine"); do rm -rf "/run/netns.d/ipam/$n"; done
+    for n in $(ls /run/netns.d/cni/results 2>/dev/null | grep -- "-bench-$NETNS_BENCH_RUN\\."); do rm -f "/run/netns.d/cni/results/$n"; done
     rm -rf "/run/bench-cni-$$"
 }
 trap sweep EXIT
@@ -96,6 +97,7 @@ excludes=()
 cap none || excludes+=('SetupBenchmark\.none$')
 cap bridge || excludes+=('SetupBenchmark\.bridge$')
 cap publish || excludes+=('SetupBenchmark\.bridgePublished$')
+cap cni || excludes+=('CniBenchmark\.')
 
 if [ $smoke = 1 ]; then
     floor_args=(20000 5)

@@ -7,7 +7,6 @@ import io.netns.internal.OwnerRecord;
 import io.netns.rtnl.RtnlClient;
 import java.net.Inet4Address;
 import java.net.InetAddress;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -167,16 +166,7 @@ public final class BridgeMode extends ModeSetup implements NetworkMode {
     public BridgeMode publish(Protocol protocol, String hostIp, int hostPort, int containerPort) {
         InetAddress addr = hostIp == null ? null : Inet.parse("publish host ip", hostIp);
         PublishedPort p = new PublishedPort(protocol, addr, hostPort, containerPort);
-        for (PublishedPort q : published) {
-            if (q.protocol() == p.protocol() && q.hostPort() == p.hostPort()
-                    && (q.hostIp() == null || p.hostIp() == null || q.hostIp().equals(p.hostIp()))) {
-                throw new IllegalArgumentException("host port " + p.protocol().id() + " " + hostPort
-                        + " is published twice: " + q + " and " + p);
-            }
-        }
-        List<PublishedPort> all = new ArrayList<>(published);
-        all.add(p);
-        return new BridgeMode(name, subnet, ip, mtu, all);
+        return new BridgeMode(name, subnet, ip, mtu, PublishedPort.append(published, p));
     }
 
     /** @return the network name */

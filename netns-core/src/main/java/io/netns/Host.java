@@ -131,7 +131,9 @@ public final class Host implements AutoCloseable {
      *   <li>{@link NetworkMode#none()}: a new namespace with {@code lo} up;</li>
      *   <li>{@link NetworkMode#host()}: this host's own stack, plus its firewall openings;</li>
      *   <li>{@link NetworkMode#container(String)}: the stack of another sandbox, a process or a file;</li>
-     *   <li>{@link NetworkMode#bridge()}: a new namespace wired into a bridge network of this host.</li>
+     *   <li>{@link NetworkMode#bridge()}: a new namespace wired into a bridge network of this host;</li>
+     *   <li>{@link NetworkMode#cni(String)}: a new namespace connected by the plugins of a CNI network, run
+     *   in this host's namespace.</li>
      * </ul>
      *
      * @param name the sandbox's name, also its namespace's under {@code /run/netns} when it makes one
@@ -206,6 +208,11 @@ public final class Host implements AutoCloseable {
      * anything netns did not make, and bridge networks (the bridge, its gateway address, its shared NAT
      * rules): they are shared by every JVM on this host, and {@link #close()} of the host that made one
      * removes it.
+     *
+     * <p>For {@link NetworkMode#cni(String) cni} sandboxes it runs the network's {@code DEL} with the cached
+     * result (before the namespace goes), also for cache entries of this host that no live sandbox owns, and
+     * then {@code GC} (CNI spec 1.1, unless the configuration has {@code disableGC}) of each network it saw,
+     * told the attachments of the live sandboxes, so plugins can drop what no attachment holds.
      *
      * @return the names of the sandboxes reclaimed, with what else was removed and what was spared
      * @throws NetnsException if something left cannot be removed; everything else still is

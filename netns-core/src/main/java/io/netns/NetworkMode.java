@@ -15,10 +15,14 @@ import java.nio.file.Path;
  * NetworkMode.bridge().name("nsbr1").subnet("10.89.9.0/28")   // a named bridge network
  * NetworkMode.bridge().publish(8080, 80)                      // like docker run -p 8080:80
  * NetworkMode.container("web1")                               // join web1's stack
+ * NetworkMode.cni("mynet")                                    // the plugins of a CNI network connect it
  * }</pre>
  */
-public sealed interface NetworkMode permits HostMode, BridgeMode, ContainerMode, NoneMode {
-    /** @return the mode's name as Docker spells it: {@code host}, {@code bridge}, {@code container}, {@code none} */
+public sealed interface NetworkMode permits HostMode, BridgeMode, ContainerMode, NoneMode, CniMode {
+    /**
+     * @return the mode's name as Docker spells it: {@code host}, {@code bridge}, {@code container}, {@code none};
+     *     and {@code cni}
+     */
     String kind();
 
     /** @return {@code none}: a fresh namespace with only {@code lo}, up */
@@ -69,5 +73,30 @@ public sealed interface NetworkMode permits HostMode, BridgeMode, ContainerMode,
      */
     static ContainerMode container(Path namespaceFile) {
         return ContainerMode.ofPath(namespaceFile);
+    }
+
+    /**
+     * A CNI network: a new namespace connected by the plugins of the network configuration list named
+     * {@code networkName}, looked up in {@link CniMode#DEFAULT_CONF_DIR} unless {@link CniMode#confDir(Path)}
+     * says otherwise, with plugins from {@link CniMode#DEFAULT_PLUGIN_DIRS} unless
+     * {@link CniMode#pluginDirs(Path...)} says otherwise. See {@link CniMode}.
+     *
+     * @param networkName the {@code name} of the configuration, e.g. {@code mynet}
+     * @return the mode
+     * @throws IllegalArgumentException if the name breaks the spec's rule for network names
+     */
+    static CniMode cni(String networkName) {
+        return CniMode.ofName(networkName);
+    }
+
+    /**
+     * A CNI network from one configuration file: a {@code .conflist}, or a single-plugin {@code .conf} or
+     * {@code .json} (read as a list of one, as libcni does). See {@link CniMode}.
+     *
+     * @param conflist the file, read at create
+     * @return the mode
+     */
+    static CniMode cni(Path conflist) {
+        return CniMode.ofFile(conflist);
     }
 }

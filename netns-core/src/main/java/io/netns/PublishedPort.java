@@ -2,6 +2,8 @@ package io.netns;
 
 import io.netns.internal.Inet;
 import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -26,6 +28,26 @@ public record PublishedPort(Protocol protocol, InetAddress hostIp, int hostPort,
         Objects.requireNonNull(protocol, "protocol");
         checkPort("hostPort", hostPort);
         checkPort("containerPort", containerPort);
+    }
+
+    /**
+     * @param published ports published so far
+     * @param p one more
+     * @return a new list with {@code p} appended
+     * @throws IllegalArgumentException if {@code p} publishes a host port of the same protocol and address
+     *     (or every address) again
+     */
+    static List<PublishedPort> append(List<PublishedPort> published, PublishedPort p) {
+        for (PublishedPort q : published) {
+            if (q.protocol() == p.protocol() && q.hostPort() == p.hostPort()
+                    && (q.hostIp() == null || p.hostIp() == null || q.hostIp().equals(p.hostIp()))) {
+                throw new IllegalArgumentException("host port " + p.protocol().id() + " " + p.hostPort()
+                        + " is published twice: " + q + " and " + p);
+            }
+        }
+        List<PublishedPort> all = new ArrayList<>(published);
+        all.add(p);
+        return List.copyOf(all);
     }
 
     static int checkPort(String what, int port) {

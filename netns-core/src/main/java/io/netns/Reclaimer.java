@@ -5,9 +5,12 @@ import io.netns.internal.Inet;
 import io.netns.internal.OwnerRecord;
 import io.netns.internal.OwnerRecord.Liveness;
 import io.netns.internal.StateDir;
+import io.netns.internal.cni.CniCache;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -18,6 +21,7 @@ import java.util.Set;
  *       {@link OwnerRecord#lockForReclaim}) and undone: its namespace if it still is the recorded one, its
  *       veth, its firewall owner (rules and port claims), its lease, then the record. An owner whose
  *       liveness cannot be told counts as alive, and is reported in {@link Reclaimed#spared()}.</li>
+ *   <li>A cni sandbox's undo starts with its network's DEL, from the cached result ({@link CniSetup}).</li>
  *   <li>Then orphans: leases, port claims and tagged rules of sandboxes that have no record at all (a record
  *       is made before anything else of a sandbox and removed after everything else, so such things have no
  *       live owner).</li>
@@ -33,6 +37,7 @@ final class Reclaimer {
         List<String> removed = new ArrayList<>();
         List<String> spared = new ArrayList<>();
         Failures failures = new Failures();
+        Map<String, CniCache.Entry> cniNetworks = new LinkedHashMap<>();
         for (OwnerRecord seen : found.records().values()) {
             Liveness l = seen.liveness();
             if (l == Liveness.UNKNOWN) {
@@ -51,7 +56,7 @@ final class Reclaimer {
                         r.unlock();
                         return;
                     }
-                    undo(host, r, spared);
+                    undo(host, r, spared, cniNetworks);
                     r.remove();
                     reclaimed.add(r.name());
                 } catch (NetnsException | RuntimeException e) {
@@ -84,6 +89,7 @@ final class Reclaimer {
                 }
             }
         }
+        CniSetup.collect(host, cniNetworks, failures); // cache entries no record names, then GC
         for (Leftovers.Item i : found.items(Leftovers.Kind.VETH)) {
             if (i.owner() == null) {
                 spared.add(i + " (no record of this host names its sandbox)");
@@ -94,8 +100,10 @@ final class Reclaimer {
     }
 
     /** Undoes what a dead owner's record says was made, last made first. */
-    private static void undo(Host host, OwnerRecord r, List<String> spared) throws NetnsException {
+    private static void undo(Host host, OwnerRecord r, List<String> spared, Map<String, CniCache.Entry> cniNetworks)
+            throws NetnsException {
         Failures failures = new Failures();
+        failures.run(() -> CniSetup.reclaim(host, r, cniNetworks)); // DEL while the namespace is still there
         String ns = r.get("netns");
         if (ns != null) {
             failures.run(() -> {

@@ -6,6 +6,7 @@ import io.netns.rtnl.RtnlClient;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -41,6 +42,8 @@ public final class Sandbox implements AutoCloseable {
     private final List<Sandbox> joiners = new CopyOnWriteArrayList<>();
     private final List<Process> processes = new CopyOnWriteArrayList<>();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** The CNI attachment of a {@link CniMode} sandbox, set once before the sandbox is returned; else null. */
+    private volatile CniSetup.Attached cni;
 
     Sandbox(Host host, String name, NetworkMode mode, NetNamespace namespace, List<InetAddress> assigned,
             Cleanup cleanup, Sandbox joined) {
@@ -101,6 +104,41 @@ public final class Sandbox implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    void attachCni(CniSetup.Attached attached) {
+        this.cni = attached;
+    }
+
+    /**
+     * The final result of a {@link NetworkMode#cni(String) cni} sandbox's {@code ADD}: the interfaces, addresses,
+     * routes and DNS settings its plugins reported, as cached for {@code DEL}.
+     *
+     * @return the result; empty for the other modes
+     */
+    public Optional<CniResult> cniResult() {
+        CniSetup.Attached a = cni;
+        return a == null ? Optional.empty() : Optional.of(a.result());
+    }
+
+    /**
+     * Checks that a {@link NetworkMode#cni(String) cni} sandbox's network is as its plugins made it: runs
+     * {@code CHECK} of every plugin in order with the cached result (CNI spec 0.4.0 and later). Nothing runs,
+     * and false is returned, for an older version or a configuration with {@code disableCheck}, as libcni does.
+     *
+     * @return true when every plugin's CHECK passed, false when CHECK does not apply
+     * @throws CniException naming the first plugin whose CHECK failed, its code and message
+     * @throws NetnsException if a plugin cannot be run
+     * @throws UnsupportedOperationException for a sandbox of another mode (they have no plugins to ask)
+     * @throws IllegalStateException if the sandbox is closed
+     */
+    public boolean check() throws NetnsException {
+        ensureOpen();
+        CniSetup.Attached a = cni;
+        if (a == null) {
+            throw new UnsupportedOperationException("check() runs CNI CHECK; " + this + " is not a cni sandbox");
+        }
+        return CniSetup.check(a);
     }
 
     /**

@@ -45,14 +45,7 @@ public final class PublishedHttpServer {
                 wire(host, client);
                 Sandbox web = host.create(prefix + "-web", NetworkMode.bridge().publish(8080, 80));
                 String ip = web.addresses().get(0).getHostAddress();
-                HttpServer server = web.call(() -> HttpServer.create(new InetSocketAddress(80), 16)); // bound inside
-                byte[] body = ("hello from " + ip + ":80\n").getBytes(StandardCharsets.UTF_8);
-                server.createContext("/", ex -> {
-                    ex.sendResponseHeaders(200, body.length);
-                    ex.getResponseBody().write(body);
-                    ex.close();
-                });
-                server.start();
+                HttpServer server = serve(web, ip);
                 try {
                     return client.call(() -> get("http://" + HOST_IP + ":8080/"));
                 } finally {
@@ -65,8 +58,21 @@ public final class PublishedHttpServer {
         } // closes web: namespace, veth, lease and DNAT rules removed; then the lab namespace
     }
 
+    /** An HTTP server bound to port 80 inside the sandbox, answering {@code hello from <ip>:80}; started. */
+    static HttpServer serve(Sandbox web, String ip) throws Exception {
+        HttpServer server = web.call(() -> HttpServer.create(new InetSocketAddress(80), 16)); // bound inside
+        byte[] body = ("hello from " + ip + ":80\n").getBytes(StandardCharsets.UTF_8);
+        server.createContext("/", ex -> {
+            ex.sendResponseHeaders(200, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        server.start();
+        return server;
+    }
+
     /** A veth pair between the lab host and the client: 10.20.40.1 and 10.20.40.2. */
-    private static void wire(Host host, NetNamespace client) throws Exception {
+    static void wire(Host host, NetNamespace client) throws Exception {
         try (RtnlClient h = RtnlClient.open(host.namespace()); RtnlClient c = RtnlClient.open(client)) {
             h.addVeth("eth0", "eth0", client);
             h.addAddress("eth0", InetAddress.getByName(HOST_IP), 24);
@@ -77,7 +83,7 @@ public final class PublishedHttpServer {
         }
     }
 
-    private static String get(String url) throws Exception {
+    static String get(String url) throws Exception {
         HttpURLConnection c = (HttpURLConnection) new URL(url).openConnection();
         // The JDK keeps idle connections in one pool per JVM, not per namespace: never reuse one
         // opened inside another namespace.

@@ -17,7 +17,8 @@ import java.util.Map;
  *   <li>{@code bridge}: {@code NetworkMode.bridge()} sandboxes, probed on a lab host;</li>
  *   <li>{@code publish}: bridge with a published port (needs the iptables firewall module);</li>
  *   <li>{@code rtnl}: the {@code io.netns.rtnl.RtnlClient} API (and so {@code RtnlBenchmark});</li>
- *   <li>{@code planner}: the {@code io.netns.planner} API (and so {@code PlannerBenchmark}).</li>
+ *   <li>{@code planner}: the {@code io.netns.planner} API (and so {@code PlannerBenchmark});</li>
+ *   <li>{@code cni}: Debian's CNI plugins in {@code /usr/lib/cni} (and so {@code CniBenchmark}).</li>
  * </ul>
  *
  * The probes make sandboxes on a lab host of their own and remove it, like every benchmark.
@@ -53,6 +54,8 @@ public final class Capabilities {
         }
         out.put("rtnl", classMissing("io.netns.rtnl.RtnlClient"));
         out.put("planner", classMissing("io.netns.planner.ListenerPlanner"));
+        out.put("cni", java.nio.file.Files.isExecutable(CniBenchmark.PLUGINS.resolve("bridge")) ? null
+                : "no CNI plugins in " + CniBenchmark.PLUGINS + " (scripts/setup.sh installs containernetworking-plugins)");
         return out;
     }
 

@@ -142,6 +142,8 @@ public final class Report {
                 "peer.cni_portmap_up", "SetupBenchmark.bridgePublished");
         inverse("CNI bridge+portmap down (portmap DEL, bridge DEL, ip netns del) / bridge + published create+close (peer/ours)",
                 "peer.cni_portmap_down", "SetupBenchmark.bridgePublished");
+        ratio("cni(\"bridge-net\") create+close / the same plugins run by hand (ns, bridge ADD, DEL, ns delete)",
+                "CniBenchmark.cniCreateClose", "CniBenchmark.pluginsByHand", 1.1);
         ratio("bridge create+close / C floor (ns, veth into the bridge, lo+eth0 up, address, default route)",
                 "SetupBenchmark.bridge", "floor.bridge_create_delete", 2.0);
         ratio("bridge + published port / bridge", "SetupBenchmark.bridgePublished", "SetupBenchmark.bridge", Double.NaN);
