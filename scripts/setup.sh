@@ -3,8 +3,9 @@
 # Needs root (apt-get); does nothing when every tool is present. Every test that needs something of the
 # machine gets it from here, so that with NETNS_REQUIRE_PRIVILEGED=1 (CI) no test has a reason to skip:
 #  - the witness tools the tests read the kernel with (ip, nft, iptables-save, nsenter, setpriv);
-#  - a JDK 21+ for VirtualThreadIT (Debian bookworm has none: a JDK found by scripts/jdk21.sh is used,
-#    else openjdk-21 from apt where the release has it, else Eclipse Temurin 21 into /usr/lib/jvm);
+#  - a JDK 24+ for VirtualThreadIT (21+) and ModulePathIT (24+) (Debian bookworm has none: a JDK found by
+#    scripts/jdk21.sh 24 is used, else openjdk-25 from apt where the release has it, else Eclipse Temurin
+#    25 into /usr/lib/jvm);
 #  - apache2 for DemoIT's Apache path, installed without ever starting its service (a policy-rc.d of our
 #    own answers 101 "action forbidden" during the install, and the unit is left disabled).
 set -euo pipefail
@@ -33,22 +34,22 @@ if [ ${#need[@]} -gt 0 ]; then
   apt_install "${need[@]}"
 fi
 
-# A JDK 21+ for the virtual-thread test.
-if ! "$here/jdk21.sh" >/dev/null; then
+# A JDK 24+ for the virtual-thread test (21+) and the module-path test (24+).
+if ! "$here/jdk21.sh" 24 >/dev/null; then
   if [ "$updated" = 0 ]; then apt-get update -qq; updated=1; fi
-  if apt-cache show openjdk-21-jdk-headless >/dev/null 2>&1; then
-    echo "netns setup: installing openjdk-21-jdk-headless" >&2
-    apt_install openjdk-21-jdk-headless
+  if apt-cache show openjdk-25-jdk-headless >/dev/null 2>&1; then
+    echo "netns setup: installing openjdk-25-jdk-headless" >&2
+    apt_install openjdk-25-jdk-headless
   else
     arch="$(dpkg --print-architecture)"; case "$arch" in amd64) arch=x64 ;; arm64) arch=aarch64 ;; esac
-    echo "netns setup: installing Eclipse Temurin 21 into /usr/lib/jvm/temurin-21-jdk" >&2
+    echo "netns setup: installing Eclipse Temurin 25 into /usr/lib/jvm/temurin-25-jdk" >&2
     tmp="$(mktemp -d)"
-    curl -fsSL -o "$tmp/jdk.tar.gz" "https://api.adoptium.net/v3/binary/latest/21/ga/linux/$arch/jdk/hotspot/normal/eclipse"
-    mkdir -p /usr/lib/jvm/temurin-21-jdk
-    tar -xzf "$tmp/jdk.tar.gz" -C /usr/lib/jvm/temurin-21-jdk --strip-components=1
+    curl -fsSL -o "$tmp/jdk.tar.gz" "https://api.adoptium.net/v3/binary/latest/25/ga/linux/$arch/jdk/hotspot/normal/eclipse"
+    mkdir -p /usr/lib/jvm/temurin-25-jdk
+    tar -xzf "$tmp/jdk.tar.gz" -C /usr/lib/jvm/temurin-25-jdk --strip-components=1
     rm -rf "$tmp"
   fi
-  "$here/jdk21.sh" >/dev/null || { echo "netns setup: still no JDK 21+" >&2; exit 1; }
+  "$here/jdk21.sh" 24 >/dev/null || { echo "netns setup: still no JDK 24+" >&2; exit 1; }
 fi
 
 # apache2 for DemoIT, never started as a service on the machine's own network.

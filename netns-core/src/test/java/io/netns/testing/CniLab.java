@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * A CNI network for tests on a lab host: a configuration directory and host-local's data directory inside
@@ -44,14 +43,8 @@ public final class CniLab {
 
     /** Skips (or fails in CI) when the plugins are not installed; scripts/setup.sh installs them. */
     public static void requirePlugins() {
-        if (Files.isExecutable(PLUGINS.resolve("bridge"))) {
-            return;
-        }
-        if ("1".equals(System.getenv("NETNS_REQUIRE_PRIVILEGED"))) {
-            throw new AssertionError("NETNS_REQUIRE_PRIVILEGED=1 but the CNI plugins are not installed in " + PLUGINS
-                    + " (scripts/setup.sh installs containernetworking-plugins)");
-        }
-        Assumptions.abort("CNI plugins not installed in " + PLUGINS);
+        Privileged.requireThat(Files.isExecutable(PLUGINS.resolve("bridge")),
+                "the CNI plugins in " + PLUGINS + " (scripts/setup.sh installs containernetworking-plugins)");
     }
 
     /** @return the bridge plugin's configuration with host-local IPAM, as one JSON object */

@@ -56,7 +56,8 @@ class NatTableTest {
      */
     @Test
     void newRuleBytesAreByteForByteTheGoldenOnes() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.LITTLE_ENDIAN);
+        io.netns.testing.Privileged.requireThat(java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.LITTLE_ENDIAN,
+                "a little-endian machine (the golden bytes hold host-order fields)");
         NatTable.Dnat[] rules = {
             new NatTable.Dnat(NatTable.Hook.PREROUTING, Protocol.TCP, 8080, null, true,
                     java.net.InetAddress.getByName("10.89.0.2"), 80, "netns:lab/sandbox/web"),
