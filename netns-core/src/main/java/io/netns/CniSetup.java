@@ -57,13 +57,16 @@ final class CniSetup {
 
     static CniRuntime runtime(Host host, List<Path> pluginDirs, Duration timeout) {
         NetNamespace hostNs = host.namespace();
-        return new CniRuntime(pluginDirs, timeout, pb -> hostNs.call(() -> {
-            try {
-                return pb.start();
-            } catch (java.io.IOException e) {
-                throw NetnsException.wrap("start CNI plugin " + pb.command().get(0) + " in " + host, e);
-            }
-        }));
+        return new CniRuntime(pluginDirs, timeout, pb -> {
+            Reapers.ensureIdleAtHome(); // so the JDK's reaper of the plugin is not born in the host's namespace
+            return hostNs.call(() -> {
+                try {
+                    return pb.start();
+                } catch (java.io.IOException e) {
+                    throw NetnsException.wrap("start CNI plugin " + pb.command().get(0) + " in " + host, e);
+                }
+            });
+        });
     }
 
     /**

@@ -77,6 +77,46 @@ class ReuseIT {
     }
 
     @Test
+    void aSandboxMadeAgainUnderTheSameNameGetsTheAddressAndTheOldNamespaceLosesTheBridge() throws Exception {
+        BridgeMode one = NetworkMode.bridge().name("nsre2").subnet("10.91.1.0/30");
+        InetAddress gateway = InetAddress.getByName("10.91.1.1");
+        try (ServerSocket server = lab.namespace().call(() -> new ServerSocket(7101, 50))) {
+            Sandbox a = lab.create(p + "a", one);
+            NetNamespace kept = a.call(NetNamespace::current);
+            try {
+                a.close();
+                try (Sandbox again = lab.create(p + "a", one)) {
+                    assertEquals("10.91.1.2", again.addresses().get(0).getHostAddress());
+                    again.run(() -> connect(gateway, 7101));
+                    server.accept().close();
+                    assertThrows(IOException.class, () -> kept.run(() -> connect(gateway, 7101)),
+                            "the first sandbox's namespace must not reach the bridge any more");
+                }
+            } finally {
+                kept.close();
+            }
+        }
+    }
+
+    @Test
+    void aNamespaceStillHeldTwoSecondsAfterCloseLosesTheBridgeEvenWithoutANewLease() throws Exception {
+        BridgeMode one = NetworkMode.bridge().name("nsre3").subnet("10.91.2.0/30");
+        InetAddress gateway = InetAddress.getByName("10.91.2.1");
+        try (ServerSocket server = lab.namespace().call(() -> new ServerSocket(7102, 50))) {
+            Sandbox a = lab.create(p + "a", one);
+            NetNamespace kept = a.call(NetNamespace::current); // another JVM could lease the address now
+            try {
+                a.close();
+                Thread.sleep(VethIsolation.GRACE_MILLIS + 1000);
+                assertThrows(IOException.class, () -> kept.run(() -> connect(gateway, 7102)),
+                        "the closed sandbox's namespace must not reach the bridge after the grace period");
+            } finally {
+                kept.close();
+            }
+        }
+    }
+
+    @Test
     void hostAndContainerModesReopenByTheHeldDescriptor() throws Exception {
         // A host made from the calling thread's namespace while that thread is inside the lab: the path
         // /proc/thread-self/ns/net means the initial namespace to any other thread.

@@ -21,7 +21,6 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
 /**
@@ -70,8 +69,9 @@ public final class CniRuntime {
     private static final int STDERR_LIMIT = 16 * 1024;
     /** Plugins answer VERSION the same as long as their file is the same: asked once per file. */
     private static final Map<String, List<String>> VERSIONS = new ConcurrentHashMap<>();
+    /** Threads that copy the plugins' pipes: born in the initial namespace, whoever first needs one. */
     private static final ExecutorService PUMPS = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
-            new SynchronousQueue<>(), new PumpThreads());
+            new SynchronousQueue<>(), io.netns.Netns.homeThreads("netns-cni-pipe"));
 
     private final List<Path> pluginDirs;
     private final Duration timeout;
@@ -459,17 +459,5 @@ public final class CniRuntime {
 
     private static String describe(Duration d) {
         return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
-    }
-
-    /** Daemon threads that copy the plugins' pipes. */
-    private static final class PumpThreads implements java.util.concurrent.ThreadFactory {
-        private final AtomicInteger n = new AtomicInteger();
-
-        @Override
-        public Thread newThread(Runnable r) {
-            Thread t = new Thread(r, "netns-cni-pipe-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        }
     }
 }
