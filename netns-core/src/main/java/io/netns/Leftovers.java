@@ -29,8 +29,8 @@ import java.util.regex.Pattern;
  *   <li>{@link Kind#VETH}: a sandbox veth (host side, {@code nv} + 12 hex digits) in the host namespace;</li>
  *   <li>{@link Kind#LEASE}: an address lease {@code /run/netns.d/ipam/<host>/<network>/<ip>};</li>
  *   <li>{@link Kind#CLAIM}: a published-port claim {@code /run/netns.d/ports/<host>/<protocol>-<port>/<ip>};</li>
- *   <li>{@link Kind#RULE}: a sandbox owner the firewall reports for the host namespace (its tagged rules,
- *       or port claims whose rules never made it), when {@code netns-iptables} is present.</li>
+ *   <li>{@link Kind#RULE}: a sandbox owner of this host with tagged rules in the host namespace, when
+ *       {@code netns-iptables} is present (a claim whose rules never made it is a {@link Kind#CLAIM}).</li>
  * </ul>
  * Bridge networks (the bridge, its gateway address, its shared rules) are not listed: they are shared by
  * the host's sandboxes and go with {@link Host#close()} of the host that made them.

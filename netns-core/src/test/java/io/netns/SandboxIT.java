@@ -65,9 +65,9 @@ class SandboxIT {
         Process sleep = iso.start(new ProcessBuilder("sleep", "60"));
         String link = Files.readSymbolicLink(Path.of("/proc/" + sleep.pid() + "/ns/net")).toString();
         assertEquals("net:[" + iso.namespace().inode() + "]", link);
-        Process ipLink = iso.start(new ProcessBuilder("ip", "-o", "link").redirectErrorStream(true));
-        String out = new String(ipLink.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(ipLink.waitFor(10, TimeUnit.SECONDS));
+        Cmd.Result ipLink = Cmd.finish("ip -o link", iso.start(new ProcessBuilder("ip", "-o", "link")));
+        assertEquals(0, ipLink.exit(), ipLink.error());
+        String out = ipLink.output();
         assertEquals(1, out.lines().count(), "the child sees only lo: " + out);
         iso.close();
         assertFalse(sleep.isAlive(), "close stops the processes the sandbox started");

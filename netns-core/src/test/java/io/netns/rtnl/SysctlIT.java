@@ -6,11 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netns.NetNamespace;
 import io.netns.NetnsException;
+import io.netns.testing.Cmd;
 import io.netns.testing.TestLab;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -23,12 +22,8 @@ class SysctlIT {
         return Files.readString(Path.of("/proc/sys/net/ipv4/ip_forward")).strip();
     }
 
-    private static String catInside(String ns, String file) throws Exception {
-        Process p = new ProcessBuilder("ip", "netns", "exec", ns, "cat", file).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip();
-        assertTrue(p.waitFor(20, TimeUnit.SECONDS));
-        assertEquals(0, p.exitValue(), out);
-        return out;
+    private static String catInside(String ns, String file) {
+        return Cmd.in(ns, "cat", file).strip();
     }
 
     @Test

@@ -13,7 +13,8 @@ public final class Cmd {
 
     /**
      * @param argv the command
-     * @return its standard output and error; fails the test when it exits non-zero
+     * @return its standard output (standard error only goes into the failure message); fails the test when
+     *     it exits non-zero
      */
     public static String run(String... argv) {
         Result r = exec(argv);
@@ -50,7 +51,22 @@ public final class Cmd {
      */
     public static Result exec(String... argv) {
         try {
-            Process p = new ProcessBuilder(List.of(argv)).start();
+            return finish(String.join(" ", argv), new ProcessBuilder(List.of(argv)).start());
+        } catch (IOException e) {
+            throw new AssertionError("cannot run " + String.join(" ", argv) + ": " + e, e);
+        }
+    }
+
+    /**
+     * Waits for a process started elsewhere (e.g. by {@code Sandbox.start}), with standard output and error
+     * kept apart as {@link #exec} does; its standard input is closed.
+     *
+     * @param what the command, for messages
+     * @param p the process, started without merging its standard error
+     * @return exit code, standard output and standard error
+     */
+    public static Result finish(String what, Process p) {
+        try {
             p.getOutputStream().close();
             CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> {
                 try {
@@ -62,13 +78,15 @@ public final class Cmd {
             byte[] out = p.getInputStream().readAllBytes();
             if (!p.waitFor(30, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
-                throw new AssertionError(String.join(" ", argv) + " timed out");
+                throw new AssertionError(what + " timed out");
             }
             return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8),
                     new String(err.join(), StandardCharsets.UTF_8));
         } catch (IOException e) {
-            throw new AssertionError("cannot run " + String.join(" ", argv) + ": " + e, e);
+            p.destroyForcibly();
+            throw new AssertionError("cannot read " + what + ": " + e, e);
         } catch (InterruptedException e) {
+            p.destroyForcibly();
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
         }

@@ -55,8 +55,10 @@ public final class TestLab implements BeforeEachCallback, AfterEachCallback, Bef
      *     prefix with the pid stays a valid namespace and interface-safe name
      */
     public TestLab(String tag) {
-        if (!tag.matches("[a-z][a-z0-9]{0,7}")) {
-            throw new IllegalArgumentException("tag must be 1-8 lowercase letters and digits, starting with a letter: " + tag);
+        if (!tag.matches("[a-z]([a-z0-9]{0,6}[a-z])?")) {
+            // a last digit would run into the pid: "ab1" + 23 and "ab" + 123 are one prefix
+            throw new IllegalArgumentException("tag must be 1-8 lowercase letters and digits, starting and ending "
+                    + "with a letter: " + tag);
         }
         this.prefix = tag + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet() + "-";
     }
@@ -131,12 +133,27 @@ public final class TestLab implements BeforeEachCallback, AfterEachCallback, Bef
     public void beforeAll(ExtensionContext context) {
         classScoped = true;
         Privileged.require();
+        clearDeadNamesakes();
     }
 
     @Override
     public void beforeEach(ExtensionContext context) {
         if (!classScoped) {
             Privileged.require();
+            clearDeadNamesakes();
+        }
+    }
+
+    /**
+     * Before the test nothing of it exists, so whatever already carries the prefix was left by a dead process
+     * that had this JVM's pid (pids wrap, at 32768 by default): removed, so it neither collides with the
+     * test's names nor is blamed on it by the check after the test.
+     */
+    private void clearDeadNamesakes() {
+        List<String> stale = leftovers(prefix);
+        if (!stale.isEmpty()) {
+            System.err.println("TestLab: removed what a dead process with pid " + ProcessHandle.current().pid()
+                    + " left under the prefix " + prefix + ": " + stale);
         }
     }
 

@@ -375,16 +375,9 @@ public final class IptablesFirewall implements Firewall {
                 }
             }
         }
-        // A claim whose rules never made it (a crash between claim and restore), of a host whose rules are
-        // here: a sandbox publishes only on a bridge network, whose shared rules are made first.
-        Set<String> hosts = new HashSet<>();
-        out.forEach(o -> hosts.add(o.host()));
-        for (String holder : PortClaims.holders()) {
-            Owner o = Owner.parse(holder);
-            if (o != null && hosts.contains(o.host())) {
-                out.add(o);
-            }
-        }
+        // Only the namespace's own rules. Port claims are files of a host id, not of a namespace: a claim
+        // whose rules never made it is listed by its host (core's Leftovers reads ports/<host id>), never here,
+        // where a claim of another namespace under the same id would show as this one's.
         return out;
     }
 

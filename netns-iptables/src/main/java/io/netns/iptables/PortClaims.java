@@ -12,9 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Internal use only: which owner holds which published host port, safe between threads and JVMs, without
@@ -126,22 +124,6 @@ final class PortClaims {
             }
         }
         release(mine);
-    }
-
-    /** @return the tags holding claims, on every host */
-    static Set<String> holders() {
-        Set<String> out = new LinkedHashSet<>();
-        for (Path host : list(DIR)) {
-            for (Path dir : list(host)) {
-                for (Path f : list(dir)) {
-                    String h = f.getFileName().toString().startsWith(".") ? null : holder(f);
-                    if (h != null && !h.isEmpty()) {
-                        out.add(h);
-                    }
-                }
-            }
-        }
-        return out;
     }
 
     private static String holder(Path f) {

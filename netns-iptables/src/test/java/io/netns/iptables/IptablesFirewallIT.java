@@ -282,6 +282,43 @@ class IptablesFirewallIT {
     }
 
     /**
+     * owners() lists what the namespace's own firewall holds, nothing else on the machine: not the port
+     * claims of an owner whose rules are in another namespace, even one whose host has the same id (a lab
+     * name reused after its pid was, or another process's lab); those claims are files of the host id, which
+     * only the host (core's {@code Leftovers}) can attribute. It once listed every claim holder of the
+     * machine, so a killed child's published ports showed in every other lab.
+     */
+    @Test
+    void ownersAreTheNamespacesOwnRulesOnly() throws Exception {
+        fw.addNetwork(lab.host, net, Lab.BRIDGE, Lab.SUBNET);
+        fw.publish(lab.host, web, Lab.BRIDGE, ip(Lab.SBX_IP), List.of(new PublishedPort(Protocol.TCP, null, 8085, 80)));
+        Owner elsewhere = Owner.sandbox(lab.host.name(), "elsewhere");
+        Owner stranger = Owner.sandbox(lab.prefix + "other", "stranger");
+        try {
+            fw.addNetwork(lab.client, Owner.network(lab.host.name(), Lab.BRIDGE), Lab.BRIDGE, Lab.SUBNET);
+            fw.publish(lab.client, elsewhere, Lab.BRIDGE, ip(Lab.SBX2_IP),
+                    List.of(new PublishedPort(Protocol.TCP, null, 8086, 80)));
+            fw.publish(lab.client, stranger, Lab.BRIDGE, ip(Lab.SBX2_IP),
+                    List.of(new PublishedPort(Protocol.TCP, null, 8087, 80)));
+            assertTrue(Files.exists(PortClaims.DIR.resolve(lab.host.name()).resolve("tcp-8086")), "claimed");
+            // the witness: each namespace's own ruleset
+            assertTrue(lab.save().contains(web.tag()));
+            assertFalse(lab.save().contains(elsewhere.tag()));
+            assertEquals(Set.of(net, web), fw.owners(lab.host));
+            assertEquals(Set.of(Owner.network(lab.host.name(), Lab.BRIDGE), elsewhere, stranger), fw.owners(lab.client));
+        } finally {
+            fw.remove(lab.client, stranger);
+            fw.remove(lab.client, elsewhere);
+            fw.remove(lab.client, Owner.network(lab.host.name(), Lab.BRIDGE));
+        }
+        assertEquals(Set.of(), fw.owners(lab.client));
+        assertFalse(Files.exists(PortClaims.DIR.resolve(lab.host.name()).resolve("tcp-8086")), "claim released");
+        assertFalse(Files.exists(PortClaims.DIR.resolve(lab.prefix + "other")), "claim released");
+        fw.remove(lab.host, web);
+        fw.remove(lab.host, net);
+    }
+
+    /**
      * remove() of rules this JVM wrote deletes exactly them without a read; when one was deleted underneath it
      * falls back to reading, still removes the rest, and releases the port claim either way (the port can be
      * published by another owner afterwards).

@@ -83,10 +83,10 @@ class NetnsExtensionIT {
             served.get(5, TimeUnit.SECONDS);
             assertEquals("hi from the sandbox\n", got);
         }
-        String rules = lab.namespace().call(() -> {
-            Process p = new ProcessBuilder("nft", "list", "table", "ip", "netns").redirectErrorStream(true).start();
-            return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        });
+        Cmd.Result nft = Cmd.finish("nft list table ip netns",
+                lab.namespace().call(() -> new ProcessBuilder("nft", "list", "table", "ip", "netns").start()));
+        assertEquals(0, nft.exit(), nft.error());
+        String rules = nft.output();
         assertTrue(rules.contains("netns:" + lab.id() + "/sandbox/" + web.name()), rules);
     }
 
