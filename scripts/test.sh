@@ -7,6 +7,8 @@
 # verify built and builds the C floor with gcc; the CNI peer runs only where its plugins are installed.
 # Run as root. With NETNS_REQUIRE_PRIVILEGED=1 a privileged test that would skip fails instead.
 # NETNS_SKIP_BENCH_SMOKE=1 skips the smoke pass (e.g. where namespaces are unavailable).
+# Run as root, it then runs the integration tests once more rootless (scripts/rootless-pass.sh: as the
+# unprivileged user netns-ci inside `unshare --user --map-root-user --mount`); NETNS_SKIP_ROOTLESS=1 skips that.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -15,6 +17,9 @@ scripts/setup.sh
 mvn -B -ntp -P release verify "$@"
 # Two clean builds of the library modules give byte-identical jars.
 scripts/reproducible.sh -o
+if [ "$(id -u)" = 0 ] && [ "${NETNS_SKIP_ROOTLESS:-0}" != 1 ]; then
+  scripts/rootless-pass.sh
+fi
 if [ "${NETNS_SKIP_BENCH_SMOKE:-0}" != 1 ]; then
   # One JMH per machine (see netns-bench/run.sh): wait for another one to finish rather than fail on it.
   flock /tmp/jmh.lock netns-bench/run.sh --smoke --no-build

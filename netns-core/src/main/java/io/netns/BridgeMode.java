@@ -205,11 +205,10 @@ public final class BridgeMode extends ModeSetup implements NetworkMode {
     @Override
     Sandbox setUp(Host host, String name, OwnerRecord record, Cleanup cleanup) throws NetnsException {
         NetNamespace.Created made = SandboxSetup.newNamespace(name, record, cleanup);
-        List<InetAddress> addrs;
         try (RtnlClient inside = made.inside()) {
-            addrs = BridgeSetup.attach(host, name, this, made.namespace(), inside, record, cleanup);
+            BridgeSetup.attach(host, name, this, made.namespace(), inside, record, cleanup);
         }
-        return new Sandbox(host, name, this, made.namespace(), addrs, cleanup, null);
+        return new Sandbox(host, name, this, made.namespace(), cleanup, null);
     }
 
     @Override

@@ -11,7 +11,6 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -38,7 +37,7 @@ final class BridgeSetup {
      *
      * @param inside a client whose socket lives in {@code ns}; the caller closes it
      */
-    static List<InetAddress> attach(Host host, String name, BridgeMode mode, NetNamespace ns, RtnlClient inside,
+    static void attach(Host host, String name, BridgeMode mode, NetNamespace ns, RtnlClient inside,
             OwnerRecord record, Cleanup cleanup) throws NetnsException {
         RtnlClient hostRtnl = host.rtnl();
         int[] bridgeIndex = new int[1];
@@ -81,7 +80,6 @@ final class BridgeSetup {
             }
             throw e;
         }
-        return List.of(ip);
     }
 
     /** Makes the network at first use on this host, or checks the one there against the mode. */

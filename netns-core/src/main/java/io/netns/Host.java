@@ -54,11 +54,18 @@ public final class Host implements AutoCloseable {
      * sandboxes and nothing else.
      *
      * @return the host
-     * @throws NetnsException if namespaces are unavailable here
+     * @throws NetnsException if namespaces are unavailable here, or the JVM is
+     *     {@linkplain Netns.Mode#ROOTLESS rootless} (it has no rights over the machine's stack; use a lab host)
      */
     public static synchronized Host current() throws NetnsException {
         if (current == null || current.isClosed()) {
             Netns.ensureAvailability();
+            if (Netns.rootless()) {
+                throw NetnsException.failure("Host.current()", "the JVM runs rootless, in a user namespace of its own "
+                        + "(Netns.mode() is ROOTLESS): the machine's network stack belongs to the machine's user "
+                        + "namespace, where this user has no rights, so netns cannot make sandboxes, bridges or firewall "
+                        + "rules there; use a lab host instead (Host.createLab(name)), or run as root");
+            }
             current = new Host(NetNamespace.initial(), CURRENT_ID, false);
         }
         return current;

@@ -96,7 +96,7 @@ public final class Leftovers {
                 records.put(r.name(), r);
                 items.add(new Item(Kind.RECORD, r.name(), r.name()));
                 String ns = r.get("netns");
-                if (ns != null && Files.exists(NetNamespace.NETNS_DIR.resolve(ns), LinkOption.NOFOLLOW_LINKS)) {
+                if (ns != null && Files.exists(NetNamespace.directory().resolve(ns), LinkOption.NOFOLLOW_LINKS)) {
                     items.add(new Item(Kind.NAMESPACE, ns, r.name()));
                 }
             }

@@ -71,6 +71,7 @@ final class NamespaceExecutor extends ThreadPoolExecutor {
             String label = ns.name() != null ? ns.name() : Long.toString(ns.inode());
             Thread t = new Thread(() -> {
                 boolean held = false;
+                ThreadNs.markWorker();
                 try {
                     ns.acquire();
                     held = true;

@@ -1,6 +1,7 @@
 package io.netns;
 
 import io.netns.internal.Names;
+import io.netns.internal.RunDir;
 import io.netns.internal.posix.FileDescriptor;
 import io.netns.internal.posix.FileId;
 import io.netns.internal.posix.Native;
@@ -42,6 +43,14 @@ import java.util.concurrent.TimeUnit;
  * every later {@code call}/{@code run} on it throws, so it can never run work believing it is home.
  * Virtual threads are refused, because their carrier would take the namespace to other virtual threads.
  *
+ * <p><b>Rootless</b> ({@link Netns#mode()} is {@link Netns.Mode#ROOTLESS}): a thread of the JVM's own network
+ * stack could enter a namespace but never come back (that stack belongs to the machine's user namespace), so
+ * {@code call}/{@code run} from such a thread run the work on a thread of {@link #executor()} instead and wait
+ * for it: the result, the work's own exception, sockets it made and threads and processes it started are as
+ * with a switch; the thread (its name, its thread-locals) is another, the context class loader is carried
+ * over, and an interrupt of the waiting caller is passed on to the work. Threads living inside a namespace
+ * switch themselves, as with root.
+ *
  * <p>Sockets and child processes made inside stay inside after the switch back. Threads started inside a
  * call are born inside and stay there after the call returns. For pools what counts is the thread that
  * <em>spawns a worker</em>, not where the pool object was made: pools start workers lazily, on the thread
@@ -59,7 +68,10 @@ import java.util.concurrent.TimeUnit;
  * persisted name (the kernel frees the namespace when nothing else holds it).
  */
 public final class NetNamespace implements AutoCloseable {
-    /** Where iproute2 persists named namespaces, and where {@link #create(String)} does. */
+    /**
+     * Where iproute2 persists named namespaces, and where {@link #create(String)} does unless another run
+     * directory was chosen: see {@link #directory()}.
+     */
     public static final Path NETNS_DIR = Path.of("/run/netns");
 
     private static final Object MOUNT_LOCK = new Object();
@@ -132,7 +144,7 @@ public final class NetNamespace implements AutoCloseable {
         Names.check("namespace name", name);
         Netns.ensureAvailability();
         ensureNetnsDir();
-        String file = NETNS_DIR.resolve(name).toString();
+        String file = directory().resolve(name).toString();
         try {
             // Like iproute2: an empty file to bind onto, made exclusively so that two makers cannot share it.
             Native.close(Native.open(file, Native.O_RDONLY | Native.O_CREAT | Native.O_EXCL, 0));
@@ -169,7 +181,7 @@ public final class NetNamespace implements AutoCloseable {
      */
     public static NetNamespace open(String name) throws NetnsException {
         Names.check("namespace name", name);
-        return openPath(NETNS_DIR.resolve(name), name);
+        return openPath(directory().resolve(name), name);
     }
 
     /**
@@ -185,7 +197,7 @@ public final class NetNamespace implements AutoCloseable {
     public static NetNamespace open(Path path) throws NetnsException {
         Objects.requireNonNull(path, "path");
         Path abs = path.toAbsolutePath().normalize();
-        String name = NETNS_DIR.equals(abs.getParent()) ? abs.getFileName().toString() : null;
+        String name = directory().equals(abs.getParent()) ? abs.getFileName().toString() : null;
         return openPath(abs, name);
     }
 
@@ -226,6 +238,21 @@ public final class NetNamespace implements AutoCloseable {
         return openPath(Path.of("/proc/self/ns/net"), null);
     }
 
+    /**
+     * Where named namespaces are persisted in this JVM: {@link #NETNS_DIR} ({@code /run/netns}, iproute2's
+     * place), unless the system property {@code io.netns.runDir} names another run directory
+     * ({@code <runDir>/netns}), or the JVM is {@linkplain Netns.Mode#ROOTLESS rootless} and cannot write
+     * {@code /run/netns}: then a private {@code tmpfs} of the JVM's mount namespace, mounted over
+     * {@code /run/netns} when that directory exists (so {@code ip netns} run by the JVM's children still finds
+     * the namespaces), else over {@code $XDG_RUNTIME_DIR/netns-rootless} (or {@code java.io.tmpdir}'s).
+     *
+     * @return the directory
+     */
+    public static Path directory() {
+        Netns.isAvailable(); // the probe chooses the run directory once
+        return RunDir.netns();
+    }
+
     static NetNamespace openPath(Path path, String name) throws NetnsException {
         FileDescriptor owned;
         if (name != null) {
@@ -236,7 +263,7 @@ public final class NetNamespace implements AutoCloseable {
             } catch (NetnsException e) {
                 if (e.errno() == Native.ELOOP) {
                     throw NetnsException.failure("open namespace", path + " is a symbolic link; netns opens only "
-                            + "namespaces persisted as files under " + NETNS_DIR + " (remove it)");
+                            + "namespaces persisted as files under " + directory() + " (remove it)");
                 }
                 throw e;
             }
@@ -249,7 +276,7 @@ public final class NetNamespace implements AutoCloseable {
             int type = Native.nsType(fd);
             if (type != Native.CLONE_NEWNET && (type != 0 || !isNetByLink(fd, id.dev()))) {
                 throw NetnsException.failure("open namespace", path + " is not a network namespace (it is "
-                        + describe(fd) + "); expected a file under " + NETNS_DIR + " or /proc/<pid>/ns/net");
+                        + describe(fd) + "); expected a file under " + directory() + " or /proc/<pid>/ns/net");
             }
             return new NetNamespace(owned, id.dev(), id.ino(), name, path);
         } catch (NetnsException | RuntimeException e) {
@@ -330,10 +357,11 @@ public final class NetNamespace implements AutoCloseable {
             if (netnsDirShared) {
                 return;
             }
-            String dir = NETNS_DIR.toString();
+            Path netnsDir = directory();
+            String dir = netnsDir.toString();
             refuseLinkedNetnsDir();
             try {
-                Files.createDirectories(NETNS_DIR);
+                Files.createDirectories(netnsDir);
             } catch (IOException e) {
                 throw NetnsException.wrap("mkdir " + dir, e);
             }
@@ -353,8 +381,8 @@ public final class NetNamespace implements AutoCloseable {
     }
 
     private static void refuseLinkedNetnsDir() throws NetnsException {
-        if (Files.isSymbolicLink(NETNS_DIR)) {
-            throw NetnsException.failure("namespace directory", NETNS_DIR + " is a symbolic link; netns refuses to "
+        if (Files.isSymbolicLink(directory())) {
+            throw NetnsException.failure("namespace directory", directory() + " is a symbolic link; netns refuses to "
                     + "persist or open namespaces through it (remove it)");
         }
     }
@@ -389,7 +417,7 @@ public final class NetNamespace implements AutoCloseable {
 
         static Created make(String name, String file, boolean withClient, BeforeMount beforeMount)
                 throws NetnsException {
-            NetNamespace home = Netns.initialNamespace();
+            NetNamespace home = Netns.rootless() ? Netns.rootlessHome() : Netns.initialNamespace();
             if (home == null) {
                 throw NetnsException.failure("create namespace", "the JVM's initial namespace cannot be opened");
             }
@@ -419,6 +447,11 @@ public final class NetNamespace implements AutoCloseable {
         private static void run(String name, String file, boolean withClient, BeforeMount beforeMount, int homeFd,
                 CompletableFuture<Created> result) {
             try {
+                if (Netns.rootless()) {
+                    // A new thread starts where its maker was, maybe in the JVM's own stack, which it could not
+                    // come back to: it goes to the rootless home first (one way), and returns there below.
+                    Native.setns(homeFd);
+                }
                 Native.unshareNet();
             } catch (Throwable e) {
                 result.completeExceptionally(e); // still home: the thread stays usable
@@ -437,7 +470,7 @@ public final class NetNamespace implements AutoCloseable {
                         beforeMount.made(id);
                     }
                     Native.mount("/proc/thread-self/ns/net", file, "none", Native.MS_BIND);
-                    ns = new NetNamespace(fd, id.dev(), id.ino(), name, NETNS_DIR.resolve(name));
+                    ns = new NetNamespace(fd, id.dev(), id.ino(), name, directory().resolve(name));
                 } catch (Throwable e) {
                     fd.close();
                     throw e;
@@ -479,7 +512,8 @@ public final class NetNamespace implements AutoCloseable {
 
     /**
      * Runs work with the calling platform thread switched into this namespace, and switches it back.
-     * Makes no system call when the thread already is here.
+     * Makes no system call when the thread already is here. Rootless, from a thread of the JVM's own stack,
+     * the work runs on a thread living inside instead (see the class description).
      *
      * @param work what to run inside
      * @param <T> its result type
@@ -572,7 +606,7 @@ public final class NetNamespace implements AutoCloseable {
      */
     public void delete() throws NetnsException {
         if (name == null) {
-            throw new IllegalStateException(this + " has no name under " + NETNS_DIR + " to delete");
+            throw new IllegalStateException(this + " has no name under " + directory() + " to delete");
         }
         deleteNamed(name);
     }
@@ -588,7 +622,7 @@ public final class NetNamespace implements AutoCloseable {
      * @throws NetnsException if the removal fails
      */
     static String deleteIfMadeAs(String name, String id) throws NetnsException {
-        Path f = NETNS_DIR.resolve(Names.check("namespace name", name));
+        Path f = directory().resolve(Names.check("namespace name", name));
         FileId now;
         boolean placeholder;
         try (FileDescriptor fd = FileDescriptor.open(f.toString(), Native.O_RDONLY | Native.O_NOFOLLOW)) {
@@ -616,7 +650,7 @@ public final class NetNamespace implements AutoCloseable {
     }
 
     static void deleteNamed(String name) throws NetnsException {
-        String f = NETNS_DIR.resolve(Names.check("namespace name", name)).toString();
+        String f = directory().resolve(Names.check("namespace name", name)).toString();
         // EBUSY is rare with MNT_DETACH (a mount propagating at this moment): retry briefly, sleeping only then.
         for (int attempt = 0; ; attempt++) {
             try {

@@ -28,6 +28,13 @@ final class ThreadNs {
     /** The namespace the thread was switched into by {@link #call}, or null when it is home. */
     private NetNamespace current;
     private String poisoned;
+    /**
+     * Rootless: home is the JVM's own stack, which this thread could not come back to once it left, so work
+     * for another namespace runs on a thread living there. Known once {@code homeKnown}.
+     */
+    private boolean stranded;
+    /** An executor thread of netns: never hands work to another thread (it switches itself, or fails). */
+    private boolean worker;
 
     private ThreadNs() {
         this.virtual = isVirtual(Thread.currentThread());
@@ -46,6 +53,11 @@ final class ThreadNs {
         t.homeHandle = ns;
     }
 
+    /** Marks the calling thread as one of netns' executor threads, before it tries to switch in. */
+    static void markWorker() {
+        get().worker = true;
+    }
+
     /**
      * Runs work on a thread that is inside {@code ns} by other means than {@link #call} (the thread that has
      * just {@code unshare}d into it), so that {@code ns.call} there switches nothing. The account is
@@ -62,12 +74,6 @@ final class ThreadNs {
         }
     }
 
-    /** @return whether the calling thread is, by netns' account, inside {@code ns} */
-    static boolean isInside(NetNamespace ns) throws NetnsException {
-        ThreadNs t = get();
-        return t.current != null ? t.current.equals(ns) : t.isHome(ns);
-    }
-
     <T, X extends Exception> T call(NetNamespace target, NetnsCallable<T, X> work) throws X, NetnsException {
         if (virtual) {
             throw new IllegalStateException("netns cannot switch a virtual thread: its carrier thread would take "
@@ -81,6 +87,9 @@ final class ThreadNs {
         NetNamespace from = current;
         if (from == null ? isHome(target) : from.equals(target)) {
             return work.call();
+        }
+        if (stranded && from == null) {
+            return RunInside.call(target, work);
         }
         target.acquire();
         NetNamespace back = from != null ? from : homeHandle;
@@ -149,6 +158,7 @@ final class ThreadNs {
         NetNamespace initial = Netns.initialNamespace();
         if (initial != null && initial.sameAs(homeDev, homeIno)) {
             homeHandle = initial;
+            stranded = !worker && Netns.rootless();
         }
     }
 

@@ -3,6 +3,7 @@ package io.netns.bench;
 import io.netns.NetNamespace;
 import io.netns.NetworkMode;
 import io.netns.Sandbox;
+import io.netns.internal.StateDir;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -70,7 +71,7 @@ public final class ScaleCheck {
         long fdAfter = -1;
         NetNamespace joinable = null;
         Lab lab = Lab.open("sc");
-        Path ipamDir = Path.of("/run/netns.d/ipam", lab.host().id());
+        Path ipamDir = StateDir.path("ipam", lab.host().id());
         List<Sandbox> live = new ArrayList<>();
         long[] nanos = new long[n + 1];
         double fdPer;
@@ -141,8 +142,8 @@ public final class ScaleCheck {
         double tenth = median(nanos, 6, 15);
         double last = median(nanos, n - 9, n);
         double ratio = last / tenth;
-        long leftNs = names.stream().filter(x -> Files.exists(NetNamespace.NETNS_DIR.resolve(x))).count();
-        long leftRecords = names.stream().filter(x -> Files.exists(Path.of("/run/netns.d/sandboxes", x))).count();
+        long leftNs = names.stream().filter(x -> Files.exists(NetNamespace.directory().resolve(x))).count();
+        long leftRecords = names.stream().filter(x -> Files.exists(StateDir.path("sandboxes", x))).count();
         long leftLeases = leases(ipamDir);
         boolean timeOk = ratio <= 1.5;
         boolean fdOk = fdPer <= 2.0;

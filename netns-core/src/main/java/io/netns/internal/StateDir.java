@@ -39,8 +39,6 @@ import java.util.concurrent.ConcurrentHashMap;
  * Being under {@code /run}, it goes away on reboot together with everything it describes.
  */
 public final class StateDir {
-    /** The state directory: the one line to change to move it. */
-    private static final Path ROOT = Path.of("/run/netns.d");
 
     private static final int DIR_MODE = 0755;
     private static final int FILE_MODE = 0644;
@@ -54,9 +52,9 @@ public final class StateDir {
     private StateDir() {
     }
 
-    /** @return the state directory, {@code /run/netns.d} */
+    /** @return the state directory, {@code /run/netns.d} unless {@link RunDir} chose another run dir */
     public static Path root() {
-        return ROOT;
+        return RunDir.state();
     }
 
     /**
@@ -65,7 +63,7 @@ public final class StateDir {
      * @return the path under the state directory (nothing is made)
      */
     public static Path path(String first, String... more) {
-        Path p = ROOT.resolve(first);
+        Path p = root().resolve(first);
         for (String m : more) {
             p = p.resolve(m);
         }
@@ -270,11 +268,11 @@ public final class StateDir {
     }
 
     private static boolean check(Path dir, boolean create) throws NetnsException {
-        if (!dir.startsWith(ROOT)) {
-            throw new IllegalArgumentException(dir + " is not under the state directory " + ROOT);
+        if (!dir.startsWith(root())) {
+            throw new IllegalArgumentException(dir + " is not under the state directory " + root());
         }
         List<Path> chain = new ArrayList<>();
-        for (Path p = dir; p != null && p.startsWith(ROOT); p = p.getParent()) {
+        for (Path p = dir; p != null && p.startsWith(root()); p = p.getParent()) {
             chain.add(0, p);
         }
         for (Path p : chain) {

@@ -175,11 +175,14 @@ class KernelCheckIT {
 
     @Property(tries = 200, edgeCases = net.jqwik.api.EdgeCasesMode.MIXIN)
     void plannedBindingsBindAndReportedConflictsFail(@ForAll("scenarios") Scenario s) throws Exception {
-        ns.run(() -> check(s));
+        // Statistics are collected here, on jqwik's thread: rootless, ns.run runs the check on a thread inside.
+        List<Status> verdicts = ns.call(() -> check(s));
+        verdicts.forEach(v -> net.jqwik.api.statistics.Statistics.label("verdicts").collect(v));
     }
 
-    /** The check, on a thread inside the lab namespace. */
-    private static void check(Scenario s) throws IOException {
+    /** The check, on a thread inside the lab namespace; returns the plan's verdicts. */
+    private static List<Status> check(Scenario s) throws IOException {
+        List<Status> verdicts = new ArrayList<>();
         List<Closeable> open = new ArrayList<>();
         try {
             List<String> fed = new ArrayList<>();
@@ -204,7 +207,7 @@ class KernelCheckIT {
             String context = s + "\nfed=" + fed + "\n" + plan;
 
             for (Outcome o : plan.outcomes()) {
-                net.jqwik.api.statistics.Statistics.label("verdicts").collect(o.status());
+                verdicts.add(o.status());
                 if (!o.isOk() || o.warnings().contains(Warning.TIME_WAIT_PRESENT)) {
                     continue;
                 }
@@ -242,6 +245,7 @@ class KernelCheckIT {
                     }
                 }
             }
+            return verdicts;
         } finally {
             for (Closeable c : open) {
                 try {

@@ -14,6 +14,7 @@ import io.netns.Sandbox;
 import io.netns.internal.Names;
 import io.netns.internal.OwnerRecord;
 import io.netns.testing.Cmd;
+import io.netns.testing.Ip;
 import io.netns.testing.TestLab;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -149,7 +150,7 @@ class BadInputIT {
             assertTrue(Cmd.run("ip", "-n", p + "dup", "-o", "addr").contains("10.89.0.2/24"), "the first is unharmed");
             assertEquals(first, lab.sandbox(p + "dup").orElseThrow());
             // a namespace ip made under the name wanted: refused, the foreign one left alone
-            Cmd.run("ip", "netns", "add", p + "foreign");
+            Ip.netnsAdd(p + "foreign");
             try {
                 rejects(NetnsException.class, p + "foreign", () -> lab.create(p + "foreign", NetworkMode.bridge()));
                 assertTrue(Files.exists(NetNamespace.NETNS_DIR.resolve(p + "foreign")), "the foreign namespace stays");
@@ -167,9 +168,14 @@ class BadInputIT {
             nothingOf(p + "ip");
             rejects(IllegalArgumentException.class, "10.89.0.1", () -> lab.create(p + "gw", NetworkMode.bridge().ip("10.89.0.1")));
             nothingOf(p + "gw");
+            // The kernel destroys a failed sandbox's veth with its namespace, lazily: wait for it, not for ever.
             String veths = Cmd.run("ip", "-n", p + "lab", "-o", "link", "show", "type", "veth");
+            for (int i = 0; i < 100 && veths.lines().count() > 1; i++) {
+                Thread.sleep(20);
+                veths = Cmd.run("ip", "-n", p + "lab", "-o", "link", "show", "type", "veth");
+            }
             assertEquals(1, veths.lines().count(), "only the first sandbox's veth:\n" + veths);
         }
-        assertEquals(List.of(), Proc.filesStartingWith(OwnerRecord.DIR, p + "dup"));
+        assertEquals(List.of(), TestLab.names(OwnerRecord.DIR, p + "dup"));
     }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netns.Host;
 import io.netns.internal.cni.CniCache;
 import io.netns.internal.cni.Json;
+import io.netns.testing.ChildJvm;
 import io.netns.testing.CniLab;
 import io.netns.testing.Cmd;
 import io.netns.testing.TestLab;

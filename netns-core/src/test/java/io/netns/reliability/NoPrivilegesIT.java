@@ -5,22 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netns.NetNamespace;
+import io.netns.testing.ChildJvm;
 import io.netns.testing.Cmd;
 import io.netns.testing.TestLab;
-import java.io.File;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
-import java.util.jar.JarFile;
-import java.util.jar.Manifest;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -58,13 +49,13 @@ class NoPrivilegesIT {
                 s.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
             }
         }
-        assertEquals(List.of(), Proc.filesStartingWith(NetNamespace.NETNS_DIR, p));
+        assertEquals(List.of(), TestLab.names(NetNamespace.NETNS_DIR, p));
     }
 
     @Test
     void anUnprivilegedJvmGetsEpermNamingTheCapabilityAndDoesNotCrash() throws Exception {
         copy = Files.createTempDirectory(Path.of("/tmp"), p);
-        String classPath = readableCopy(copy);
+        String classPath = ChildJvm.readableClassPath(copy);
         List<String> argv = ChildJvm.argv(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
                 "--inh-caps=-all", "--bounding-set=-all"), classPath, UnprivilegedChild.class, p + "child", p + "target");
         argv.add(argv.indexOf(ChildJvm.java()) + 1, "-XX:-UsePerfData");
@@ -77,6 +68,10 @@ class NoPrivilegesIT {
         assertTrue(out.contains("available=false"), out);
         assertTrue(out.lines().anyMatch(l -> l.startsWith("cause=io.netns.NetnsPermissionException:")
                 && l.contains("EPERM") && l.contains("CAP_SYS_ADMIN")), out);
+        // user namespaces are enabled here (the rootless pass of CI needs them): the cause names the commands
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("cause=")
+                && l.contains("`unshare --user --map-root-user --mount mvn -Duser.home=\"$HOME\" test`")
+                && l.contains("`unshare --user --map-root-user --mount ./gradlew test --no-daemon")), out);
         for (String call : List.of("create", "createLab", "enter", "ensureAvailability")) {
             assertTrue(out.lines().anyMatch(l -> l.startsWith(call + "=io.netns.NetnsPermissionException:")
                     && l.contains("EPERM") && l.contains("CAP_SYS_ADMIN")), call + ":\n" + out);
@@ -85,62 +80,5 @@ class NoPrivilegesIT {
         assertFalse(out.contains("ran inside"), out);
         assertFalse(Files.exists(NetNamespace.NETNS_DIR.resolve(p + "child")), "nothing made");
         assertEquals(1, Cmd.run("ip", "-n", p + "target", "-o", "link").lines().count(), "the target is untouched");
-    }
-
-    /** Copies the test class path where {@code nobody} can read it (the local repository is under /root). */
-    private static String readableCopy(Path dir) throws IOException {
-        List<String> out = new ArrayList<>();
-        int i = 0;
-        for (Path entry : classPath()) {
-            Path dest = dir.resolve((i++) + "-" + entry.getFileName());
-            if (Files.isDirectory(entry)) {
-                try (Stream<Path> s = Files.walk(entry)) {
-                    s.forEach(src -> copy(src, dest.resolve(entry.relativize(src).toString())));
-                }
-            } else if (Files.isRegularFile(entry)) {
-                copy(entry, dest);
-            } else {
-                continue;
-            }
-            out.add(dest.toString());
-        }
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        return String.join(File.pathSeparator, out);
-    }
-
-    private static void copy(Path src, Path dest) {
-        try {
-            if (Files.isDirectory(src)) {
-                Files.createDirectories(dest);
-                Files.setPosixFilePermissions(dest, PosixFilePermissions.fromString("rwxr-xr-x"));
-            } else {
-                Files.copy(src, dest);
-                Files.setPosixFilePermissions(dest, PosixFilePermissions.fromString("rw-r--r--"));
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** The test class path, with a manifest-only booter jar (surefire, failsafe) expanded to its entries. */
-    static Set<Path> classPath() throws IOException {
-        Set<Path> out = new LinkedHashSet<>();
-        for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) {
-            Path p = Path.of(e);
-            if (e.endsWith(".jar") && Files.isRegularFile(p)) {
-                try (JarFile jar = new JarFile(p.toFile())) {
-                    Manifest m = jar.getManifest();
-                    String cp = m == null ? null : m.getMainAttributes().getValue("Class-Path");
-                    if (cp != null && jar.size() <= 2) {
-                        for (String u : cp.trim().split("\\s+")) {
-                            out.add(Path.of(URI.create(u).isAbsolute() ? URI.create(u) : p.getParent().toUri().resolve(u)));
-                        }
-                        continue;
-                    }
-                }
-            }
-            out.add(p);
-        }
-        return out;
     }
 }

@@ -8,7 +8,9 @@ import io.netns.Host;
 import io.netns.NetNamespace;
 import io.netns.Reclaimed;
 import io.netns.internal.StateDir;
+import io.netns.testing.ChildJvm;
 import io.netns.testing.Cmd;
+import io.netns.testing.Ip;
 import io.netns.testing.TestLab;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -74,7 +76,7 @@ class ReclaimIT {
         String name = p + "s0";
         // after the crash, someone else takes the name
         Cmd.run("ip", "netns", "delete", name);
-        Cmd.run("ip", "netns", "add", name);
+        Ip.netnsAdd(name);
         extraNamespaces.add(name);
         String inode = Cmd.run("stat", "-L", "-c", "%i", NetNamespace.NETNS_DIR.resolve(name).toString()).strip();
 
@@ -124,7 +126,7 @@ class ReclaimIT {
         String other = p + "o";
         String noStart = p + "n";
         for (String name : List.of(other, noStart)) {
-            Cmd.run("ip", "netns", "add", name);
+            Ip.netnsAdd(name);
             extraNamespaces.add(name);
         }
         Path a = StateDir.path("sandboxes", other);

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netns.NetNamespace;
 import io.netns.NetnsException;
+import io.netns.testing.ChildJvm;
 import io.netns.testing.Cmd;
 import io.netns.testing.TestLab;
 import java.io.IOException;

@@ -30,4 +30,21 @@ public final class Ip {
         System.arraycopy(args, 0, all, 2, args.length);
         return run(all);
     }
+
+    /**
+     * Makes a namespace the way another program would, not through netns: {@code ip netns add name}, or,
+     * rootless (where iproute2 cannot switch back to the initial namespace after making one), the same with
+     * util-linux: an empty file under the namespace directory and {@code unshare --net=<file> true}.
+     *
+     * @param name the namespace's name
+     */
+    public static void netnsAdd(String name) {
+        if (io.netns.Netns.mode() != io.netns.Netns.Mode.ROOTLESS) {
+            run("netns", "add", name);
+            return;
+        }
+        String file = io.netns.NetNamespace.directory().resolve(name).toString();
+        Cmd.run("touch", file);
+        Cmd.run("unshare", "--net=" + file, "true");
+    }
 }

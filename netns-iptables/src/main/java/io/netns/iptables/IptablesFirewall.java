@@ -3,6 +3,7 @@ package io.netns.iptables;
 import io.netns.Exposure;
 import io.netns.Firewall;
 import io.netns.NetNamespace;
+import io.netns.Netns;
 import io.netns.NetnsException;
 import io.netns.Protocol;
 import io.netns.Sysctl;
@@ -10,6 +11,7 @@ import io.netns.PublishedPort;
 import io.netns.internal.Failures;
 import io.netns.internal.Inet;
 import io.netns.internal.Names;
+import io.netns.internal.StateDir;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -159,6 +161,11 @@ public final class IptablesFirewall implements Firewall {
     }
 
     private static Path defaultLockFile() {
+        if (Netns.mode() == Netns.Mode.ROOTLESS) {
+            // Rootless, the namespaces are this user namespace's own: the JVMs that may change them share its
+            // run directory (a private tmpfs), never the machine's /run/lock, which this user cannot write.
+            return StateDir.path("iptables.lock");
+        }
         Path dir = Path.of("/run/lock");
         return (Files.isDirectory(dir) ? dir : Path.of(System.getProperty("java.io.tmpdir"))).resolve("netns-iptables.lock");
     }
@@ -548,6 +555,9 @@ public final class IptablesFirewall implements Firewall {
             return;
         }
         try {
+            if (lockFile.startsWith(StateDir.root())) {
+                StateDir.ensureDir(lockFile.getParent());
+            }
             lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             fileLock = lockChannel.lock(host.inode() & Long.MAX_VALUE, 1, false);
         } catch (IOException e) {

@@ -75,7 +75,7 @@ class CrashReclaimIT {
         }
         assertEquals(List.of(), Leftovers.namespaces(p));
         assertEquals(List.of(), Leftovers.ownerRecords(p));
-        assertFalse(Lab.run(List.of("iptables-save")).contains(p), "the machine's firewall never saw the lab");
+        assertFalse(Lab.realFirewall().contains(p), "the machine's firewall never saw the lab");
     }
 
     private Process child(String prefix, int count, int portBase) throws Exception {
@@ -123,7 +123,7 @@ class CrashReclaimIT {
     @Test
     void reclaimRemovesAllAKilledJvmLeftAndNothingElse() throws Exception {
         // foreign things in the lab, made without netns
-        Lab.run(List.of("ip", "netns", "add", p + "foreign"));
+        io.netns.testing.Ip.netnsAdd(p + "foreign");
         Lab.ip(labNs, "link", "add", "fveth0", "type", "veth", "peer", "name", "fveth1");
         Lab.exec(labNs, "iptables", "-A", "INPUT", "-p", "tcp", "--dport", "9999", "-j", "ACCEPT");
         Lab.exec(labNs, "iptables", "-t", "nat", "-A", "PREROUTING", "-p", "tcp", "--dport", "9998", "-m", "comment",

@@ -51,8 +51,7 @@ class IptablesFirewallIT {
         if (lab != null) {
             lab.close();
             // the machine's own firewall never saw the lab (read only: iptables-save in the JVM's namespace)
-            String real = Lab.run(List.of("iptables-save")) + Lab.run(List.of("ip6tables-save"))
-                    + Lab.run(List.of("nft", "list", "ruleset"));
+            String real = Lab.realFirewall();
             assertFalse(real.contains(lab.prefix), real);
         }
     }
@@ -279,6 +278,25 @@ class IptablesFirewallIT {
         assertEquals(save.replaceAll("(?m)^# .*$", ""), lab.save().replaceAll("(?m)^# .*$", ""), "nothing changed");
         // another protocol on the same port is fine
         fw.publish(lab.host, other, Lab.BRIDGE, ip(Lab.SBX2_IP), List.of(new PublishedPort(Protocol.UDP, null, 8080, 80)));
+    }
+
+    /** owners() of a lab counts the lab's own port claims, never those other hosts (other labs, other JVMs) hold. */
+    @Test
+    void ownersIgnoresPortClaimsOfOtherHosts() throws Exception {
+        String otherHost = lab.prefix + "elsewhere";
+        Owner foreign = Owner.sandbox(otherHost, "web");
+        List<Path> claim = PortClaims.claim(otherHost, foreign.tag(), List.of(new PublishedPort(Protocol.TCP, null, 8090, 80)));
+        try {
+            assertEquals(1, claim.size());
+            fw.addNetwork(lab.host, net, Lab.BRIDGE, Lab.SUBNET);
+            fw.publish(lab.host, web, Lab.BRIDGE, ip(Lab.SBX_IP), List.of(new PublishedPort(Protocol.TCP, null, 8091, 80)));
+            assertEquals(Set.of(net, web), fw.owners(lab.host));
+            fw.remove(lab.host, web);
+            fw.remove(lab.host, net);
+        } finally {
+            PortClaims.release(claim);
+            PortClaims.releaseAll(otherHost, foreign.tag());
+        }
     }
 
     /**

@@ -113,6 +113,20 @@ final class Lab implements AutoCloseable {
      * @return the command's output
      * @throws IOException when it exits non-zero; a missing command fails the test ({@link Cmd#exec})
      */
+    /**
+     * The machine's own firewall, read in the JVM's namespace ({@code iptables-save}, {@code ip6tables-save},
+     * {@code nft list ruleset}), for tests that check a lab never reached it. Rootless it cannot be read (it
+     * belongs to the machine's user namespace) and, for the same reason, never written: then empty.
+     *
+     * @return the rules
+     */
+    static String realFirewall() throws Exception {
+        if (io.netns.Netns.mode() == io.netns.Netns.Mode.ROOTLESS) {
+            return "";
+        }
+        return run(List.of("iptables-save")) + run(List.of("ip6tables-save")) + run(List.of("nft", "list", "ruleset"));
+    }
+
     static String run(List<String> argv) throws Exception {
         Cmd.Result r = Cmd.exec(argv.toArray(String[]::new));
         if (r.exit() != 0) {

@@ -59,7 +59,7 @@ class SoakIT {
     @AfterEach
     void tearDown() throws Exception {
         // TestLab then closes the host, deletes the namespace and fails on anything of the prefix left
-        String real = Lab.run(List.of("iptables-save"));
+        String real = Lab.realFirewall();
         assertFalse(real.contains(p), "the machine's firewall never saw the lab");
     }
 

@@ -275,7 +275,7 @@ public final class NetnsExtension implements ExecutionCondition, ParameterResolv
         }
 
         List<String> keptNamespaces() {
-            try (Stream<Path> all = Files.list(NetNamespace.NETNS_DIR)) {
+            try (Stream<Path> all = Files.list(NetNamespace.directory())) {
                 return all.map(p -> p.getFileName().toString()).filter(this::ours).sorted().collect(Collectors.toList());
             } catch (IOException e) {
                 return List.of();
@@ -314,7 +314,7 @@ public final class NetnsExtension implements ExecutionCondition, ParameterResolv
             for (NetNamespace ns : namespaces) {
                 ns.close();
                 try {
-                    if (Files.exists(NetNamespace.NETNS_DIR.resolve(ns.name()))) {
+                    if (Files.exists(NetNamespace.directory().resolve(ns.name()))) {
                         ns.delete();
                     }
                 } catch (NetnsException e) {

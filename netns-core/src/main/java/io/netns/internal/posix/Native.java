@@ -27,6 +27,12 @@ public final class Native {
     public static final long MS_REC = 16384;
     /** {@code MS_SHARED}. */
     public static final long MS_SHARED = 1 << 20;
+    /** {@code MS_NOSUID}. */
+    public static final long MS_NOSUID = 2;
+    /** {@code MS_NODEV}. */
+    public static final long MS_NODEV = 4;
+    /** {@code MS_NOEXEC}. */
+    public static final long MS_NOEXEC = 8;
     /** {@code MNT_DETACH}. */
     public static final int MNT_DETACH = 2;
     /** {@code UMOUNT_NOFOLLOW} from {@code <sys/mount.h>}: a symbolic link as the target is not followed. */
@@ -236,7 +242,22 @@ public final class Native {
      * @throws NetnsException if the kernel refuses
      */
     public static void mount(String source, String target, String fstype, long flags) throws NetnsException {
-        if (libc().mount(source, target, fstype, flags, null) < 0) {
+        mountData(source, target, fstype, flags, null);
+    }
+
+    /**
+     * {@code mount(2)} with file-system options.
+     *
+     * @param source the source path, or null
+     * @param target the mount point
+     * @param fstype the file system type, e.g. {@code tmpfs}
+     * @param flags the {@code MS_*} flags
+     * @param data the options, e.g. {@code mode=0755}, or null
+     * @throws NetnsException if the kernel refuses
+     */
+    public static void mountData(String source, String target, String fstype, long flags, String data)
+            throws NetnsException {
+        if (libc().mount(source, target, fstype, flags, data) < 0) {
             int errno = lastErrno();
             throw NetnsException.of("mount(" + source + ", " + target + ", " + fstype + ", flags=0x"
                     + Long.toHexString(flags) + ")", errno, privilegeHint(errno, "CAP_SYS_ADMIN"));
