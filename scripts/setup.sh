@@ -4,8 +4,8 @@
 # machine gets it from here, so that with NETNS_REQUIRE_PRIVILEGED=1 (CI) no test has a reason to skip:
 #  - the witness tools the tests read the kernel with (ip, nft, iptables-save, nsenter, setpriv);
 #  - a JDK 24+ for VirtualThreadIT (21+) and ModulePathIT (24+) (Debian bookworm has none: a JDK found by
-#    scripts/jdk21.sh 24 is used, else openjdk-25 from apt where the release has it, else Eclipse Temurin
-#    25 into /usr/lib/jvm);
+#    scripts/jdk21.sh 24 is used, else openjdk-25 from apt where the release has it, else it stops with an
+#    error naming what to install; nothing is downloaded from outside the package registries);
 #  - apache2 for DemoIT's Apache path, installed without ever starting its service (a policy-rc.d of our
 #    own answers 101 "action forbidden" during the install, and the unit is left disabled).
 set -euo pipefail
@@ -18,7 +18,6 @@ command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v iptables-restore >/dev/null 2>&1 || need+=(iptables)
 command -v nft >/dev/null 2>&1 || need+=(nftables) # the tests read the published ports' table with nft
 command -v nsenter >/dev/null 2>&1 || need+=(util-linux)
-command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v gcc >/dev/null 2>&1 || need+=(gcc)
 command -v ps >/dev/null 2>&1 || need+=(procps)
 # CNI mode's tests and the CNI benchmark run Debian's plugins (bridge, host-local, portmap, firewall, tuning)
@@ -44,13 +43,10 @@ if ! "$here/jdk21.sh" 24 >/dev/null; then
     echo "netns setup: installing openjdk-25-jdk-headless" >&2
     apt_install openjdk-25-jdk-headless
   else
-    arch="$(dpkg --print-architecture)"; case "$arch" in amd64) arch=x64 ;; arm64) arch=aarch64 ;; esac
-    echo "netns setup: installing Eclipse Temurin 25 into /usr/lib/jvm/temurin-25-jdk" >&2
-    tmp="$(mktemp -d)"
-    curl -fsSL -o "$tmp/jdk.tar.gz" "https://api.adoptium.net/v3/binary/latest/25/ga/linux/$arch/jdk/hotspot/normal/eclipse"
-    mkdir -p /usr/lib/jvm/temurin-25-jdk
-    tar -xzf "$tmp/jdk.tar.gz" -C /usr/lib/jvm/temurin-25-jdk --strip-components=1
-    rm -rf "$tmp"
+    echo "netns setup: no JDK 24 or later found (VirtualThreadIT needs 21+, ModulePathIT 24+) and this" >&2
+    echo "  release's apt has no openjdk-25-jdk-headless. Install a JDK 24+ under /usr/lib/jvm (e.g. a" >&2
+    echo "  Temurin 25 JDK), or point NETNS_JDK21 at a JDK 24+ home, and run scripts/setup.sh again." >&2
+    exit 1
   fi
   "$here/jdk21.sh" 24 >/dev/null || { echo "netns setup: still no JDK 24+" >&2; exit 1; }
 fi

@@ -475,7 +475,7 @@ public final class CniMode extends ModeSetup implements NetworkMode {
             inside.setUp("lo"); // as in every mode; the network's plugins make the rest
         }
         CniSetup.Attached a = CniSetup.attach(host, name, this, p, made.namespace(), record, cleanup);
-        Sandbox s = new Sandbox(host, name, this, made.namespace(), List.of(), cleanup, null);
+        Sandbox s = new Sandbox(host, name, this, made.namespace(), cleanup, null);
         s.attachCni(a);
         return s;
     }

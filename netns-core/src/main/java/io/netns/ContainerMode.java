@@ -3,7 +3,6 @@ package io.netns;
 import io.netns.internal.Names;
 import io.netns.internal.OwnerRecord;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Objects;
 
 /**
@@ -73,7 +72,7 @@ public final class ContainerMode extends ModeSetup implements NetworkMode {
     Sandbox setUp(Host host, String name, OwnerRecord record, Cleanup cleanup) throws NetnsException {
         NetNamespace ns = open(host);
         cleanup.push("handle " + ns, ns::close);
-        return new Sandbox(host, name, this, ns, List.of(), cleanup, joinedSandbox(host));
+        return new Sandbox(host, name, this, ns, cleanup, joinedSandbox(host));
     }
 
     @Override

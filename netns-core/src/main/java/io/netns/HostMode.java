@@ -67,7 +67,7 @@ public final class HostMode extends ModeSetup implements NetworkMode {
             record.put("firewall", "1");
             fw.expose(host.namespace(), owner, exposures);
         }
-        return new Sandbox(host, name, this, ns, List.of(), cleanup, null);
+        return new Sandbox(host, name, this, ns, cleanup, null);
     }
 
     @Override

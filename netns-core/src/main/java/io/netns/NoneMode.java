@@ -2,7 +2,6 @@ package io.netns;
 
 import io.netns.internal.OwnerRecord;
 import io.netns.rtnl.RtnlClient;
-import java.util.List;
 
 /** {@code none}: a fresh, persisted namespace with {@code lo} up and nothing else. See {@link NetworkMode#none()}. */
 public final class NoneMode extends ModeSetup implements NetworkMode {
@@ -18,7 +17,7 @@ public final class NoneMode extends ModeSetup implements NetworkMode {
         try (RtnlClient inside = made.inside()) {
             inside.setUp("lo");
         }
-        return new Sandbox(host, name, this, made.namespace(), List.of(), cleanup, null);
+        return new Sandbox(host, name, this, made.namespace(), cleanup, null);
     }
 
     @Override

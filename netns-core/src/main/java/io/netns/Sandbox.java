@@ -45,13 +45,11 @@ public final class Sandbox implements AutoCloseable {
     /** The CNI attachment of a {@link CniMode} sandbox, set once before the sandbox is returned; else null. */
     private volatile CniSetup.Attached cni;
 
-    Sandbox(Host host, String name, NetworkMode mode, NetNamespace namespace, List<InetAddress> assigned,
-            Cleanup cleanup, Sandbox joined) {
+    Sandbox(Host host, String name, NetworkMode mode, NetNamespace namespace, Cleanup cleanup, Sandbox joined) {
         this.host = host;
         this.name = name;
         this.mode = mode;
         this.namespace = namespace;
-        // assigned (what the mode gave it, e.g. bridge IPAM's lease) is not kept: addresses() reads the kernel
         this.cleanup = cleanup;
         this.joined = joined;
         if (joined != null) {

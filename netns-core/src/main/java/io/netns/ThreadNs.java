@@ -74,12 +74,6 @@ final class ThreadNs {
         }
     }
 
-    /** @return whether the calling thread is, by netns' account, inside {@code ns} */
-    static boolean isInside(NetNamespace ns) throws NetnsException {
-        ThreadNs t = get();
-        return t.current != null ? t.current.equals(ns) : t.isHome(ns);
-    }
-
     <T, X extends Exception> T call(NetNamespace target, NetnsCallable<T, X> work) throws X, NetnsException {
         if (virtual) {
             throw new IllegalStateException("netns cannot switch a virtual thread: its carrier thread would take "

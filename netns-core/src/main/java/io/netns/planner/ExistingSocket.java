@@ -50,11 +50,6 @@ final class ExistingSocket implements Comparable<ExistingSocket> {
         this.holder = holder;
     }
 
-    /** The same socket, held by {@code holder} (see {@link #holder}). */
-    ExistingSocket withHolder(String holder) {
-        return new ExistingSocket(proto, proto6, state, addr, port, v6only, uid, holder);
-    }
-
     boolean isListen() {
         return "LISTEN".equals(state);
     }

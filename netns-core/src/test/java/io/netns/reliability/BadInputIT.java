@@ -176,6 +176,6 @@ class BadInputIT {
             }
             assertEquals(1, veths.lines().count(), "only the first sandbox's veth:\n" + veths);
         }
-        assertEquals(List.of(), Proc.filesStartingWith(OwnerRecord.DIR, p + "dup"));
+        assertEquals(List.of(), TestLab.names(OwnerRecord.DIR, p + "dup"));
     }
 }

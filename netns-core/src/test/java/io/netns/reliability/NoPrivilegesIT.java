@@ -49,7 +49,7 @@ class NoPrivilegesIT {
                 s.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
             }
         }
-        assertEquals(List.of(), Proc.filesStartingWith(NetNamespace.NETNS_DIR, p));
+        assertEquals(List.of(), TestLab.names(NetNamespace.NETNS_DIR, p));
     }
 
     @Test

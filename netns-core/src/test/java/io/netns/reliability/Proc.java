@@ -48,16 +48,4 @@ final class Proc {
         }
         return out;
     }
-
-    /** @return the files directly in a directory whose names start with a prefix; empty when it is missing */
-    static List<String> filesStartingWith(Path dir, String prefix) {
-        if (!Files.isDirectory(dir)) {
-            return List.of();
-        }
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(prefix)).sorted().toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 }
