@@ -7,8 +7,11 @@ import io.netns.internal.OwnerRecord;
 import io.netns.rtnl.RtnlClient;
 import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * {@code bridge}: the sandbox gets its own namespace, a veth pair whose host side joins the host's bridge
@@ -18,6 +21,11 @@ import java.util.Objects;
  *
  * <p>A bridge network is made once per {@link Host} and name, at first use, with the subnet of that
  * first use; a later mode naming the same network with another subnet is refused.
+ *
+ * <p><b>Isolation.</b> As in Docker, sandboxes on different bridge networks of a host cannot reach each
+ * other: traffic forwarded from one network's bridge to another's is dropped. Published ports (reached
+ * through a host address) and the host itself stay reachable from every network. {@link #connectTo}
+ * opens two networks to each other.
  */
 public final class BridgeMode extends ModeSetup implements NetworkMode {
     /** The default network (and bridge interface) name. */
@@ -27,20 +35,23 @@ public final class BridgeMode extends ModeSetup implements NetworkMode {
     /** The default MTU. */
     public static final int DEFAULT_MTU = 1500;
 
-    static final BridgeMode DEFAULT = new BridgeMode(DEFAULT_NAME, null, null, DEFAULT_MTU, List.of());
+    static final BridgeMode DEFAULT = new BridgeMode(DEFAULT_NAME, null, null, DEFAULT_MTU, List.of(), Set.of());
 
     private final String name;
     private final Cidr subnet;
     private final InetAddress ip;
     private final int mtu;
     private final List<PublishedPort> published;
+    private final Set<String> connected;
 
-    private BridgeMode(String name, Cidr subnet, InetAddress ip, int mtu, List<PublishedPort> published) {
+    private BridgeMode(String name, Cidr subnet, InetAddress ip, int mtu, List<PublishedPort> published,
+            Set<String> connected) {
         this.name = name;
         this.subnet = subnet;
         this.ip = ip;
         this.mtu = mtu;
         this.published = List.copyOf(published);
+        this.connected = Collections.unmodifiableSet(new LinkedHashSet<>(connected));
     }
 
     /**
@@ -50,11 +61,12 @@ public final class BridgeMode extends ModeSetup implements NetworkMode {
      * @return a new mode
      */
     public BridgeMode name(String name) {
-        Names.check("bridge name", name);
-        if (name.length() > 15) {
-            throw new IllegalArgumentException("bridge name must be at most 15 characters (an interface name): \"" + name + "\"");
+        checkBridgeName("bridge name", name);
+        if (connected.contains(name)) {
+            throw new IllegalArgumentException("bridge network '" + name + "' cannot be connected to itself: it is "
+                    + "among connectTo " + connected);
         }
-        return new BridgeMode(name, subnet, ip, mtu, published);
+        return new BridgeMode(name, subnet, ip, mtu, published, connected);
     }
 
     /**
@@ -85,7 +97,7 @@ public final class BridgeMode extends ModeSetup implements NetworkMode {
         if (ip != null && !c.contains(ip)) {
             throw new IllegalArgumentException("bridge ip " + Inet.toText(ip) + " is not in subnet " + c);
         }
-        return new BridgeMode(name, c, ip, mtu, published);
+        return new BridgeMode(name, c, ip, mtu, published, connected);
     }
 
     /**
@@ -102,7 +114,7 @@ public final class BridgeMode extends ModeSetup implements NetworkMode {
         if (subnet != null && !subnet.contains(a)) {
             throw new IllegalArgumentException("bridge ip " + address + " is not in subnet " + subnet);
         }
-        return new BridgeMode(name, subnet, a, mtu, published);
+        return new BridgeMode(name, subnet, a, mtu, published, connected);
     }
 
     /**
@@ -115,7 +127,7 @@ public final class BridgeMode extends ModeSetup implements NetworkMode {
         if (mtu < 68 || mtu > 65535) {
             throw new IllegalArgumentException("mtu must be 68..65535: " + mtu);
         }
-        return new BridgeMode(name, subnet, ip, mtu, published);
+        return new BridgeMode(name, subnet, ip, mtu, published, connected);
     }
 
     /**
@@ -166,7 +178,46 @@ public final class BridgeMode extends ModeSetup implements NetworkMode {
     public BridgeMode publish(Protocol protocol, String hostIp, int hostPort, int containerPort) {
         InetAddress addr = hostIp == null ? null : Inet.parse("publish host ip", hostIp);
         PublishedPort p = new PublishedPort(protocol, addr, hostPort, containerPort);
-        return new BridgeMode(name, subnet, ip, mtu, PublishedPort.append(published, p));
+        return new BridgeMode(name, subnet, ip, mtu, PublishedPort.append(published, p), connected);
+    }
+
+    /**
+     * Connects this bridge network with another bridge network of the same host, both ways: their
+     * sandboxes reach each other directly, which the default isolation between networks forbids (as
+     * {@code docker network connect} would, for every sandbox of both). The connection is made with the
+     * network's other rules and lives as long as this network's; the other network need not exist yet.
+     * Calls add up. Default: connected to none.
+     *
+     * <pre>{@code
+     * host.create("api", NetworkMode.bridge().name("a").subnet("10.89.1.0/24"));
+     * host.create("db",  NetworkMode.bridge().name("b").subnet("10.89.2.0/24").connectTo("a"));  // api <-> db
+     * }</pre>
+     *
+     * @param network the other network's name (its bridge interface), not this network's own
+     * @return a new mode
+     * @throws IllegalArgumentException if the name is not a valid bridge name, or is this network's own
+     */
+    public BridgeMode connectTo(String network) {
+        checkBridgeName("connectTo network", network);
+        if (network.equals(name)) {
+            throw new IllegalArgumentException("bridge network '" + name + "' cannot be connected to itself");
+        }
+        Set<String> all = new LinkedHashSet<>(connected);
+        all.add(network);
+        return new BridgeMode(name, subnet, ip, mtu, published, all);
+    }
+
+    private static void checkBridgeName(String what, String name) {
+        Names.check(what, name);
+        if (name.length() > 15) {
+            throw new IllegalArgumentException(what + " must be at most 15 characters (an interface name): \"" + name
+                    + "\"");
+        }
+    }
+
+    /** @return the networks this one is connected to with {@link #connectTo}, in the order given */
+    public Set<String> connectedTo() {
+        return connected;
     }
 
     /** @return the network name */
@@ -223,17 +274,18 @@ public final class BridgeMode extends ModeSetup implements NetworkMode {
         }
         BridgeMode b = (BridgeMode) o;
         return name.equals(b.name) && Objects.equals(subnet, b.subnet) && Objects.equals(ip, b.ip) && mtu == b.mtu
-                && published.equals(b.published);
+                && published.equals(b.published) && connected.equals(b.connected);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(name, subnet, ip, mtu, published);
+        return Objects.hash(name, subnet, ip, mtu, published, connected);
     }
 
     @Override
     public String toString() {
         return "bridge " + name + (subnet == null ? "" : " " + subnet) + (ip == null ? "" : " ip " + Inet.toText(ip))
-                + (mtu == DEFAULT_MTU ? "" : " mtu " + mtu) + (published.isEmpty() ? "" : " publish " + published);
+                + (mtu == DEFAULT_MTU ? "" : " mtu " + mtu) + (published.isEmpty() ? "" : " publish " + published)
+                + (connected.isEmpty() ? "" : " connectTo " + connected);
     }
 }

@@ -13,6 +13,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Bridge mode: a bridge network per host and name (the bridge, its gateway address, forwarding, outbound
@@ -28,8 +30,15 @@ final class BridgeSetup {
     private BridgeSetup() {
     }
 
-    /** A bridge network on one host. */
-    record Network(String bridge, Cidr subnet, InetAddress gateway, boolean madeHere) {
+    /**
+     * A bridge network on one host.
+     *
+     * @param connected the networks it was connected to by this host ({@link BridgeMode#connectTo}); grows
+     */
+    record Network(String bridge, Cidr subnet, InetAddress gateway, boolean madeHere, Set<String> connected) {
+        Network(String bridge, Cidr subnet, InetAddress gateway, boolean madeHere) {
+            this(bridge, subnet, gateway, madeHere, ConcurrentHashMap.newKeySet());
+        }
     }
 
     /**
@@ -107,6 +116,13 @@ final class BridgeSetup {
             if (mode.ip() != null && !known.subnet().contains(mode.ip())) {
                 throw new IllegalArgumentException("bridge ip " + Inet.toText(mode.ip()) + " is not in subnet "
                         + known.subnet() + " of network '" + mode.name() + "'");
+            }
+            for (String other : mode.connectedTo()) {
+                if (!known.connected().contains(other)) {
+                    Firewall.load().connect(host.namespace(), Firewall.Owner.network(host.id(), known.bridge()),
+                            known.bridge(), other);
+                    known.connected().add(other);
+                }
             }
             return known;
         }

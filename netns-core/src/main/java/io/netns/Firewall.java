@@ -65,8 +65,11 @@ public interface Firewall {
 
     /**
      * Lets a bridge network's sandboxes reach out and be forwarded: MASQUERADE for traffic from
-     * {@code subnet} leaving it, and ACCEPT for forwarded traffic of the bridge even when the FORWARD
-     * policy is DROP. Idempotent: made once per network.
+     * {@code subnet} leaving it, and ACCEPT for forwarded traffic of the bridge from or to {@code subnet}
+     * even when the FORWARD policy is DROP; and isolates it: traffic forwarded between it and another
+     * network's bridge is dropped, unless it is the reply or the DNAT of a published port, or the two are
+     * {@linkplain #connect connected}. Nothing it writes matches traffic of other interfaces or
+     * addresses. Idempotent: made once per network.
      *
      * @param host the host's namespace
      * @param owner the network's owner
@@ -75,6 +78,24 @@ public interface Firewall {
      * @throws NetnsException if the change cannot be applied; nothing of it is left
      */
     void addNetwork(NetNamespace host, Owner owner, String bridge, String subnet) throws NetnsException;
+
+    /**
+     * Connects two bridge networks of a host, both ways: forwarded traffic between {@code bridge} and
+     * {@code other} passes the isolation that {@link #addNetwork} puts between networks. Tagged with
+     * {@code owner} (the network of {@code bridge}), so it goes when that network's rules are removed.
+     * Idempotent. IPv4 (bridge networks are IPv4). The default implementation refuses: an implementation
+     * that isolates networks must implement it.
+     *
+     * @param host the host's namespace
+     * @param owner the owner of {@code bridge}'s network
+     * @param bridge the bridge interface of the network
+     * @param other the bridge interface of the network it is connected to
+     * @throws NetnsException if the change cannot be applied; nothing of it is left
+     * @since 0.1.0
+     */
+    default void connect(NetNamespace host, Owner owner, String bridge, String other) throws NetnsException {
+        throw NetnsException.failure("firewall", getClass().getName() + " cannot connect bridge networks");
+    }
 
     /**
      * Publishes ports of a bridge sandbox: DNAT from the host's addresses (and from 127.0.0.1 on the
@@ -115,6 +136,93 @@ public interface Firewall {
      * @throws NetnsException if the rules cannot be read
      */
     Set<Owner> owners(NetNamespace host) throws NetnsException;
+
+    /**
+     * What a live bridge network or sandbox of a host needs in the firewall: the input of
+     * {@link #reconcile}. Each kind mirrors the call that first made it.
+     */
+    sealed interface Need {
+        /** @return whose rules these are */
+        Owner owner();
+
+        /**
+         * The rules of {@link #addNetwork}.
+         *
+         * @param owner the network
+         * @param bridge its bridge
+         * @param subnet its subnet
+         */
+        record Network(Owner owner, String bridge, String subnet) implements Need {
+        }
+
+        /**
+         * The rules of {@link #connect}.
+         *
+         * @param owner the network of {@code bridge}
+         * @param bridge its bridge
+         * @param other the bridge of the network it is connected to
+         */
+        record Connection(Owner owner, String bridge, String other) implements Need {
+        }
+
+        /**
+         * The rules of {@link #publish} (and the {@code route_localnet} guard and sysctl they may need).
+         *
+         * @param owner the sandbox
+         * @param bridge its bridge
+         * @param sandboxIp its address
+         * @param ports its published ports
+         */
+        record Publication(Owner owner, String bridge, InetAddress sandboxIp, List<PublishedPort> ports)
+                implements Need {
+            /**
+             * Copies the ports.
+             *
+             * @param owner the sandbox
+             * @param bridge its bridge
+             * @param sandboxIp its address
+             * @param ports its published ports
+             */
+            public Publication {
+                ports = List.copyOf(ports);
+            }
+        }
+
+        /**
+         * The rules of {@link #expose}.
+         *
+         * @param owner the sandbox
+         * @param openings its openings
+         */
+        record Opening(Owner owner, List<Exposure> openings) implements Need {
+            /**
+             * Copies the openings.
+             *
+             * @param owner the sandbox
+             * @param openings its openings
+             */
+            public Opening {
+                openings = List.copyOf(openings);
+            }
+        }
+    }
+
+    /**
+     * Makes the host's firewall hold again what {@code needs} describe: every chain, jump, rule, guard and
+     * sysctl among them that is missing (after {@code nft flush ruleset}, {@code iptables -F},
+     * {@code iptables -X}, a firewalld reload) is made again, and rules of those owners that differ from
+     * what they need are replaced. Rules of owners not in {@code needs} are left alone. Idempotent: a
+     * second call with the same needs changes nothing and returns an empty list.
+     *
+     * @param host the host's namespace
+     * @param needs what the live networks and sandboxes need
+     * @return what it changed, one line per change (e.g. {@code iptables: -A NETNS-FORWARD ...}), in order
+     * @throws NetnsException if the firewall cannot be read or a change fails
+     * @since 0.1.0
+     */
+    default List<String> reconcile(NetNamespace host, List<Need> needs) throws NetnsException {
+        throw NetnsException.failure("firewall", getClass().getName() + " cannot reconcile");
+    }
 
     /**
      * Finds the implementation on the class path: beside netns-core (found once, then the same instance),

@@ -244,6 +244,42 @@ public final class Host implements AutoCloseable {
         return Leftovers.of(this);
     }
 
+    /**
+     * Makes this host's firewall and sysctls hold again what its live sandboxes and bridge networks need,
+     * and returns what it changed. Like {@code netavark firewall-reload}: call it after something else
+     * rewrote the host's firewall — a {@code nft flush ruleset} (Debian's {@code /etc/nftables.conf}
+     * starts with one), {@code iptables -F}/{@code -X}, a firewalld reload, a restore of a saved ruleset.
+     * It
+     * <ul>
+     *   <li>sets {@code net.ipv4.ip_forward=1} if this host has bridge networks and it is off;</li>
+     *   <li>makes every missing chain, jump and rule of the bridge networks this host knows (outbound NAT,
+     *       forwarding, isolation, {@link BridgeMode#connectTo connections}), of the published ports of its
+     *       live bridge sandboxes (their DNAT rules, the {@code route_localnet} guard and sysctl) and of
+     *       the openings of its live host-mode sandboxes;</li>
+     *   <li>removes the tagged rules of owners of this host that are gone: sandboxes neither live here nor
+     *       owned by a live process (as {@link #reclaim()} does for rules), networks whose bridge is gone.</li>
+     * </ul>
+     * Rules of live sandboxes of other processes stay as they are (each process reconciles its own).
+     * Idempotent: a second call finds nothing missing and returns an empty list. Publishing after a flush
+     * works without it (the firewall notices the flush and repairs what that publication needs), but the
+     * other sandboxes' rules come back only with {@code reconcile()}.
+     *
+     * <pre>{@code
+     * List<String> changed = host.reconcile();   // e.g. after the host's firewall service reloaded
+     * changed.forEach(log::info);                // [iptables: -A NETNS-FORWARD -s 10.89.0.0/24 ..., ...]
+     * }</pre>
+     *
+     * @return what it changed, one line per change, in order; empty when nothing was missing
+     * @throws NetnsException if the firewall cannot be read or a change fails
+     * @throws IllegalStateException if the host is closed
+     */
+    public List<String> reconcile() throws NetnsException {
+        synchronized (this) {
+            ensureOpen();
+        }
+        return SandboxSetup.reconcile(this);
+    }
+
     /** The bridge networks this host knows, by name; guarded by the map itself. */
     Map<String, BridgeSetup.Network> networks() {
         return networks;

@@ -1,7 +1,13 @@
 package io.netns;
 
 import io.netns.internal.OwnerRecord;
+import io.netns.rtnl.Sysctl;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Makes sandboxes as a {@link Cleanup} of undo steps, each mode by its own {@link ModeSetup}: each thing made
@@ -54,5 +60,67 @@ final class SandboxSetup {
     /** What the host itself made (bridge networks), removed when it closes. */
     static void closeHost(Host host) throws NetnsException {
         BridgeSetup.closeNetworks(host);
+    }
+
+    /** See {@link Host#reconcile()}. */
+    static List<String> reconcile(Host host) throws NetnsException {
+        List<String> changes = new ArrayList<>();
+        List<BridgeSetup.Network> networks;
+        synchronized (host.networks()) {
+            networks = new ArrayList<>(host.networks().values());
+        }
+        if (!networks.isEmpty() && !"1".equals(Sysctl.read(host.namespace(), "net.ipv4.ip_forward"))) {
+            Sysctl.write(host.namespace(), "net.ipv4.ip_forward", "1");
+            changes.add("sysctl net.ipv4.ip_forward=1");
+        }
+        List<Firewall.Need> needs = new ArrayList<>();
+        Map<String, String> bridges = new HashMap<>();
+        for (BridgeSetup.Network n : networks) {
+            Firewall.Owner owner = Firewall.Owner.network(host.id(), n.bridge());
+            needs.add(new Firewall.Need.Network(owner, n.bridge(), n.subnet().toString()));
+            for (String other : n.connected()) {
+                needs.add(new Firewall.Need.Connection(owner, n.bridge(), other));
+            }
+        }
+        host.networks().forEach((name, n) -> bridges.put(name, n.bridge()));
+        Set<String> live = new HashSet<>();
+        for (Sandbox s : host.sandboxes()) {
+            live.add(s.name());
+            Firewall.Owner owner = Firewall.Owner.sandbox(host.id(), s.name());
+            if (s.mode() instanceof BridgeMode b && !b.published().isEmpty() && bridges.containsKey(b.name())) {
+                needs.add(new Firewall.Need.Publication(owner, bridges.get(b.name()), s.addresses().get(0), b.published()));
+            } else if (s.mode() instanceof HostMode h && !h.exposures().isEmpty()) {
+                needs.add(new Firewall.Need.Opening(owner, h.exposures()));
+            }
+        }
+        Firewall fw;
+        try {
+            fw = Firewall.load();
+        } catch (NetnsException absent) {
+            if (needs.stream().anyMatch(n -> !(n instanceof Firewall.Need.Network))) {
+                throw absent; // something needs rules that only an implementation can make
+            }
+            return changes;
+        }
+        changes.addAll(fw.reconcile(host.namespace(), needs));
+        Set<String> bridgesHere = new HashSet<>(bridges.values());
+        for (Firewall.Owner o : fw.owners(host.namespace())) {
+            if (!o.host().equals(host.id())) {
+                continue;
+            }
+            boolean gone;
+            if (o.kind().equals("sandbox")) {
+                OwnerRecord r = live.contains(o.name()) ? null : OwnerRecord.read(o.name());
+                gone = !live.contains(o.name()) && (r == null || !r.ownerAlive());
+            } else {
+                gone = o.kind().equals("network") && !bridgesHere.contains(o.name())
+                        && host.rtnl().link(o.name()).isEmpty();
+            }
+            if (gone) {
+                fw.remove(host.namespace(), o);
+                changes.add("removed the rules of " + o.tag());
+            }
+        }
+        return changes;
     }
 }

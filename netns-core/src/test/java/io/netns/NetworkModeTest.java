@@ -78,6 +78,21 @@ class NetworkModeTest {
     }
 
     @Test
+    void connectToIsValidatedAndAddsUp() {
+        BridgeMode b = NetworkMode.bridge().name("b").connectTo("a").connectTo("c").connectTo("a");
+        assertEquals(java.util.List.of("a", "c"), java.util.List.copyOf(b.connectedTo()));
+        assertEquals(java.util.Set.of(), NetworkMode.bridge().connectedTo());
+        assertTrue(b.toString().endsWith("connectTo [a, c]"), b.toString());
+        assertEquals(b, NetworkMode.bridge().name("b").connectTo("a").connectTo("c"));
+        assertMessage("cannot be connected to itself", () -> NetworkMode.bridge().name("b").connectTo("b"));
+        assertMessage("cannot be connected to itself", () -> NetworkMode.bridge().connectTo(BridgeMode.DEFAULT_NAME));
+        assertMessage("cannot be connected to itself", () -> NetworkMode.bridge().connectTo("a").name("a"));
+        assertMessage("at most 15 characters", () -> NetworkMode.bridge().connectTo("a-very-long-bridge"));
+        assertMessage("connectTo network", () -> NetworkMode.bridge().connectTo("a b"));
+        assertMessage("must not be null", () -> NetworkMode.bridge().connectTo(null));
+    }
+
+    @Test
     void containerModesNameWhatTheyJoin() {
         assertEquals("container:web1", NetworkMode.container("web1").toString());
         assertEquals("container:pid=42", NetworkMode.container(42).toString());

@@ -268,6 +268,22 @@ public final class StateDir {
     }
 
     private static boolean check(Path dir, boolean create) throws NetnsException {
+        try {
+            return checkChain(dir, create);
+        } catch (NetnsException e) {
+            if (e.errno() != Native.ENOENT) {
+                throw e;
+            }
+            // A directory this JVM had checked was removed since (by another process, once empty): check the
+            // whole chain again, making what is missing.
+            for (Path p = dir; p != null && p.startsWith(root()); p = p.getParent()) {
+                CHECKED.remove(p);
+            }
+            return checkChain(dir, create);
+        }
+    }
+
+    private static boolean checkChain(Path dir, boolean create) throws NetnsException {
         if (!dir.startsWith(root())) {
             throw new IllegalArgumentException(dir + " is not under the state directory " + root());
         }

@@ -403,6 +403,21 @@ public final class ListenerPlanner {
         return this;
     }
 
+    /**
+     * The existing sockets added so far (by {@link #existing(String)}, discovery or a configuration), sorted by
+     * protocol, port and address, each in the notation {@link #existing(String)} accepts; where the holder is
+     * known it follows after {@code " # "}, e.g. {@code tcp6 LISTEN [::]:80 v6only=0 uid=0 # apache2, pid 812}.
+     *
+     * @return the sockets; empty when there are none
+     */
+    public List<String> existingSockets() {
+        List<String> out = new ArrayList<>(existing.size());
+        for (ExistingSocket e : existing) {
+            out.add(e.holder == null ? e.notation() : e.notation() + " # " + e.holder);
+        }
+        return out;
+    }
+
     /** For tests: the inputs in a canonical text (addresses, existing sockets without holders, kernel). */
     String inputs() {
         StringBuilder sb = new StringBuilder();

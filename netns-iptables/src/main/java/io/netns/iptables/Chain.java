@@ -16,6 +16,12 @@ public record Chain(Table table, String name) {
     public static final Chain NETNS_INPUT = new Chain(Table.FILTER, "NETNS-INPUT");
     /** filter {@code NETNS-FORWARD}: forwarding of bridge networks and published ports. */
     public static final Chain NETNS_FORWARD = new Chain(Table.FILTER, "NETNS-FORWARD");
+    /**
+     * filter {@code NETNS-ISOLATION}: the isolation between bridge networks (Docker's
+     * {@code DOCKER-ISOLATION-STAGE-2}), jumped to from {@code NETNS-FORWARD} for traffic leaving a
+     * network's bridge for another interface.
+     */
+    public static final Chain NETNS_ISOLATION = new Chain(Table.FILTER, "NETNS-ISOLATION");
     /** nat {@code NETNS-POSTROUTING}: masquerade of bridge networks, hairpin and localhost traffic. */
     public static final Chain NETNS_POSTROUTING = new Chain(Table.NAT, "NETNS-POSTROUTING");
 
@@ -47,7 +53,8 @@ public record Chain(Table table, String name) {
 
     /**
      * @return the built-in chain the library jumps to this chain from ({@code NETNS-INPUT} from
-     *     {@code INPUT}), for the library's own chains
+     *     {@code INPUT}), for the library's own chains; for {@link #NETNS_ISOLATION}, which the rules of
+     *     each network jump to, no built-in chain
      * @throws IllegalStateException for another chain
      */
     public Chain parent() {
@@ -67,6 +74,11 @@ public record Chain(Table table, String name) {
                     + "and must not start with '-': \"" + io.netns.internal.Names.printable(name) + "\"");
         }
         return name;
+    }
+
+    /** @return whether the library jumps to this chain once from a built-in chain (all but {@link #NETNS_ISOLATION}) */
+    public boolean jumpedFromBuiltin() {
+        return name.startsWith("NETNS-") && parent().isBuiltin();
     }
 
     /** @return {@code nat/NETNS-PREROUTING} */

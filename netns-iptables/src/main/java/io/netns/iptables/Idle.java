@@ -8,7 +8,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Internal use only: the one daemon thread that ends what this module keeps open between changes
- * (an {@code iptables-restore} session, an nf_tables socket) once it has not been used for {@link #MILLIS}.
+ * (an {@code iptables-restore} session, an nf_tables socket) once it has not been used for {@link #MILLIS},
+ * and kills a session's tool that outlived its time limit.
  * Ending either may wait for the kernel (an RCU grace period); here that wait is off the callers' path.
  */
 final class Idle {
@@ -27,6 +28,15 @@ final class Idle {
      */
     static ScheduledFuture<?> every(Runnable check) {
         return TIMER.scheduleWithFixedDelay(check, MILLIS, MILLIS / 2, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * @param task run once after the delay, unless the future is cancelled first
+     * @param delayNanos the delay
+     * @return the schedule
+     */
+    static ScheduledFuture<?> after(Runnable task, long delayNanos) {
+        return TIMER.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
     }
 
     /**

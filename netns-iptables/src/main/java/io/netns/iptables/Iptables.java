@@ -23,11 +23,18 @@ import java.util.regex.Pattern;
  * inside a namespace. Each child is started from the calling thread switched into the namespace, so it
  * is born there; the thread switches back at once and waits for it from outside. Argument lists only,
  * never a shell.
+ *
+ * <p>Every run has a time limit ({@link #TIMEOUT_PROPERTY}, default {@value #DEFAULT_TIMEOUT_SECONDS} s):
+ * its input is written and its output read on threads of their own, so no pipe can stall the caller; on
+ * expiry the child and its descendants are killed and the failure quotes what the child printed.
  */
 class Iptables {
     /** The Debian package that ships the tools. */
     static final String PACKAGE = "iptables";
-    private static final long TIMEOUT_SECONDS = 60;
+    /** The system property with the time limit of one run, in seconds. */
+    static final String TIMEOUT_PROPERTY = "io.netns.iptables.timeout";
+    /** The default time limit of one run, in seconds. */
+    static final long DEFAULT_TIMEOUT_SECONDS = 30;
     private static final Pattern VERSION = Pattern.compile("v(\\d+)\\.(\\d+)\\.(\\d+)");
     private static final Pattern FAILED_LINE = Pattern.compile("line (\\d+) failed");
 
@@ -35,11 +42,13 @@ class Iptables {
     static final Iptables SYSTEM = system();
 
     private final List<Path> dirs;
+    private final long timeoutNanos;
+    private final boolean sessions;
     private final Map<String, Path> resolved = new ConcurrentHashMap<>();
     private final Map<Family, List<String>> waitOption = new ConcurrentHashMap<>();
     private final Map<Family, Boolean> nfTables = new ConcurrentHashMap<>();
     /** (namespace dev:ino, family) to its restore session; see {@link RestoreSession}. */
-    private final Map<String, RestoreSession> sessions = new ConcurrentHashMap<>();
+    private final Map<String, RestoreSession> sessionsByKey = new ConcurrentHashMap<>();
 
     /**
      * Whether transactions go through long-lived {@link RestoreSession}s where the backend is nf_tables;
@@ -48,7 +57,44 @@ class Iptables {
     static final boolean SESSIONS = !"false".equals(System.getProperty("io.netns.iptables.sessions"));
 
     Iptables(List<Path> dirs) {
+        this(dirs, configuredTimeout(), SESSIONS);
+    }
+
+    /**
+     * @param dirs where the tools are looked up, in order
+     * @param timeout the time limit of one run (and of one transaction of a session)
+     * @param sessions whether transactions may go through long-lived sessions (nf_tables backend)
+     */
+    Iptables(List<Path> dirs, java.time.Duration timeout, boolean sessions) {
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("timeout must be positive: " + timeout);
+        }
         this.dirs = List.copyOf(dirs);
+        this.timeoutNanos = timeout.toNanos();
+        this.sessions = sessions;
+    }
+
+    /** @return {@value #TIMEOUT_PROPERTY} in seconds, default {@value #DEFAULT_TIMEOUT_SECONDS} */
+    static java.time.Duration configuredTimeout() {
+        String v = System.getProperty(TIMEOUT_PROPERTY);
+        if (v == null || v.isBlank()) {
+            return java.time.Duration.ofSeconds(DEFAULT_TIMEOUT_SECONDS);
+        }
+        try {
+            long s = Long.parseLong(v.strip());
+            if (s > 0) {
+                return java.time.Duration.ofSeconds(s);
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw new IllegalArgumentException(TIMEOUT_PROPERTY + " must be a positive number of seconds: \"" + v + "\"");
+    }
+
+    /** @return the time limit of one run, for messages: {@code 30 s} */
+    String timeoutText() {
+        long ms = TimeUnit.NANOSECONDS.toMillis(timeoutNanos);
+        return ms % 1000 == 0 ? ms / 1000 + " s" : ms + " ms";
     }
 
     /** @return tools looked up in the sbin directories, then in {@code PATH} */
@@ -103,7 +149,13 @@ class Iptables {
             p4.destroyForcibly();
             throw e;
         }
-        Result r4 = finish(Family.IPV4.save(), p4, null, false);
+        Result r4;
+        try {
+            r4 = finish(Family.IPV4.save(), p4, null, false);
+        } catch (NetnsException e) {
+            kill(p6);
+            throw e;
+        }
         Result r6 = finish(Family.IPV6.save(), p6, null, false);
         if (r4.exit != 0) {
             throw NetnsException.failure(Family.IPV4.save(), "iptables-save in " + ns + " exited with " + r4.exit + ": " + r4.err.strip());
@@ -129,7 +181,7 @@ class Iptables {
      *     refused line
      */
     void restore(NetNamespace ns, Family family, String input) throws NetnsException {
-        if (SESSIONS && nfTables(family)) {
+        if (sessions && nfTables(family)) {
             restoreInSession(ns, family, input);
             return;
         }
@@ -190,7 +242,7 @@ class Iptables {
     private void restoreInSession(NetNamespace ns, Family family, String input) throws NetnsException {
         String key = ns.device() + ":" + ns.inode() + ":" + family;
         for (int attempt = 0; ; attempt++) {
-            RestoreSession s = sessions.get(key);
+            RestoreSession s = sessionsByKey.get(key);
             if (s == null || !s.isOpen()) {
                 List<String> argv = new ArrayList<>();
                 argv.add(tool(family.restore()).toString());
@@ -198,14 +250,18 @@ class Iptables {
                 argv.add("--verbose");
                 argv.addAll(waitOption(family));
                 Process p = start(ns, family.restore(), argv, true);
-                s = new RestoreSession(family.restore() + " --noflush in " + ns, p, sessions, key);
-                sessions.put(key, s);
+                s = new RestoreSession(family.restore() + " --noflush in " + ns, p, sessionsByKey, key, timeoutNanos,
+                        timeoutText());
+                sessionsByKey.put(key, s);
             }
             RestoreSession.Outcome o = s.apply(input);
             if (o == RestoreSession.Outcome.STALE && attempt == 0) {
                 continue; // it ended (idle) between the lookup and the write: nothing was applied; start another
             }
             if (o != RestoreSession.Outcome.APPLIED) {
+                if (s.failureText().startsWith(family.restore() + " --noflush in ")) {
+                    throw NetnsException.failure(family.restore(), s.failureText()); // a message of its own already
+                }
                 throw restoreFailure(ns, family, input, s.exitCode(), s.failureText());
             }
             return;
@@ -271,63 +327,99 @@ class Iptables {
         }
     }
 
-    private static Result finish(String name, Process p, String input, boolean merged) throws NetnsException {
-        try {
-            StreamReader err = merged ? null : new StreamReader(p.getErrorStream());
-            if (err != null) {
-                err.start();
-            }
+    /**
+     * Feeds the input, reads the output and waits, all within the time limit: on expiry the child and its
+     * descendants are killed and the failure quotes what it printed.
+     */
+    private Result finish(String name, Process p, String input, boolean merged) throws NetnsException {
+        long deadline = System.nanoTime() + timeoutNanos;
+        StreamReader out = new StreamReader(p.getInputStream(), "stdout");
+        StreamReader err = merged ? null : new StreamReader(p.getErrorStream(), "stderr");
+        out.start();
+        if (err != null) {
+            err.start();
+        }
+        Thread writer = new Thread(() -> {
             try (OutputStream in = p.getOutputStream()) {
                 if (input != null) {
                     in.write(input.getBytes(StandardCharsets.UTF_8));
                 }
             } catch (IOException broken) {
-                // the tool stopped reading; its exit code and message say why
+                // the tool stopped reading (or was killed); its exit code and message say why
             }
-            String out;
-            try (InputStream o = p.getInputStream()) {
-                out = new String(o.readAllBytes(), StandardCharsets.UTF_8);
+        }, "netns-iptables-stdin");
+        writer.setDaemon(true);
+        writer.start();
+        try {
+            if (!p.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                kill(p);
+                out.join(1000);
+                if (err != null) {
+                    err.join(1000);
+                }
+                String printed = (out.text() + (err == null ? "" : " " + err.text())).strip();
+                throw NetnsException.failure(name, name + " did not finish within " + timeoutText() + " ("
+                        + TIMEOUT_PROPERTY + "); killed it" + (printed.isEmpty() ? ", it printed nothing"
+                        : "; it printed: " + printed));
             }
-            if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw NetnsException.failure(name, name + " did not finish within " + TIMEOUT_SECONDS + " s; killed it");
-            }
+            // a descendant that kept a pipe open must not hold us either
+            out.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
             if (err != null) {
-                err.join(TimeUnit.SECONDS.toMillis(5));
+                err.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
             }
-            return new Result(p.exitValue(), out, err == null ? "" : err.text());
-        } catch (IOException e) {
-            p.destroyForcibly();
-            throw NetnsException.wrap(name, e);
+            return new Result(p.exitValue(), out.text(), err == null ? "" : err.text());
         } catch (InterruptedException e) {
-            p.destroyForcibly();
+            kill(p);
             Thread.currentThread().interrupt();
             throw NetnsException.failure(name, name + " was interrupted; killed it");
         }
     }
 
-    /** Drains a stream on a daemon thread, so neither pipe can fill up and stall the tool. */
+    /** Kills a child and everything it started (a script's {@code sleep} would keep our pipes open). */
+    static void kill(Process p) {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+        try {
+            p.waitFor(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Drains a stream on a daemon thread, so neither pipe can fill up and stall the tool; what it read so
+     * far is readable at any time (for the message of a child killed on expiry).
+     */
     private static final class StreamReader extends Thread {
         private final InputStream in;
-        private volatile String text = "";
+        private final java.io.ByteArrayOutputStream read = new java.io.ByteArrayOutputStream();
 
-        StreamReader(InputStream in) {
-            super("netns-iptables-stderr");
+        StreamReader(InputStream in, String what) {
+            super("netns-iptables-" + what);
             setDaemon(true);
             this.in = in;
         }
 
         @Override
         public void run() {
+            byte[] buf = new byte[8192];
             try (in) {
-                text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                for (int n; (n = in.read(buf)) >= 0; ) {
+                    synchronized (read) {
+                        read.write(buf, 0, n);
+                    }
+                }
             } catch (IOException e) {
-                text = "(stderr unreadable: " + e.getMessage() + ")";
+                synchronized (read) {
+                    read.writeBytes(("(unreadable: " + e.getMessage() + ")").getBytes(StandardCharsets.UTF_8));
+                }
             }
         }
 
         String text() {
-            return text;
+            synchronized (read) {
+                return read.toString(StandardCharsets.UTF_8);
+            }
         }
     }
 }

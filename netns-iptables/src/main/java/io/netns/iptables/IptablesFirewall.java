@@ -2,6 +2,7 @@ package io.netns.iptables;
 
 import io.netns.Exposure;
 import io.netns.Firewall;
+import io.netns.Firewall.Need;
 import io.netns.NetNamespace;
 import io.netns.Netns;
 import io.netns.NetnsException;
@@ -17,10 +18,7 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -54,9 +52,11 @@ import java.util.concurrent.locks.ReentrantLock;
  *       rolled back by a second transaction.</li>
  *   <li>A chain is declared only when it is not known to exist (from the last {@code iptables-save} of that
  *       namespace in this JVM): under {@code --noflush}, declaring an existing chain flushes it.</li>
- *   <li>Changes are serialized in this JVM and, through a lock on one byte per namespace (at its inode) of a
- *       lock file under {@code /run/lock}, with other JVMs changing the same namespace, so two processes
- *       cannot both "create" a chain and flush each other's rules.</li>
+ *   <li>Changes are serialized in this JVM and, through a lock on one byte per namespace (at its inode) of
+ *       {@code /run/netns.d/locks/firewall} ({@code FirewallLock}: root-owned directory, file mode 0600, so
+ *       no other user can hold it; every wait bounded by {@code -Dio.netns.lock.timeout}, default 10 s),
+ *       with other JVMs changing the same namespace, so two processes cannot both "create" a chain and
+ *       flush each other's rules.</li>
  *   <li>Published host ports are claimed in files under {@code /run/netns.d/ports} (see
  *       {@code PortClaims}); publishing a port another owner holds fails naming it.</li>
  * </ul>
@@ -85,6 +85,11 @@ import java.util.concurrent.locks.ReentrantLock;
  *       owner, a dump of the {@code netns} tables, and a scan of the host's port claims.</li>
  *   <li>{@link #addNetwork} and {@link #owners}: as before, a save (both for owners), then one restore.</li>
  * </ul>
+ * Every change also reads the namespace's nf_tables generation before and after (two small netlink
+ * round trips): when it differs from the one after this JVM's last change, someone else changed the
+ * ruleset (a flush, a reload, another process), and no cache of that namespace is trusted: chains are
+ * read again, a publication repairs its network's rules, DNAT rules are deleted only after a fresh read.
+ * {@link #reconcile} repairs everything a host's live sandboxes need.
  * On the fast paths the rules made before are not read: exposing the same opening twice for one owner
  * writes it twice (both go with {@link #remove}); {@code addNetwork} and {@code publish} are idempotent.
  * Measured on nf_tables, bridge sandbox with one published port, create+close: see the closing note of
@@ -92,7 +97,6 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class IptablesFirewall implements Firewall {
     private static final ReentrantLock JVM_LOCK = new ReentrantLock();
-    private static final String ROUTE_LOCALNET = "net.ipv4.conf.all.route_localnet";
 
     private final Iptables tools;
     private final Path lockFile;
@@ -105,8 +109,21 @@ public final class IptablesFirewall implements Firewall {
     private static FileLock fileLock;
 
     private final Map<String, Set<Chain>> known = KNOWN;
-    /** (dev, ino, family) where the shared localnet guard rule is known to exist. */
-    private static final Set<String> GUARDED = ConcurrentHashMap.newKeySet();
+    /**
+     * Per namespace (dev:ino): the nf_tables generation after this JVM's last change there. A different
+     * generation at the start of the next change means someone else changed the ruleset in between (a
+     * flush, a reload, another process): then nothing remembered about that namespace is trusted.
+     */
+    private static final Map<String, Long> TRUSTED_GEN = new ConcurrentHashMap<>();
+    /** Per namespace: the bridges whose network rules were checked since someone else last changed the ruleset. */
+    private static final Map<String, Set<String>> VERIFIED = new ConcurrentHashMap<>();
+    /** Per namespace: bridge to the network made (and connected) through this JVM, for a repair after a flush. */
+    private static final Map<String, Map<String, List<Need>>> NETWORKS = new ConcurrentHashMap<>();
+    /** Set by the outermost {@link #lock}: whether the ruleset changed since this JVM's last change; under JVM_LOCK. */
+    private static boolean changedByOthers;
+    /** Set by the outermost {@link #lock}: the generation then (-1 when unknown); under JVM_LOCK. */
+    private static long lockedGen = -1;
+
     /** (dev, ino, tag) to the rules and port claims this JVM wrote for the owner there, for a remove without a read. */
     private static final Map<String, Written> WRITTEN = new ConcurrentHashMap<>();
 
@@ -152,7 +169,7 @@ public final class IptablesFirewall implements Firewall {
 
     /** Uses the installed {@code iptables}; the constructor {@link java.util.ServiceLoader} calls. */
     public IptablesFirewall() {
-        this(Iptables.SYSTEM, defaultLockFile());
+        this(Iptables.SYSTEM, FirewallLock.defaultFile());
     }
 
     IptablesFirewall(Iptables tools, Path lockFile) {
@@ -160,15 +177,6 @@ public final class IptablesFirewall implements Firewall {
         this.lockFile = lockFile;
     }
 
-    private static Path defaultLockFile() {
-        if (Netns.mode() == Netns.Mode.ROOTLESS) {
-            // Rootless, the namespaces are this user namespace's own: the JVMs that may change them share its
-            // run directory (a private tmpfs), never the machine's /run/lock, which this user cannot write.
-            return StateDir.path("iptables.lock");
-        }
-        Path dir = Path.of("/run/lock");
-        return (Files.isDirectory(dir) ? dir : Path.of(System.getProperty("java.io.tmpdir"))).resolve("netns-iptables.lock");
-    }
 
     /**
      * @param owner an owner
@@ -189,18 +197,60 @@ public final class IptablesFirewall implements Firewall {
         Rule.checkInterface("bridge", bridge);
         Inet.Cidr cidr = Inet.Cidr.parse("subnet", subnet);
         Family family = cidr.isIpv6() ? Family.IPV6 : Family.IPV4;
-        List<Rule> desired = Rules.network(tag, bridge, cidr);
-        apply(host, family, Rules.chains(desired), false, rs -> {
-            List<SavedRule> existing = rs.tagged(tag);
-            List<Rule> have = new ArrayList<>();
-            for (SavedRule s : existing) {
-                have.add(s.toRule());
-            }
-            if (have.size() == desired.size() && new HashSet<>(have).equals(new HashSet<>(desired))) {
-                return Change.NONE; // made already
-            }
-            return new Change(desired, existing);
+        Rule first = Rules.isolation(tag, bridge);
+        List<Rule> rest = Rules.network(tag, bridge, cidr);
+        Set<Chain> chains = new LinkedHashSet<>(Rules.chains(rest));
+        chains.add(Chain.NETNS_FORWARD);
+        lock(host);
+        try {
+            addNetworkLocked(host, tag, bridge, family, first, rest, chains);
+            remember(host, bridge, new Need.Network(owner, bridge, cidr.toString()));
+        } finally {
+            unlock();
+        }
+    }
+
+    /** Notes a network's need for a repair after a flush; its rules were checked just now. */
+    private static void remember(NetNamespace host, String bridge, Need need) {
+        String ns = identity(host);
+        NETWORKS.computeIfAbsent(ns, k -> new ConcurrentHashMap<>()).compute(bridge, (k, l) -> {
+            List<Need> all = l == null ? new ArrayList<>() : new ArrayList<>(l);
+            all.removeIf(n -> n.equals(need) || need instanceof Need.Network && n instanceof Need.Network);
+            all.add(need);
+            return List.copyOf(all);
         });
+        VERIFIED.computeIfAbsent(ns, k -> ConcurrentHashMap.newKeySet()).add(bridge);
+    }
+
+    private void addNetworkLocked(NetNamespace host, String tag, String bridge, Family family, Rule first, List<Rule> rest,
+            Set<Chain> chains) throws NetnsException {
+        apply(host, family, chains, false, rs -> networkChange(rs, tag, first, rest));
+    }
+
+    @Override
+    public void connect(NetNamespace host, Owner owner, String bridge, String other) throws NetnsException {
+        String tag = tag(owner);
+        Rule.checkInterface("bridge", bridge);
+        Rule.checkInterface("other bridge", other);
+        if (bridge.equals(other)) {
+            throw new IllegalArgumentException("a bridge network cannot be connected to itself: " + bridge);
+        }
+        List<Rule> desired = Rules.connect(tag, bridge, other);
+        lock(host);
+        try {
+            apply(host, Family.IPV4, Set.of(Chain.NETNS_ISOLATION), false, rs -> {
+                List<Rule> add = new ArrayList<>();
+                for (Rule r : desired) {
+                    if (rs.count(r) == 0) {
+                        add.add(r);
+                    }
+                }
+                return add.isEmpty() ? Change.NONE : new Change(List.of(), List.of(), add);
+            });
+            remember(host, bridge, new Need.Connection(owner, bridge, other));
+        } finally {
+            unlock();
+        }
     }
 
     @Override
@@ -223,15 +273,22 @@ public final class IptablesFirewall implements Firewall {
             io.netns.internal.CrashPoint.passed("port claims of " + tag);
             try {
                 checkNotBound(host, family, list);
-                if (localnet) {
-                    guardLocalnet(host);
-                }
+                repairNetwork(host, bridge);
                 List<NatTable.Dnat> add = new ArrayList<>(desired);
                 Written w = WRITTEN.get(writtenKey(host, tag));
-                if (w != null) {
+                if (w != null && w.complete) {
                     w.nat.forEach(e -> add.remove(e.rule())); // published before: publish is idempotent
+                } else if (w != null) { // published before, and the ruleset changed since: what is left of it?
+                    List<NatTable.Entry> left = tagged(host, family, tag);
+                    if (left.size() >= desired.size()) {
+                        add.clear();
+                    } else {
+                        deleteExactly(host, family, tag);
+                        WRITTEN.remove(writtenKey(host, tag));
+                    }
                 }
-                List<NatTable.Entry> made = NatTable.add(host, family, add);
+                List<NatTable.Entry> made = localnet ? publishLocalnet(host, owner.host(), add)
+                        : NatTable.add(host, family, add);
                 record(host, tag, family, List.of(), made, claims, false);
             } catch (NetnsException | RuntimeException e) {
                 PortClaims.release(claims);
@@ -243,18 +300,91 @@ public final class IptablesFirewall implements Firewall {
     }
 
     /**
-     * Sets {@code route_localnet} (so 127.0.0.1 can be DNATed out of the host) and, once per host, the
-     * guard that comes with it.
+     * When someone else changed the ruleset since this JVM last checked the network of {@code bridge} (a
+     * flush, a reload), its rules are made again where missing, so a publication after a flush works.
+     * Only for networks made through this JVM; {@code Host.reconcile()} covers the rest.
      */
-    private void guardLocalnet(NetNamespace host) throws NetnsException {
-        enableRouteLocalnet(host);
-        if (GUARDED.contains(key(host, Family.IPV4))) {
+    private void repairNetwork(NetNamespace host, String bridge) throws NetnsException {
+        String ns = identity(host);
+        if (VERIFIED.getOrDefault(ns, Set.of()).contains(bridge)) {
             return;
         }
-        Rule guard = Rules.localnetGuard();
-        apply(host, Family.IPV4, Set.of(guard.chain()), false,
-                rs -> rs.count(guard) > 0 ? Change.NONE : new Change(List.of(), List.of(), List.of(guard)));
-        GUARDED.add(key(host, Family.IPV4));
+        List<Need> needs = NETWORKS.getOrDefault(ns, Map.of()).get(bridge);
+        if (needs != null) {
+            reconcileLocked(host, needs);
+        }
+    }
+
+    private static List<NatTable.Entry> tagged(NetNamespace host, Family family, String tag) throws NetnsException {
+        return NatTable.list(host, family).stream().filter(e -> tag.equals(e.comment())).toList();
+    }
+
+    /**
+     * Deletes the owner's DNAT rules of a family, exactly: read, then deleted in a batch the kernel refuses
+     * if the ruleset changed since the read (then read again).
+     */
+    private static void deleteExactly(NetNamespace host, Family family, String tag) throws NetnsException {
+        deleteExactly(host, family, e -> tag.equals(e.comment()));
+    }
+
+    private static void deleteExactly(NetNamespace host, Family family, java.util.function.Predicate<NatTable.Entry> which)
+            throws NetnsException {
+        for (int attempt = 0; ; attempt++) {
+            long gen = NatTable.generation(host);
+            List<NatTable.Entry> mine = NatTable.list(host, family).stream().filter(which).toList();
+            if (mine.isEmpty()) {
+                return;
+            }
+            try {
+                NatTable.delete(host, mine, gen);
+                return;
+            } catch (NetnsException e) {
+                if (e.errno() != NatTable.ERESTART || attempt >= 4) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /**
+     * DNAT rules of which some need {@code route_localnet}: the guard is looked for in the kernel (not in
+     * a cache of this JVM); when missing it is written in the same batch as the rules, and only then is the
+     * sysctl set. If setting the sysctl fails, the rules and the guard of this batch go again.
+     */
+    private static List<NatTable.Entry> publishLocalnet(NetNamespace host, String hostId, List<NatTable.Dnat> add)
+            throws NetnsException {
+        boolean guarded = NatTable.list(host, Family.IPV4).stream().anyMatch(NatTable.Entry::isGuard);
+        List<NatTable.Entry> made = NatTable.add(host, Family.IPV4, add, !guarded);
+        try {
+            Localnet.enable(host, hostId);
+        } catch (NetnsException | RuntimeException e) {
+            try {
+                List<NatTable.Entry> undo = new ArrayList<>(made);
+                if (!guarded) {
+                    NatTable.list(host, Family.IPV4).stream().filter(NatTable.Entry::isGuard).forEach(undo::add);
+                }
+                NatTable.delete(host, undo);
+            } catch (NetnsException | RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        return made;
+    }
+
+    /**
+     * After rules were removed: when no rule of the host needs {@code route_localnet} any more, the sysctl
+     * goes back to its value before, then the guard goes.
+     */
+    private static void settleLocalnet(NetNamespace host, String hostId) throws NetnsException {
+        List<NatTable.Entry> left = NatTable.list(host, Family.IPV4);
+        if (left.stream().anyMatch(NatTable.Entry::localnet)) {
+            return;
+        }
+        Localnet.restore(host, hostId);
+        if (left.stream().anyMatch(NatTable.Entry::isGuard)) {
+            deleteExactly(host, Family.IPV4, NatTable.Entry::isGuard);
+        }
     }
 
     @Override
@@ -317,8 +447,19 @@ public final class IptablesFirewall implements Firewall {
         lock(host);
         try {
             Written w = WRITTEN.remove(writtenKey(host, tag));
-            if (w != null && w.complete && owner.kind().equals("sandbox")) {
+            if (owner.kind().equals("network")) {
+                Map<String, List<Need>> nets = NETWORKS.get(identity(host));
+                if (nets != null) {
+                    nets.remove(owner.name());
+                }
+            }
+            if (w != null && w.complete && owner.kind().equals("sandbox") && !changedByOthers) {
                 try {
+                    // First, while the generation is the one the handles were made in: the kernel refuses the
+                    // batch (and nothing else's rule goes) if the table changed since.
+                    NatTable.delete(host, w.nat, lockedGen);
+                    List<NatTable.Entry> nat = new ArrayList<>(w.nat);
+                    w.nat.clear();
                     for (Map.Entry<Family, List<Rule>> en : w.rules.entrySet()) {
                         if (en.getValue().isEmpty()) {
                             continue;
@@ -328,8 +469,10 @@ public final class IptablesFirewall implements Firewall {
                         tools.restore(host, en.getKey(), d.render());
                         en.getValue().clear(); // gone: a fallback below must not count on them
                     }
-                    NatTable.delete(host, w.nat);
                     PortClaims.release(w.claims);
+                    if (nat.stream().anyMatch(NatTable.Entry::localnet)) {
+                        settleLocalnet(host, owner.host());
+                    }
                     return;
                 } catch (NetnsException changedUnderneath) {
                     // fall back to reading what is there
@@ -337,6 +480,9 @@ public final class IptablesFirewall implements Firewall {
             }
             removeSaved(host, tag);
             PortClaims.releaseAll(owner.host(), tag);
+            if (Localnet.previous(host, Localnet.file(owner.host())) != null) {
+                settleLocalnet(host, owner.host());
+            }
         } finally {
             unlock();
         }
@@ -347,8 +493,7 @@ public final class IptablesFirewall implements Firewall {
         Failures failures = new Failures();
         for (Family f : Family.values()) {
             failures.run(() -> removeFamily(host, f, tag, saves[f.ordinal()]));
-            failures.run(() -> NatTable.delete(host,
-                    NatTable.list(host, f).stream().filter(e -> tag.equals(e.comment())).toList()));
+            failures.run(() -> deleteExactly(host, f, tag));
         }
         failures.throwIfAny();
     }
@@ -365,6 +510,160 @@ public final class IptablesFirewall implements Firewall {
             w.delete(r);
         }
         tools.restore(host, f, w.render());
+    }
+
+    @Override
+    public List<String> reconcile(NetNamespace host, List<Need> needs) throws NetnsException {
+        List<Need> all = List.copyOf(needs);
+        for (Need n : all) {
+            tag(n.owner());
+        }
+        lock(host);
+        try {
+            return reconcileLocked(host, all);
+        } finally {
+            unlock();
+        }
+    }
+
+    /**
+     * Reads the ruleset once per family and the DNAT table once per family, and makes what {@code needs}
+     * lack: in one restore per family the missing chains, jumps and rules (rules of a network that differ
+     * from what it needs are replaced), then the DNAT rules of each publication whose count differs, then
+     * the localnet guard and {@code route_localnet} where a publication needs them.
+     */
+    private List<String> reconcileLocked(NetNamespace host, List<Need> needs) throws NetnsException {
+        List<String> changes = new ArrayList<>();
+        for (Family f : Family.values()) {
+            if (needs.stream().noneMatch(n -> concerns(n, f))) {
+                continue;
+            }
+            Ruleset rs = parse(f, tools.save(host, f));
+            List<Rule> add = new ArrayList<>();
+            List<Rule> first = new ArrayList<>();
+            List<SavedRule> delete = new ArrayList<>();
+            Set<Chain> chains = new LinkedHashSet<>();
+            for (Need need : needs) {
+                if (!concerns(need, f)) {
+                    continue;
+                }
+                String tag = tag(need.owner());
+                if (need instanceof Need.Network n) {
+                    Rule isolation = Rules.isolation(tag, n.bridge());
+                    List<Rule> rest = Rules.network(tag, n.bridge(), Inet.Cidr.parse("subnet", n.subnet()));
+                    chains.addAll(Rules.chains(rest));
+                    chains.add(Chain.NETNS_FORWARD);
+                    Change c = networkChange(rs, tag, isolation, rest);
+                    add.addAll(c.add());
+                    first.addAll(c.first());
+                    delete.addAll(c.delete());
+                } else if (need instanceof Need.Connection c) {
+                    chains.add(Chain.NETNS_ISOLATION);
+                    for (Rule r : Rules.connect(tag, c.bridge(), c.other())) {
+                        if (rs.count(r) == 0) {
+                            first.add(r);
+                        }
+                    }
+                } else if (need instanceof Need.Opening o) {
+                    List<Rule> rules = Rules.expose(tag, o.openings().stream()
+                            .filter(e -> Family.of(e.address().getAddress()) == f).toList());
+                    chains.addAll(Rules.chains(rules));
+                    for (Rule r : rules) {
+                        if (rs.count(r) == 0) {
+                            add.add(r);
+                        }
+                    }
+                }
+            }
+            IptablesRestoreWriter w = transaction(rs, chains, new Change(add, delete, first));
+            if (!w.isEmpty()) {
+                String input = w.render();
+                tools.restore(host, f, input);
+                for (String line : input.split("\n")) {
+                    if (line.startsWith(":") || line.startsWith("-")) {
+                        changes.add(f.restore() + ": " + line);
+                    }
+                }
+            }
+            known.remove(key(host, f)); // read again by the next change
+        }
+        String localnetHost = null;
+        for (Family f : Family.values()) {
+            List<Need.Publication> pubs = needs.stream().filter(n -> n instanceof Need.Publication)
+                    .map(n -> (Need.Publication) n).filter(p -> Family.of(p.sandboxIp()) == f).toList();
+            if (pubs.isEmpty()) {
+                continue;
+            }
+            List<NatTable.Entry> entries = NatTable.list(host, f);
+            for (Need.Publication p : pubs) {
+                String tag = tag(p.owner());
+                List<NatTable.Dnat> desired = Rules.publish(tag, p.sandboxIp(), p.ports());
+                long have = entries.stream().filter(e -> tag.equals(e.comment())).count();
+                if (have != desired.size()) {
+                    if (have > 0) {
+                        deleteExactly(host, f, tag);
+                    }
+                    List<NatTable.Entry> made = NatTable.add(host, f, desired);
+                    WRITTEN.computeIfPresent(writtenKey(host, tag), (k, w) -> new Written(w.rules, new ArrayList<>(made),
+                            w.claims, w.complete));
+                    changes.add("nft: table " + (f == Family.IPV4 ? "ip " : "ip6 ") + NatTable.TABLE + ": " + desired.size()
+                            + " DNAT rule(s) of " + tag);
+                }
+                if (Rules.needsRouteLocalnet(p.sandboxIp(), p.ports())) {
+                    localnetHost = p.owner().host();
+                }
+            }
+        }
+        if (localnetHost != null) {
+            if (NatTable.list(host, Family.IPV4).stream().noneMatch(NatTable.Entry::isGuard)) {
+                NatTable.add(host, Family.IPV4, List.of(), true);
+                changes.add("nft: table ip " + NatTable.TABLE + ": the localnet guard (chain " + NatTable.GUARD_CHAIN + ")");
+            }
+            if (Localnet.enable(host, localnetHost)) {
+                changes.add("sysctl " + Localnet.SYSCTL + "=1");
+            }
+        }
+        for (Need n : needs) {
+            if (n instanceof Need.Network net) {
+                remember(host, net.bridge(), net);
+            } else if (n instanceof Need.Connection c) {
+                remember(host, c.bridge(), c);
+            }
+        }
+        return changes;
+    }
+
+    private static boolean concerns(Need need, Family f) {
+        if (need instanceof Need.Network n) {
+            return Inet.Cidr.parse("subnet", n.subnet()).isIpv6() == (f == Family.IPV6);
+        }
+        if (need instanceof Need.Connection) {
+            return f == Family.IPV4;
+        }
+        if (need instanceof Need.Opening o) {
+            return o.openings().stream().anyMatch(e -> Family.of(e.address().getAddress()) == f);
+        }
+        return false;
+    }
+
+    /** What makes a network's rules what they must be: nothing, or its rules replaced. */
+    private static Change networkChange(Ruleset rs, String tag, Rule first, List<Rule> rest) {
+        List<Rule> have = new ArrayList<>();
+        List<SavedRule> stale = new ArrayList<>();
+        for (SavedRule s : rs.tagged(tag)) {
+            Rule r = s.toRule();
+            if (r != null && "RETURN".equals(r.targetName()) && r.chain().equals(Chain.NETNS_ISOLATION)) {
+                continue; // a connection of this network (connect), not one of these rules
+            }
+            have.add(r);
+            stale.add(s);
+        }
+        List<Rule> desired = new ArrayList<>(rest);
+        desired.add(first);
+        if (have.size() == desired.size() && new HashSet<>(have).equals(new HashSet<>(desired))) {
+            return Change.NONE; // made already
+        }
+        return new Change(rest, stale, List.of(first));
     }
 
     @Override
@@ -471,7 +770,7 @@ public final class IptablesFirewall implements Firewall {
                 if (!current.hasChain(c)) {
                     w.declare(c);
                 }
-                if (!current.hasJump(c)) {
+                if (c.jumpedFromBuiltin() && !current.hasJump(c)) {
                     w.insert(Rules.jump(c));
                 }
             }
@@ -527,17 +826,12 @@ public final class IptablesFirewall implements Firewall {
 
     private void remember(NetNamespace host, Family family, Ruleset rs) {
         Set<Chain> present = ConcurrentHashMap.newKeySet();
-        for (Chain c : List.of(Chain.NETNS_INPUT, Chain.NETNS_FORWARD, Chain.NETNS_POSTROUTING)) {
-            if (rs.hasChain(c) && rs.hasJump(c)) {
+        for (Chain c : List.of(Chain.NETNS_INPUT, Chain.NETNS_FORWARD, Chain.NETNS_ISOLATION, Chain.NETNS_POSTROUTING)) {
+            if (rs.hasChain(c) && (!c.jumpedFromBuiltin() || rs.hasJump(c))) {
                 present.add(c);
             }
         }
         known.put(key(host, family), present);
-        if (rs.count(Rules.localnetGuard()) > 0) {
-            GUARDED.add(key(host, family));
-        } else {
-            GUARDED.remove(key(host, family));
-        }
     }
 
     private static String key(NetNamespace host, Family family) {
@@ -545,9 +839,10 @@ public final class IptablesFirewall implements Firewall {
     }
 
     /**
-     * This JVM's lock, then the lock every JVM using this library takes for that namespace: one byte of the
-     * lock file, at the namespace's inode (two namespaces alive at once never share one), so changes to
-     * different namespaces (lab hosts of other processes) do not wait for each other.
+     * This JVM's lock, then the lock every JVM using this library takes for that namespace
+     * ({@link FirewallLock}): one byte of the lock file, at the namespace's inode (two namespaces alive at
+     * once never share one), so changes to different namespaces (lab hosts of other processes) do not wait
+     * for each other. The wait is bounded ({@value FirewallLock#TIMEOUT_PROPERTY}).
      */
     private void lock(NetNamespace host) throws NetnsException {
         JVM_LOCK.lock();
@@ -555,20 +850,73 @@ public final class IptablesFirewall implements Firewall {
             return;
         }
         try {
-            if (lockFile.startsWith(StateDir.root())) {
-                StateDir.ensureDir(lockFile.getParent());
-            }
-            lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            fileLock = lockChannel.lock(host.inode() & Long.MAX_VALUE, 1, false);
-        } catch (IOException e) {
+            lockChannel = FirewallLock.open(lockFile);
+            fileLock = FirewallLock.lock(lockChannel, lockFile, host.inode() & Long.MAX_VALUE, FirewallLock.timeoutNanos());
+        } catch (NetnsException | RuntimeException e) {
             closeLock();
+            lockedHost = null;
             JVM_LOCK.unlock();
-            throw NetnsException.wrap("lock " + lockFile, e);
+            throw e;
         }
+        lockedHost = host;
+        begin(host);
+    }
+
+    private static NetNamespace lockedHost;
+
+    /**
+     * Compares the ruleset's generation with the one after this JVM's last change: when another changed
+     * it, every cache of that namespace (chains known to exist, tables made, handles written, networks
+     * checked) is dropped, so what follows reads the kernel.
+     */
+    private void begin(NetNamespace host) {
+        String ns = nsKey(host);
+        String id = identity(host);
+        try {
+            lockedGen = NatTable.generation(host);
+        } catch (NetnsException | RuntimeException e) {
+            lockedGen = -1; // no nf_tables here: nothing can be told, nothing is trusted less than before
+            changedByOthers = false;
+            return;
+        }
+        Long trusted = TRUSTED_GEN.get(id);
+        changedByOthers = trusted == null || trusted != lockedGen;
+        if (changedByOthers) {
+            known.keySet().removeIf(k -> k.startsWith(ns + ":"));
+            NatTable.forget(host);
+            VERIFIED.remove(id);
+            WRITTEN.replaceAll((k, w) -> k.startsWith(ns + ":") && w.complete
+                    ? new Written(w.rules, w.nat, w.claims, false) : w); // handles of before: read again
+        }
+    }
+
+    /** After this JVM's change: its generation is the one to compare with next time. */
+    private static void end(NetNamespace host) {
+        try {
+            TRUSTED_GEN.put(identity(host), NatTable.generation(host));
+        } catch (NetnsException | RuntimeException e) {
+            TRUSTED_GEN.remove(identity(host));
+        }
+    }
+
+    private static String nsKey(NetNamespace host) {
+        return host.device() + ":" + host.inode();
+    }
+
+    /**
+     * The key of what is remembered per namespace across changes (generation, networks): with the name, so
+     * a namespace made later with the inode of a deleted one (inodes are reused) does not inherit it.
+     */
+    private static String identity(NetNamespace host) {
+        return host.device() + ":" + host.inode() + ":" + host.name();
     }
 
     private void unlock() {
         if (JVM_LOCK.getHoldCount() == 1) {
+            if (lockedHost != null) {
+                end(lockedHost);
+                lockedHost = null;
+            }
             closeLock();
         }
         JVM_LOCK.unlock();
@@ -632,9 +980,4 @@ public final class IptablesFirewall implements Firewall {
         }
     }
 
-    private static void enableRouteLocalnet(NetNamespace host) throws NetnsException {
-        if (!Sysctl.read(host, ROUTE_LOCALNET).equals("1")) {
-            Sysctl.write(host, ROUTE_LOCALNET, "1");
-        }
-    }
 }

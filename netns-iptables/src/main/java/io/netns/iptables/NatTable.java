@@ -60,6 +60,45 @@ final class NatTable {
 
     private static final Set<String> MADE = ConcurrentHashMap.newKeySet();
 
+    /** The IPv4 filter chain holding the localnet guard. */
+    static final String GUARD_CHAIN = "input";
+    /**
+     * The comment of the guard that comes with {@code route_localnet=1}: not an owner's tag, so no
+     * owner's removal takes it; it goes when the last rule that needs {@code route_localnet} goes.
+     */
+    static final String GUARD_TAG = "netns:localnet-guard";
+    /** {@code NF_INET_LOCAL_IN}. */
+    private static final int HOOK_INPUT = 1;
+    /** {@code NF_IP_PRI_FILTER}. */
+    private static final int PRIORITY_FILTER = 0;
+    /** {@code NFT_CT_STATE} ({@code enum nft_ct_keys}). */
+    private static final int CT_STATE = 0;
+    /** {@code NFT_CT_STATUS} (1 is {@code NFT_CT_DIRECTION}). */
+    private static final int CT_STATUS = 2;
+    private static final int NFTA_CT_DREG = 1;
+    private static final int NFTA_CT_KEY = 2;
+    /** {@code NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED)}. */
+    private static final int CT_STATE_ESTABLISHED_RELATED = 2 | 4;
+    /** {@code IPS_DST_NAT}. */
+    private static final int IPS_DST_NAT = 1 << 5;
+    private static final int NFTA_DATA_VERDICT = 2;
+    private static final int NFTA_VERDICT_CODE = 1;
+    private static final int NF_DROP = 0;
+    private static final int NFT_REG_VERDICT = 0;
+    private static final int NFT_MSG_NEWGEN = 15;
+    private static final int NFTA_GEN_ID = 1;
+    private static final int NFNL_BATCH_GENID = 1;
+    /** The errno of a batch whose generation is no longer the kernel's. */
+    static final int ERESTART = 85;
+    /**
+     * Rules per batch: a DNAT rule's message is under 600 bytes and its echo and acknowledgement take a few
+     * KiB of the socket's receive budget, so a batch stays within the kernel's limits (a datagram larger
+     * than the socket's send buffer is refused; answers that overflow the receive buffer are dropped).
+     */
+    static final int RULES_PER_BATCH = 64;
+    /** Deletions per batch: a deletion's message is under 100 bytes, its acknowledgement about 1 KiB. */
+    static final int DELETIONS_PER_BATCH = 128;
+
     private NatTable() {
     }
 
@@ -110,6 +149,11 @@ final class NatTable {
             return Family.of(to);
         }
 
+        /** @return whether it DNATs packets the host sends to 127.0.0.0/8, which needs {@code route_localnet} */
+        boolean needsLocalnet() {
+            return hook == Hook.OUTPUT && family() == Family.IPV4 && (destination == null || destination.isLoopbackAddress());
+        }
+
         /** @return the rule as {@code nft list table ip netns} prints it, for messages and tests */
         String text() {
             StringBuilder b = new StringBuilder();
@@ -137,19 +181,42 @@ final class NatTable {
      * @param handle its handle
      * @param comment its comment, or null
      * @param rule what this JVM wrote, when it wrote the rule; null when it was read from the kernel
+     * @param localnet whether it DNATs packets to 127.0.0.0/8 of the host, which needs {@code route_localnet}
      */
-    record Entry(Family family, String chain, long handle, String comment, Dnat rule) {
+    record Entry(Family family, String chain, long handle, String comment, Dnat rule, boolean localnet) {
+        Entry(Family family, String chain, long handle, String comment, Dnat rule) {
+            this(family, chain, handle, comment, rule, rule != null && rule.needsLocalnet());
+        }
+
+        /** @return whether this is the localnet guard */
+        boolean isGuard() {
+            return GUARD_CHAIN.equals(chain) && GUARD_TAG.equals(comment);
+        }
     }
 
     /**
-     * Appends rules of one family in one batch, making the table and its chains first when this JVM has not
-     * made them in that namespace. All or nothing.
+     * Appends rules of one family, making the table and its chains first when this JVM has not made them in
+     * that namespace; in batches of {@value #RULES_PER_BATCH}, all or nothing (a failed batch takes back the
+     * ones before).
      *
      * @return the rules made, with their handles
-     * @throws NetnsException if the kernel refuses the batch (nothing of it is applied)
+     * @throws NetnsException if the kernel refuses a batch (nothing of the call is left)
      */
     static List<Entry> add(NetNamespace host, Family family, List<Dnat> rules) throws NetnsException {
-        if (rules.isEmpty()) {
+        return add(host, family, rules, false);
+    }
+
+    /**
+     * Like {@link #add(NetNamespace, Family, List)}, with the localnet guard ({@link #guardText()}) in the
+     * first batch when {@code guard} is set: the guard and the rules that need it are made together.
+     *
+     * @return the DNAT rules made, with their handles (the guard is not among them)
+     */
+    static List<Entry> add(NetNamespace host, Family family, List<Dnat> rules, boolean guard) throws NetnsException {
+        if (guard && family != Family.IPV4) {
+            throw new IllegalArgumentException("the localnet guard is an IPv4 rule");
+        }
+        if (rules.isEmpty() && !guard) {
             return List.of();
         }
         for (Dnat d : rules) {
@@ -157,10 +224,34 @@ final class NatTable {
                 throw new IllegalArgumentException("rule of another family: " + d.text());
             }
         }
+        List<Entry> made = new ArrayList<>();
+        try {
+            for (int i = 0; i < rules.size() || i == 0; i += RULES_PER_BATCH) {
+                List<Dnat> chunk = rules.subList(i, Math.min(rules.size(), i + RULES_PER_BATCH));
+                made.addAll(addChunk(host, family, chunk, guard && i == 0));
+            }
+            return made;
+        } catch (NetnsException | RuntimeException e) {
+            if (!made.isEmpty()) { // the batches before: all or nothing
+                try {
+                    delete(host, made);
+                    if (guard) {
+                        delete(host, list(host, family).stream().filter(Entry::isGuard).toList());
+                    }
+                } catch (NetnsException | RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
+        }
+    }
+
+    private static List<Entry> addChunk(NetNamespace host, Family family, List<Dnat> rules, boolean guard)
+            throws NetnsException {
         String key = host.device() + ":" + host.inode() + ":" + family;
         boolean known = MADE.contains(key);
         try {
-            List<Entry> made = addBatch(host, family, rules, !known);
+            List<Entry> made = addBatch(host, family, rules, !known, guard);
             MADE.add(key);
             return made;
         } catch (NetnsException e) {
@@ -168,17 +259,61 @@ final class NatTable {
                 throw e;
             }
             MADE.remove(key);
-            List<Entry> made = addBatch(host, family, rules, true);
+            List<Entry> made = addBatch(host, family, rules, true, guard);
             MADE.add(key);
             return made;
         }
     }
 
-    private static List<Entry> addBatch(NetNamespace host, Family family, List<Dnat> rules, boolean makeTable)
-            throws NetnsException {
+    /** Forgets that this JVM made the tables in the namespace: the next addition makes them (again) first. */
+    static void forget(NetNamespace host) {
+        MADE.removeIf(k -> k.startsWith(host.device() + ":" + host.inode() + ":"));
+    }
+
+    /**
+     * @return the namespace's nf_tables generation: every committed change of its ruleset, by anyone
+     *     (nft, iptables-nft, firewalld, this library), makes it another
+     * @throws NetnsException if it cannot be read
+     */
+    static long generation(NetNamespace host) throws NetnsException {
+        return with(host, c -> {
+            int[] seq = {0};
+            long[] gen = {-1};
+            NlMsgErr[] failed = {null};
+            c.socket.converse(() -> "read the nf_tables generation of " + host, (r, at, len, type) -> {
+                if (NlMsgHdr.seq(r, at) != seq[0]) {
+                    return false;
+                }
+                if (type == Nl.NLMSG_ERROR) {
+                    failed[0] = NlMsgErr.read(r, at);
+                } else if (type == (NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWGEN)) {
+                    RtAttrs a = RtAttrs.parse(r, at + NlMsgHdr.SIZE + 4, at + len);
+                    byte[] id = a.getBytes(NFTA_GEN_ID); // big-endian
+                    if (id != null && id.length == 4) {
+                        gen[0] = ByteBuffer.wrap(id).getInt() & 0xffffffffL;
+                    }
+                }
+                return true;
+            }, (b, socket) -> {
+                seq[0] = socket.nextSeq();
+                end(b, message(b, NFT_MSG_GETGEN, 0, seq[0], 0));
+            });
+            c.clean = true;
+            if (failed[0] != null) {
+                throw error("read the nf_tables generation of " + host, failed[0]);
+            }
+            if (gen[0] < 0) {
+                throw NetnsException.failure("nf_tables", "no generation in the kernel's answer in " + host);
+            }
+            return gen[0];
+        });
+    }
+
+    private static List<Entry> addBatch(NetNamespace host, Family family, List<Dnat> rules, boolean makeTable,
+            boolean guard) throws NetnsException {
         int nfproto = nfproto(family);
         String what = "add " + rules.size() + " DNAT rule(s) to table " + name(family) + " in " + host;
-        int acks = (makeTable ? 1 + Hook.values().length : 0) + rules.size();
+        int acks = (makeTable ? 1 + Hook.values().length : 0) + (guard ? 2 : 0) + rules.size();
         return with(host, c -> {
             NetlinkSocket.Messages batch = (b, socket) -> {
                 batchMarker(b, NFNL_MSG_BATCH_BEGIN, socket.nextSeq());
@@ -198,6 +333,24 @@ final class NatTable {
                         end(b, m);
                     }
                 }
+                if (guard) {
+                    int m = message(b, NFT_MSG_NEWCHAIN, Nl.NLM_F_CREATE | Nl.NLM_F_ACK, socket.nextSeq(), nfproto);
+                    RtAttr.addString(b, NFTA_CHAIN_TABLE, TABLE);
+                    RtAttr.addString(b, NFTA_CHAIN_NAME, GUARD_CHAIN);
+                    int hook = RtAttr.startNested(b, NFTA_CHAIN_HOOK | NLA_F_NESTED);
+                    be32(b, NFTA_HOOK_HOOKNUM, HOOK_INPUT);
+                    be32(b, NFTA_HOOK_PRIORITY, PRIORITY_FILTER);
+                    RtAttr.endNested(b, hook);
+                    RtAttr.addString(b, NFTA_CHAIN_TYPE, "filter");
+                    end(b, m);
+                    m = message(b, NFT_MSG_NEWRULE, Nl.NLM_F_CREATE | Nl.NLM_F_APPEND | Nl.NLM_F_ECHO | Nl.NLM_F_ACK,
+                            socket.nextSeq(), nfproto);
+                    RtAttr.addString(b, NFTA_RULE_TABLE, TABLE);
+                    RtAttr.addString(b, NFTA_RULE_CHAIN, GUARD_CHAIN);
+                    guardExpressions(b);
+                    RtAttr.addBytes(b, NFTA_RULE_USERDATA, comment(GUARD_TAG));
+                    end(b, m);
+                }
                 for (Dnat d : rules) {
                     newRule(b, d, socket.nextSeq());
                 }
@@ -205,6 +358,9 @@ final class NatTable {
             };
             List<Entry> made = new ArrayList<>();
             talk(c, batch, acks, what, family, made);
+            if (guard && !made.isEmpty()) {
+                made.remove(0); // echoed first: the guard
+            }
             if (made.size() != rules.size()) {
                 throw NetnsException.failure("nf_tables", "the kernel echoed " + made.size() + " of " + rules.size()
                         + " new rules in " + host + "; their handles are unknown");
@@ -219,33 +375,56 @@ final class NatTable {
     }
 
     /**
-     * Deletes rules by handle, per family in one batch each.
+     * Deletes rules by handle, per family in batches of {@value #DELETIONS_PER_BATCH}.
      *
-     * @throws NetnsException if one is gone or the kernel refuses (nothing of that family's batch applied)
+     * @throws NetnsException if one is gone or the kernel refuses (nothing of that batch applied)
      */
     static void delete(NetNamespace host, List<Entry> entries) throws NetnsException {
+        delete(host, entries, -1);
+    }
+
+    /**
+     * Deletes rules by handle, only while the namespace's ruleset is still at generation {@code generation}
+     * (when not negative): the handles were read or made then, and a table made anew since (handles start
+     * again) or any other change makes the kernel refuse the batch with {@link #ERESTART} instead of
+     * deleting another owner's rule that has the same handle now.
+     *
+     * @throws NetnsException with errno {@link #ERESTART} when the generation changed; else if one is gone or
+     *     the kernel refuses (nothing of that batch applied)
+     */
+    static void delete(NetNamespace host, List<Entry> entries, long generation) throws NetnsException {
         for (Family f : Family.values()) {
             List<Entry> mine = entries.stream().filter(e -> e.family() == f).toList();
-            if (mine.isEmpty()) {
-                continue;
+            for (int i = 0; i < mine.size(); i += DELETIONS_PER_BATCH) {
+                // after the first batch the generation is ours: the next batch checks against that one
+                long gen = i == 0 ? generation : generation < 0 ? -1 : generation(host);
+                deleteBatch(host, f, mine.subList(i, Math.min(mine.size(), i + DELETIONS_PER_BATCH)), gen);
             }
-            int nfproto = nfproto(f);
-            String what = "delete " + mine.size() + " rule(s) from table " + name(f) + " in " + host;
-            with(host, c -> {
-                talk(c, (b, socket) -> {
-                    batchMarker(b, NFNL_MSG_BATCH_BEGIN, socket.nextSeq());
-                    for (Entry e : mine) {
-                        int m = message(b, NFT_MSG_DELRULE, Nl.NLM_F_ACK, socket.nextSeq(), nfproto);
-                        RtAttr.addString(b, NFTA_RULE_TABLE, TABLE);
-                        RtAttr.addString(b, NFTA_RULE_CHAIN, e.chain());
-                        be64(b, NFTA_RULE_HANDLE, e.handle());
-                        end(b, m);
-                    }
-                    batchMarker(b, NFNL_MSG_BATCH_END, socket.nextSeq());
-                }, mine.size(), what, f, null);
-                return null;
-            });
         }
+    }
+
+    private static void deleteBatch(NetNamespace host, Family f, List<Entry> mine, long generation) throws NetnsException {
+        int nfproto = nfproto(f);
+        String what = "delete " + mine.size() + " rule(s) from table " + name(f) + " in " + host;
+        with(host, c -> {
+            talk(c, (b, socket) -> {
+                int begin = b.position();
+                batchMarker(b, NFNL_MSG_BATCH_BEGIN, socket.nextSeq());
+                if (generation >= 0) {
+                    be32(b, NFNL_BATCH_GENID, (int) generation);
+                    end(b, begin);
+                }
+                for (Entry e : mine) {
+                    int m = message(b, NFT_MSG_DELRULE, Nl.NLM_F_ACK, socket.nextSeq(), nfproto);
+                    RtAttr.addString(b, NFTA_RULE_TABLE, TABLE);
+                    RtAttr.addString(b, NFTA_RULE_CHAIN, e.chain());
+                    be64(b, NFTA_RULE_HANDLE, e.handle());
+                    end(b, m);
+                }
+                batchMarker(b, NFNL_MSG_BATCH_END, socket.nextSeq());
+            }, mine.size(), what, f, null);
+            return null;
+        });
     }
 
     /**
@@ -291,6 +470,7 @@ final class NatTable {
     /** {@code RTN_LOCAL} ({@code include/uapi/linux/rtnetlink.h}): what {@code fib daddr type local} matches. */
     private static final int RTN_LOCAL = 2;
     /** The offsets of the destination address in the IPv4 and IPv6 headers. */
+    private static final int IPV4_SADDR = 12;
     private static final int IPV4_DADDR = 16;
     private static final int IPV6_DADDR = 24;
     /** The offset of the destination port in the TCP and UDP headers. */
@@ -328,6 +508,56 @@ final class NatTable {
         immediate(b, NFT_REG_2, port(d.toPort()));
         dnat(b, nfproto(d.family()));
         RtAttr.endNested(b, list);
+    }
+
+    /** @return the guard as {@code nft list table ip netns} prints it (without its counter's values) */
+    static String guardText() {
+        return "ip saddr != 127.0.0.0/8 ip daddr 127.0.0.0/8 ct status ! dnat ct state ! established,related counter drop";
+    }
+
+    /**
+     * The guard that comes with {@code route_localnet=1} (CVE-2020-8558), like kube-proxy's: drop packets to
+     * 127.0.0.0/8 that are neither from 127.0.0.0/8, nor DNATed, nor replies; with a counter. A drop in any
+     * base chain of the hook is final, whatever other tables (iptables' filter) accept.
+     */
+    private static void guardExpressions(ByteBuffer b) {
+        byte[] mask8 = {(byte) 0xff, 0, 0, 0};
+        byte[] net127 = {127, 0, 0, 0};
+        int list = RtAttr.startNested(b, NFTA_RULE_EXPRESSIONS | NLA_F_NESTED);
+        payload(b, NFT_PAYLOAD_NETWORK_HEADER, IPV4_SADDR, 4);
+        bitwise(b, 4, mask8);
+        cmp(b, NFT_CMP_NEQ, net127);
+        payload(b, NFT_PAYLOAD_NETWORK_HEADER, IPV4_DADDR, 4);
+        bitwise(b, 4, mask8);
+        cmp(b, NFT_CMP_EQ, net127);
+        ct(b, CT_STATUS);
+        bitwise(b, 4, hostOrder(IPS_DST_NAT));
+        cmp(b, NFT_CMP_EQ, new byte[4]); // not DNATed
+        ct(b, CT_STATE);
+        bitwise(b, 4, hostOrder(CT_STATE_ESTABLISHED_RELATED));
+        cmp(b, NFT_CMP_EQ, new byte[4]); // neither established nor related
+        endExpr(b, expr(b, "counter"));
+        long e = expr(b, "immediate");
+        be32(b, NFTA_IMMEDIATE_DREG, NFT_REG_VERDICT);
+        int data = RtAttr.startNested(b, NFTA_IMMEDIATE_DATA | NLA_F_NESTED);
+        int verdict = RtAttr.startNested(b, NFTA_DATA_VERDICT | NLA_F_NESTED);
+        be32(b, NFTA_VERDICT_CODE, NF_DROP);
+        RtAttr.endNested(b, verdict);
+        RtAttr.endNested(b, data);
+        endExpr(b, e);
+        RtAttr.endNested(b, list);
+    }
+
+    private static void ct(ByteBuffer b, int key) {
+        long e = expr(b, "ct");
+        be32(b, NFTA_CT_DREG, NFT_REG_1);
+        be32(b, NFTA_CT_KEY, key);
+        endExpr(b, e);
+    }
+
+    /** Conntrack state and status land in the register in host order. */
+    private static byte[] hostOrder(int v) {
+        return ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(v).array();
     }
 
     private static byte[] port(int port) {
@@ -518,7 +748,51 @@ final class NatTable {
         }
         int u = a.payloadOffset(NFTA_RULE_USERDATA);
         String comment = u < 0 ? null : comment(r, u, a.payloadLength(NFTA_RULE_USERDATA));
-        return new Entry(family, chain, handle, comment, null);
+        int x = a.payloadOffset(NFTA_RULE_EXPRESSIONS);
+        boolean localnet = family == Family.IPV4 && chain.equals(Hook.OUTPUT.chain) && x >= 0
+                && matchesLoopback(r, x, x + a.payloadLength(NFTA_RULE_EXPRESSIONS));
+        return new Entry(family, chain, handle, comment, null, localnet);
+    }
+
+    /**
+     * Whether a DNAT rule of the output chain, as {@link #expressions} writes them, matches 127.0.0.0/8: it
+     * starts with {@code fib} (every local address), or with the destination compared to a 127.x address.
+     *
+     * @param r the buffer
+     * @param from where the expression list's elements start
+     * @param to where they end
+     */
+    private static boolean matchesLoopback(ByteBuffer r, int from, int to) {
+        RtAttrs first = element(r, from, to);
+        String name = first == null ? null : first.getString(NFTA_EXPR_NAME);
+        if ("fib".equals(name)) {
+            return true;
+        }
+        if (!"payload".equals(name)) {
+            return false;
+        }
+        int next = from + Nl.rtaAlign(r.getShort(from) & 0xffff);
+        RtAttrs second = element(r, next, to);
+        if (second == null || !"cmp".equals(second.getString(NFTA_EXPR_NAME)) || !second.has(NFTA_EXPR_DATA)) {
+            return false;
+        }
+        RtAttrs cmp = second.nested(NFTA_EXPR_DATA);
+        byte[] op = cmp.getBytes(NFTA_CMP_OP);
+        RtAttrs data = cmp.has(NFTA_CMP_DATA) ? cmp.nested(NFTA_CMP_DATA) : null;
+        byte[] v = data == null ? null : data.getBytes(NFTA_DATA_VALUE);
+        return op != null && op.length == 4 && op[3] == NFT_CMP_EQ && v != null && v.length == 4 && v[0] == 127;
+    }
+
+    /** @return the attributes of the expression element at {@code at} (name, data), or null past the end */
+    private static RtAttrs element(ByteBuffer r, int at, int to) {
+        if (to - at < Nl.RTA_HDRLEN) {
+            return null;
+        }
+        int len = r.getShort(at) & 0xffff;
+        if (len < Nl.RTA_HDRLEN || len > to - at) {
+            throw new NlFormatException("bad expression length " + len);
+        }
+        return RtAttrs.parse(r, at + Nl.RTA_HDRLEN, at + len);
     }
 
     private static NetnsException error(String what, NlMsgErr err) {

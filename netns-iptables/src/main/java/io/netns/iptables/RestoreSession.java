@@ -39,7 +39,6 @@ import java.util.regex.Pattern;
  * lock, which other programs wait for, and its output is not the same.
  */
 final class RestoreSession {
-    private static final long TIMEOUT_SECONDS = 60;
     private static final String MARK = "# netns-mark ";
     private static final String EOF = new String("EOF"); // identity-compared sentinel
     private static final Pattern FAILED_LINE = Pattern.compile("line (\\d+) failed");
@@ -62,14 +61,23 @@ final class RestoreSession {
     private final Map<String, RestoreSession> registry;
     private final String key;
     private final ScheduledFuture<?> idleCheck;
+    private final long timeoutNanos;
+    private final String timeoutText;
     private boolean open = true;
     private long linesWritten;
     private long marks;
     private long lastUse = System.nanoTime();
     private int exit = -1;
 
-    RestoreSession(String name, Process process, Map<String, RestoreSession> registry, String key) {
+    /**
+     * @param timeoutNanos the time limit of one transaction, its write included
+     * @param timeoutText the same, for messages
+     */
+    RestoreSession(String name, Process process, Map<String, RestoreSession> registry, String key, long timeoutNanos,
+            String timeoutText) {
         this.name = name;
+        this.timeoutNanos = timeoutNanos;
+        this.timeoutText = timeoutText;
         this.process = process;
         this.in = process.getOutputStream();
         this.registry = registry;
@@ -108,22 +116,27 @@ final class RestoreSession {
         String mark = MARK + (++marks);
         String text = (input.endsWith("\n") ? input : input + "\n") + mark + "\n";
         failure.setLength(0);
+        long deadline = System.nanoTime() + timeoutNanos;
+        // The write is bounded too: a tool that stopped reading would fill the pipe and block it forever.
+        // Killing the tool at the deadline makes a blocked write fail.
+        java.util.concurrent.atomic.AtomicBoolean expired = new java.util.concurrent.atomic.AtomicBoolean();
+        ScheduledFuture<?> watchdog = Idle.after(() -> {
+            expired.set(true);
+            Iptables.kill(process);
+        }, timeoutNanos);
         try {
             in.write(text.getBytes(StandardCharsets.UTF_8));
             in.flush();
             linesWritten += text.chars().filter(c -> c == '\n').count();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
             while (true) {
                 String line = out.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                if (line == null) {
-                    end();
-                    process.destroyForcibly();
-                    failure.append(name).append(" did not answer within ").append(TIMEOUT_SECONDS).append(" s; killed it");
-                    return Outcome.FAILED;
+                if (line == null || expired.get() && line == EOF) {
+                    return expired(failure.toString().strip());
                 }
                 if (line == EOF) {
                     end();
-                    exit = process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS) ? process.exitValue() : -1;
+                    exit = process.waitFor(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)
+                            ? process.exitValue() : -1;
                     failure.replace(0, failure.length(), relative(failure.toString().strip(), offset));
                     return Outcome.FAILED;
                 }
@@ -136,17 +149,33 @@ final class RestoreSession {
                 }
             }
         } catch (IOException e) {
+            if (expired.get()) {
+                return expired(failure.toString().strip());
+            }
             end();
-            process.destroyForcibly();
+            Iptables.kill(process);
             failure.append(name).append(" stopped reading its input: ").append(e.getMessage());
             return Outcome.FAILED;
         } catch (InterruptedException e) {
             end();
-            process.destroyForcibly();
+            Iptables.kill(process);
             Thread.currentThread().interrupt();
             failure.append(name).append(" was interrupted; killed it");
             return Outcome.FAILED;
+        } finally {
+            watchdog.cancel(false);
         }
+    }
+
+    /** The transaction ran out of time: the tool is killed, the failure quotes what it printed. */
+    private Outcome expired(String printed) {
+        end();
+        Iptables.kill(process);
+        failure.setLength(0);
+        failure.append(name).append(" did not answer within ").append(timeoutText).append(" (")
+                .append(Iptables.TIMEOUT_PROPERTY).append("); killed it")
+                .append(printed.isEmpty() ? ", it printed nothing" : "; it printed: " + printed);
+        return Outcome.FAILED;
     }
 
     /** The tool's line numbers count from the session's start; the caller's from its transaction. */

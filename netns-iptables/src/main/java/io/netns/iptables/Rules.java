@@ -17,12 +17,6 @@ final class Rules {
     static final Inet.Cidr LOOPBACK4 = Inet.Cidr.parse("loopback", "127.0.0.0/8");
     static final Inet.Cidr LOOPBACK6 = Inet.Cidr.parse("loopback", "::1/128");
 
-    /**
-     * The comment of the guard that comes with {@code route_localnet=1}: not an owner's tag, so no
-     * {@code remove} takes it away (the sysctl stays set too).
-     */
-    static final String LOCALNET_GUARD_TAG = "netns:localnet-guard";
-
     private Rules() {
     }
 
@@ -32,10 +26,12 @@ final class Rules {
     }
 
     /**
-     * A bridge network's rules: masquerade of its traffic leaving the bridge, masquerade of DNATed flows
-     * from its own sandboxes (hairpin) and, for IPv4, from 127.0.0.0/8 of the host; forwarding out of the
-     * bridge, of replies into it, and of flows into it that a published port's DNAT made (so a sandbox's
-     * publication writes no filter rule, whatever the FORWARD policy).
+     * A bridge network's rules, appended: masquerade of its traffic leaving the bridge, masquerade of
+     * DNATed flows from its own sandboxes (hairpin) and, for IPv4, from 127.0.0.0/8 of the host; forwarding
+     * out of the bridge from its subnet, of replies into it, and of flows into it that a published port's
+     * DNAT made (so a sandbox's publication writes no filter rule, whatever the FORWARD policy); and its
+     * isolation: in {@code NETNS-ISOLATION}, a drop of what other networks send into it that is not the
+     * DNAT of a published port. Every rule names the bridge; the accepts also the subnet.
      */
     static List<Rule> network(String tag, String bridge, Inet.Cidr subnet) {
         List<Rule> r = new ArrayList<>();
@@ -45,12 +41,32 @@ final class Rules {
         if (!subnet.isIpv6()) {
             r.add(Rule.in(Chain.NETNS_POSTROUTING).source(LOOPBACK4).outInterface(bridge).comment(tag).jump("MASQUERADE"));
         }
-        r.add(Rule.in(Chain.NETNS_FORWARD).inInterface(bridge).comment(tag).jump("ACCEPT"));
-        r.add(Rule.in(Chain.NETNS_FORWARD).outInterface(bridge).ctstate("RELATED", "ESTABLISHED").comment(tag)
-                .jump("ACCEPT"));
-        r.add(Rule.in(Chain.NETNS_FORWARD).notInInterface(bridge).outInterface(bridge).ctstate("DNAT").comment(tag)
-                .jump("ACCEPT"));
+        r.add(Rule.in(Chain.NETNS_FORWARD).inInterface(bridge).source(subnet).comment(tag).jump("ACCEPT"));
+        r.add(Rule.in(Chain.NETNS_FORWARD).outInterface(bridge).destination(subnet).ctstate("RELATED", "ESTABLISHED")
+                .comment(tag).jump("ACCEPT"));
+        r.add(Rule.in(Chain.NETNS_FORWARD).notInInterface(bridge).outInterface(bridge).destination(subnet)
+                .ctstate("DNAT").comment(tag).jump("ACCEPT"));
+        r.add(Rule.in(Chain.NETNS_ISOLATION).outInterface(bridge).notCtstate("DNAT").comment(tag).jump("DROP"));
         return r;
+    }
+
+    /**
+     * A bridge network's rule inserted first in {@code NETNS-FORWARD} (before every network's accepts):
+     * traffic leaving its bridge for another interface goes through {@code NETNS-ISOLATION} (Docker's
+     * {@code DOCKER-ISOLATION-STAGE-1}).
+     */
+    static Rule isolation(String tag, String bridge) {
+        return Rule.in(Chain.NETNS_FORWARD).inInterface(bridge).notOutInterface(bridge).comment(tag)
+                .jump(Chain.NETNS_ISOLATION.name());
+    }
+
+    /**
+     * The rules that connect two networks both ways ({@code bridge().connectTo(...)}), inserted first in
+     * {@code NETNS-ISOLATION}: their traffic returns before the drops.
+     */
+    static List<Rule> connect(String tag, String bridge, String other) {
+        return List.of(Rule.in(Chain.NETNS_ISOLATION).inInterface(bridge).outInterface(other).comment(tag).jump("RETURN"),
+                Rule.in(Chain.NETNS_ISOLATION).inInterface(other).outInterface(bridge).comment(tag).jump("RETURN"));
     }
 
     /**
@@ -76,16 +92,6 @@ final class Rules {
                     p.containerPort(), tag));
         }
         return new ArrayList<>(r);
-    }
-
-    /**
-     * With {@code route_localnet=1} the host would accept packets for 127.0.0.0/8 that arrive from the
-     * network (CVE-2020-8558); like kube-proxy, drop those that are neither from loopback nor replies
-     * nor DNATed. Written once per host, first in NETNS-INPUT, tagged {@link #LOCALNET_GUARD_TAG}.
-     */
-    static Rule localnetGuard() {
-        return Rule.in(Chain.NETNS_INPUT).notSource(LOOPBACK4).destination(LOOPBACK4)
-                .notCtstate("RELATED", "ESTABLISHED", "DNAT").comment(LOCALNET_GUARD_TAG).jump("DROP");
     }
 
     /** Host-mode openings: an ACCEPT in NETNS-INPUT per opening, without {@code -d} for a wildcard address. */

@@ -13,7 +13,6 @@
  * subnet {@code 10.89.0.0/24}, sandbox {@code 10.89.0.2}, {@code -p 8080:80}, opening {@code 192.0.2.1:7000}):
  * <pre>
  * *filter
- * -A NETNS-INPUT ! -s 127.0.0.0/8 -d 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -m comment --comment "netns:localnet-guard" -j DROP
  * -A NETNS-INPUT -d 192.0.2.1/32 -p tcp -m tcp --dport 7000 -m comment --comment "netns:lab/sandbox/h1" -j ACCEPT
  * -A NETNS-FORWARD -i nsbr0 -m comment --comment "netns:lab/network/nsbr0" -j ACCEPT
  * -A NETNS-FORWARD -o nsbr0 -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment "netns:lab/network/nsbr0" -j ACCEPT
@@ -30,7 +29,12 @@
  *     ip daddr != 127.0.0.0/8 fib daddr type local tcp dport 8080 dnat to 10.89.0.2:80 comment "netns:lab/sandbox/web" }
  * chain output { type nat hook output priority -100; policy accept;
  *     fib daddr type local tcp dport 8080 dnat to 10.89.0.2:80 comment "netns:lab/sandbox/web" }
+ * chain input { type filter hook input priority filter; policy accept;
+ *     ip saddr != 127.0.0.0/8 ip daddr 127.0.0.0/8 ct status ! dnat ct state ! established,related counter drop
+ *     comment "netns:localnet-guard" }
  * </pre>
+ * The last chain, the localnet guard, exists while a rule that DNATs the host's 127.0.0.1 exists (it
+ * needs {@code route_localnet=1}).
  * Why the DNAT rules are native: see {@code NatTable}. The golden files under
  * {@code src/test/resources/golden} pin every variant.
  */

@@ -161,7 +161,7 @@ class CrashReclaimIT {
         assertEquals(List.of(), Leftovers.namespaces(p + "s"));
         assertEquals(List.of("fveth0"), veths.stream().filter(v -> !v.equals("fveth1")).toList());
         assertEquals(List.of(), rules);
-        assertEquals(6, Leftovers.taggedRules(labNs.name(), "netns:" + labNs.name() + "/network/").size(),
+        assertEquals(8, Leftovers.taggedRules(labNs.name(), "netns:" + labNs.name() + "/network/").size(),
                 "the shared bridge network's rules stay");
         assertEquals(List.of(), Leftovers.leases(labNs.name()));
         assertEquals(List.of(), Leftovers.ownerRecords(p + "s"));

@@ -124,7 +124,7 @@ class HostileInputTest {
             w.declare(Chain.NETNS_INPUT);
             rules.forEach(w::append);
             rules.forEach(w::delete);
-            w.insert(Rules.localnetGuard());
+            w.insert(Rules.jump(Chain.NETNS_INPUT));
             String input = w.render();
             for (String line : input.split("\n")) {
                 assertTrue(LINE.matcher(line).matches(), "a well-formed line: " + line);

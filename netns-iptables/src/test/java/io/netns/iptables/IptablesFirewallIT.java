@@ -92,18 +92,21 @@ class IptablesFirewallIT {
         for (String rule : List.of(
                 "\t\tip daddr != 127.0.0.0/8 fib daddr type local tcp dport 8080 dnat to 10.89.0.2:80" + w + "",
                 "\t\tfib daddr type local tcp dport 8080 dnat to 10.89.0.2:80" + w + "",
-                "-A NETNS-FORWARD -i nsbr0" + n + " -j ACCEPT",
-                "-A NETNS-FORWARD -o nsbr0 -m conntrack --ctstate RELATED,ESTABLISHED" + n + " -j ACCEPT",
-                "-A NETNS-FORWARD ! -i nsbr0 -o nsbr0 -m conntrack --ctstate DNAT" + n + " -j ACCEPT",
+                "-A NETNS-FORWARD -i nsbr0 ! -o nsbr0" + n + " -j NETNS-ISOLATION",
+                "-A NETNS-FORWARD -s 10.89.0.0/24 -i nsbr0" + n + " -j ACCEPT",
+                "-A NETNS-FORWARD -d 10.89.0.0/24 -o nsbr0 -m conntrack --ctstate RELATED,ESTABLISHED" + n + " -j ACCEPT",
+                "-A NETNS-FORWARD -d 10.89.0.0/24 ! -i nsbr0 -o nsbr0 -m conntrack --ctstate DNAT" + n + " -j ACCEPT",
+                "-A NETNS-ISOLATION -o nsbr0 -m conntrack ! --ctstate DNAT" + n + " -j DROP",
                 "-A NETNS-POSTROUTING -s 10.89.0.0/24 ! -o nsbr0" + n + " -j MASQUERADE",
                 "-A NETNS-POSTROUTING -s 10.89.0.0/24 -o nsbr0 -m conntrack --ctstate DNAT" + n + " -j MASQUERADE",
-                "-A NETNS-POSTROUTING -s 127.0.0.0/8 -o nsbr0" + n + " -j MASQUERADE",
-                "-A NETNS-INPUT ! -s 127.0.0.0/8 -d 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT"
-                        + " -m comment --comment \"netns:localnet-guard\" -j DROP")) {
+                "-A NETNS-POSTROUTING -s 127.0.0.0/8 -o nsbr0" + n + " -j MASQUERADE")) {
             assertEquals(1, count(save, rule), rule + "\nin\n" + save);
         }
         assertEquals(2, lines(save, web.tag()).size(), "no other rule of the owner: " + save);
         assertTrue(save.contains(":FORWARD DROP"), "policy untouched");
+        assertEquals(1, save.lines().filter(l -> l.startsWith("\t\tip saddr != 127.0.0.0/8 ip daddr 127.0.0.0/8 ct status ! dnat "
+                + "ct state ! established,related counter packets ") && l.endsWith(" drop comment \"netns:localnet-guard\"")).count(),
+                "the route_localnet guard, native, in the netns table: " + save);
 
         // from another host: DNAT keeps the client's address
         assertEquals(Lab.CLIENT_IP, Lab.connect(lab.client, Lab.HOST_IP, 8080));

@@ -175,6 +175,27 @@ final class Lab implements AutoCloseable {
     }
 
     /**
+     * A TCP server on the wildcard address inside {@code ns} that answers each connection with a line.
+     *
+     * @return the server; the caller closes it
+     */
+    static ServerSocket answer(NetNamespace ns, int port) throws Exception {
+        ServerSocket ss = ns.call(() -> new ServerSocket(port));
+        Thread t = new Thread(() -> {
+            while (!ss.isClosed()) {
+                try (Socket c = ss.accept()) {
+                    c.getOutputStream().write("hi\n".getBytes(StandardCharsets.UTF_8));
+                } catch (IOException e) {
+                    // closed, or a client that went away
+                }
+            }
+        }, "lab-answer-" + port);
+        t.setDaemon(true);
+        t.start();
+        return ss;
+    }
+
+    /**
      * Connects from inside {@code ns} with bounded timeouts.
      *
      * @return the line the server sent: the remote address it saw

@@ -38,7 +38,15 @@ class RenderingTest {
 
     @Test
     void addNetworkOnAFreshHost() {
-        assertGolden("network.restore", firstUse(Rules.network(NET.tag(), "nsbr0", Inet.Cidr.parse("s", "10.89.0.0/24"))));
+        List<Rule> rules = Rules.network(NET.tag(), "nsbr0", Inet.Cidr.parse("s", "10.89.0.0/24"));
+        assertGolden("network.restore", IptablesFirewall.transaction(Ruleset.empty(), Rules.chains(rules),
+                new IptablesFirewall.Change(rules, List.of(), List.of(Rules.isolation(NET.tag(), "nsbr0")))).render());
+    }
+
+    @Test
+    void connectOnAFreshHost() {
+        assertGolden("connect.restore", IptablesFirewall.transaction(Ruleset.empty(), java.util.Set.of(Chain.NETNS_ISOLATION),
+                new IptablesFirewall.Change(List.of(), List.of(), Rules.connect(NET.tag(), "nsbr0", "nsbr1"))).render());
     }
 
     private static String nft(List<NatTable.Dnat> rules) {
@@ -52,13 +60,6 @@ class RenderingTest {
     @Test
     void publishWritesDnatRulesOnly() {
         assertGolden("publish.nft", nft(Rules.publish(WEB.tag(), ip("10.89.0.2"), ports())));
-    }
-
-    @Test
-    void theLocalnetGuardOnAFreshHost() {
-        Rule guard = Rules.localnetGuard();
-        assertGolden("localnet-guard.restore", IptablesFirewall.transaction(Ruleset.empty(), java.util.Set.of(guard.chain()),
-                new IptablesFirewall.Change(List.of(), List.of(), List.of(guard))).render());
     }
 
     @Test
@@ -100,7 +101,6 @@ class RenderingTest {
         List<Rule> rules = new ArrayList<>(Rules.network(NET.tag(), "nsbr0", Inet.Cidr.parse("s", "10.89.0.0/24")));
         rules.addAll(Rules.network(NET.tag(), "nsbr0", Inet.Cidr.parse("s", "fd00:89::/64")));
         rules.addAll(Rules.expose(H1.tag(), List.of(new Exposure(Protocol.UDP, new InetSocketAddress("192.0.2.1", 53)))));
-        rules.add(Rules.localnetGuard());
         for (Rule r : rules) {
             assertEquals(r, SavedRule.parse(r.chain().table().id(), r.appendLine()).toRule(), r.appendLine());
         }

@@ -39,7 +39,7 @@ class RulesetTest {
         // published ports live in the nf_tables table, so a publishing sandbox has no iptables rule
         assertEquals(Set.of(Owner.network("lab", "nsbr0"), Owner.sandbox("lab", "h1"), Owner.sandbox("other-host", "dns")),
                 rs.owners());
-        assertEquals(6, rs.tagged(Owner.network("lab", "nsbr0").tag()).size());
+        assertEquals(8, rs.tagged(Owner.network("lab", "nsbr0").tag()).size());
         assertEquals(1, rs.tagged(Owner.sandbox("lab", "h1").tag()).size());
         assertEquals(List.of(), rs.tagged("ssh from anywhere").stream().filter(r -> r.owner() != null).collect(Collectors.toList()));
     }
@@ -77,7 +77,7 @@ class RulesetTest {
         }
         mine.addAll(Rules.network(Owner.network("lab", "nsbr0").tag(), "nsbr0",
                 io.netns.internal.Inet.Cidr.parse("s", "10.89.0.0/24")));
-        mine.add(Rules.localnetGuard());
+        mine.add(Rules.isolation(Owner.network("lab", "nsbr0").tag(), "nsbr0"));
         mine.addAll(Rules.expose(Owner.sandbox("lab", "h1").tag(),
                 List.of(new Exposure(Protocol.TCP, new InetSocketAddress("192.0.2.1", 7000)))));
         mine.addAll(Rules.expose(Owner.sandbox("other-host", "dns").tag(),

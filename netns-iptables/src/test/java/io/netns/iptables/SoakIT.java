@@ -137,7 +137,7 @@ class SoakIT {
         assertEquals(List.of(), Leftovers.ownerRecords(p), "owner records left");
         assertTrue(Math.abs(fds1 - fds0) <= FD_SLACK, "fds " + fds0 + " -> " + fds1);
         assertTrue(heap1 - heap0 <= HEAP_SLACK_MB * 1_000_000L, "heap " + heap0 + " -> " + heap1);
-        assertEquals(6, networkRules.size(), "the bridge network's own rules stay while it lives: " + networkRules);
+        assertEquals(8, networkRules.size(), "the bridge network's own rules stay while it lives: " + networkRules);
 
         // Closing the host removes the bridge network and its rules; only the infrastructure stays by design.
         lab.close();

@@ -324,7 +324,7 @@ public final class NetlinkSocket implements AutoCloseable {
                 try {
                     messages.write(request, this);
                     break;
-                } catch (BufferOverflowException e) {
+                } catch (BufferOverflowException | IndexOutOfBoundsException e) { // relative or absolute puts
                     grow();
                 }
             }
@@ -365,7 +365,7 @@ public final class NetlinkSocket implements AutoCloseable {
                 body.write(b);
                 b.putInt(0, b.position());
                 return;
-            } catch (BufferOverflowException e) {
+            } catch (BufferOverflowException | IndexOutOfBoundsException e) { // relative or absolute puts
                 grow();
             }
         }
