@@ -94,6 +94,10 @@ public final class Host implements AutoCloseable {
     }
 
     private static boolean isInitial(NetNamespace namespace) {
+        NetNamespace held = Netns.initialNamespace(); // open for the JVM's life: compared without a system call
+        if (held != null) {
+            return namespace.equals(held);
+        }
         try (NetNamespace initial = NetNamespace.initial()) {
             return namespace.equals(initial);
         } catch (NetnsException e) {
