@@ -1,7 +1,6 @@
 package io.netns;
 
 import io.netns.internal.OwnerRecord;
-import io.netns.rtnl.Sysctl;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;

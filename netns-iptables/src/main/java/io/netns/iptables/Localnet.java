@@ -2,8 +2,8 @@ package io.netns.iptables;
 
 import io.netns.NetNamespace;
 import io.netns.NetnsException;
+import io.netns.Sysctl;
 import io.netns.internal.StateDir;
-import io.netns.rtnl.Sysctl;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
