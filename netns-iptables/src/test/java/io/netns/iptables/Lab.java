@@ -367,6 +367,9 @@ final class Lab implements AutoCloseable {
                     }
                 }
             }
+            // The route_localnet record of a lab whose publications were never removed (Localnet.restore
+            // deletes it when the last one goes): the namespace is gone with the lab, so is the record.
+            Files.deleteIfExists(Localnet.file(host.name()));
         }
         closeables.clear();
         if (failure != null) {
