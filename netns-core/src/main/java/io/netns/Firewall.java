@@ -3,6 +3,7 @@ package io.netns;
 import java.net.InetAddress;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Objects;
 import java.util.ServiceLoader;
 import java.util.Set;
 
@@ -100,6 +101,7 @@ public interface Firewall {
     /**
      * Publishes ports of a bridge sandbox: DNAT from the host's addresses (and from 127.0.0.1 on the
      * host), and hairpin traffic from the sandboxes of the same bridge, in one atomic change.
+     * Shorthand for {@link #publish(NetNamespace, Owner, String, List, List)} with one address.
      *
      * @param host the host's namespace
      * @param owner the sandbox
@@ -108,8 +110,30 @@ public interface Firewall {
      * @param ports the ports
      * @throws NetnsException if a host port is already published or the change fails; nothing is left
      */
-    void publish(NetNamespace host, Owner owner, String bridge, InetAddress sandboxIp, List<PublishedPort> ports)
-            throws NetnsException;
+    default void publish(NetNamespace host, Owner owner, String bridge, InetAddress sandboxIp, List<PublishedPort> ports)
+            throws NetnsException {
+        publish(host, owner, bridge, List.of(Objects.requireNonNull(sandboxIp, "sandboxIp")), ports);
+    }
+
+    /**
+     * Publishes ports of a bridge sandbox that has an address of each of its network's families: DNAT
+     * from the host's addresses of each family to the sandbox's address of that family (and from the host
+     * itself), and hairpin traffic from the sandboxes of the same bridge, in one atomic change. A port
+     * whose {@link PublishedPort#hostIp() hostIp} is given is published only in that address's family; one
+     * without is published in every family of {@code sandboxIps}.
+     *
+     * @param host the host's namespace
+     * @param owner the sandbox
+     * @param bridge its bridge interface
+     * @param sandboxIps its addresses, at most one per family (IPv4 first when both)
+     * @param ports the ports; a port whose host port is a choice (a host range for one container port)
+     *     is given the first free host port of its range
+     * @return the ports as published: the same as {@code ports}, with every host-port choice made
+     * @throws NetnsException if a host port is already published or the change fails; nothing is left
+     * @since 0.2.0
+     */
+    List<PublishedPort> publish(NetNamespace host, Owner owner, String bridge, List<InetAddress> sandboxIps,
+            List<PublishedPort> ports) throws NetnsException;
 
     /**
      * Opens host-mode ports in the host's INPUT, exactly these (protocol, address, port).
@@ -170,21 +194,34 @@ public interface Firewall {
          *
          * @param owner the sandbox
          * @param bridge its bridge
-         * @param sandboxIp its address
-         * @param ports its published ports
+         * @param sandboxIps its addresses, at most one per family
+         * @param ports its ports as published (every host-port choice made)
          */
-        record Publication(Owner owner, String bridge, InetAddress sandboxIp, List<PublishedPort> ports)
+        record Publication(Owner owner, String bridge, List<InetAddress> sandboxIps, List<PublishedPort> ports)
                 implements Need {
             /**
-             * Copies the ports.
+             * Copies the addresses and ports.
+             *
+             * @param owner the sandbox
+             * @param bridge its bridge
+             * @param sandboxIps its addresses, at most one per family
+             * @param ports its ports as published
+             */
+            public Publication {
+                sandboxIps = List.copyOf(sandboxIps);
+                ports = List.copyOf(ports);
+            }
+
+            /**
+             * One address.
              *
              * @param owner the sandbox
              * @param bridge its bridge
              * @param sandboxIp its address
-             * @param ports its published ports
+             * @param ports its ports as published
              */
-            public Publication {
-                ports = List.copyOf(ports);
+            public Publication(Owner owner, String bridge, InetAddress sandboxIp, List<PublishedPort> ports) {
+                this(owner, bridge, List.of(sandboxIp), ports);
             }
         }
 

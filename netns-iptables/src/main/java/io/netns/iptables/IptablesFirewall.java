@@ -254,7 +254,21 @@ public final class IptablesFirewall implements Firewall {
     }
 
     @Override
-    public void publish(NetNamespace host, Owner owner, String bridge, InetAddress sandboxIp, List<PublishedPort> ports)
+    public List<PublishedPort> publish(NetNamespace host, Owner owner, String bridge, List<InetAddress> sandboxIps,
+            List<PublishedPort> ports) throws NetnsException {
+        if (sandboxIps.size() != 1) { // dual-stack publication comes with IPv6 bridge networks (#17)
+            throw new IllegalArgumentException("one sandbox address expected: " + sandboxIps);
+        }
+        for (PublishedPort p : ports) {
+            if (p.hostPortEnd() != p.hostPort() || p.containerPortEnd() != p.containerPort()) { // ranges: #18
+                throw new IllegalArgumentException("port ranges cannot be published yet: " + p);
+            }
+        }
+        publishOne(host, owner, bridge, sandboxIps.get(0), ports);
+        return List.copyOf(ports);
+    }
+
+    private void publishOne(NetNamespace host, Owner owner, String bridge, InetAddress sandboxIp, List<PublishedPort> ports)
             throws NetnsException {
         String tag = tag(owner);
         Rule.checkInterface("bridge", bridge);
@@ -590,14 +604,14 @@ public final class IptablesFirewall implements Firewall {
         String localnetHost = null;
         for (Family f : Family.values()) {
             List<Need.Publication> pubs = needs.stream().filter(n -> n instanceof Need.Publication)
-                    .map(n -> (Need.Publication) n).filter(p -> Family.of(p.sandboxIp()) == f).toList();
+                    .map(n -> (Need.Publication) n).filter(p -> Family.of(p.sandboxIps().get(0)) == f).toList();
             if (pubs.isEmpty()) {
                 continue;
             }
             List<NatTable.Entry> entries = NatTable.list(host, f);
             for (Need.Publication p : pubs) {
                 String tag = tag(p.owner());
-                List<NatTable.Dnat> desired = Rules.publish(tag, p.sandboxIp(), p.ports());
+                List<NatTable.Dnat> desired = Rules.publish(tag, p.sandboxIps().get(0), p.ports());
                 long have = entries.stream().filter(e -> tag.equals(e.comment())).count();
                 if (have != desired.size()) {
                     if (have > 0) {
@@ -609,7 +623,7 @@ public final class IptablesFirewall implements Firewall {
                     changes.add("nft: table " + (f == Family.IPV4 ? "ip " : "ip6 ") + NatTable.TABLE + ": " + desired.size()
                             + " DNAT rule(s) of " + tag);
                 }
-                if (Rules.needsRouteLocalnet(p.sandboxIp(), p.ports())) {
+                if (Rules.needsRouteLocalnet(p.sandboxIps().get(0), p.ports())) {
                     localnetHost = p.owner().host();
                 }
             }
