@@ -193,18 +193,30 @@ public final class IptablesFirewall implements Firewall {
 
     @Override
     public void addNetwork(NetNamespace host, Owner owner, String bridge, String subnet) throws NetnsException {
+        addNetwork(host, owner, bridge, subnet, true);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The rules go to {@code iptables} or {@code ip6tables} by the subnet's family; a dual-stack network
+     * is two calls, one per subnet, each with its own choice.
+     */
+    @Override
+    public void addNetwork(NetNamespace host, Owner owner, String bridge, String subnet, boolean masquerade)
+            throws NetnsException {
         String tag = tag(owner);
         Rule.checkInterface("bridge", bridge);
         Inet.Cidr cidr = Inet.Cidr.parse("subnet", subnet);
         Family family = cidr.isIpv6() ? Family.IPV6 : Family.IPV4;
         Rule first = Rules.isolation(tag, bridge);
-        List<Rule> rest = Rules.network(tag, bridge, cidr);
+        List<Rule> rest = Rules.network(tag, bridge, cidr, masquerade);
         Set<Chain> chains = new LinkedHashSet<>(Rules.chains(rest));
         chains.add(Chain.NETNS_FORWARD);
         lock(host);
         try {
             addNetworkLocked(host, tag, bridge, family, first, rest, chains);
-            remember(host, bridge, new Need.Network(owner, bridge, cidr.toString()));
+            remember(host, bridge, new Need.Network(owner, bridge, cidr.toString(), masquerade));
         } finally {
             unlock();
         }
@@ -215,7 +227,8 @@ public final class IptablesFirewall implements Firewall {
         String ns = identity(host);
         NETWORKS.computeIfAbsent(ns, k -> new ConcurrentHashMap<>()).compute(bridge, (k, l) -> {
             List<Need> all = l == null ? new ArrayList<>() : new ArrayList<>(l);
-            all.removeIf(n -> n.equals(need) || need instanceof Need.Network && n instanceof Need.Network);
+            all.removeIf(n -> n.equals(need) || need instanceof Need.Network m && n instanceof Need.Network o
+                    && familyOf(m) == familyOf(o)); // one network need per family: a dual-stack network has two
             all.add(need);
             return List.copyOf(all);
         });
@@ -564,7 +577,7 @@ public final class IptablesFirewall implements Firewall {
                 String tag = tag(need.owner());
                 if (need instanceof Need.Network n) {
                     Rule isolation = Rules.isolation(tag, n.bridge());
-                    List<Rule> rest = Rules.network(tag, n.bridge(), Inet.Cidr.parse("subnet", n.subnet()));
+                    List<Rule> rest = Rules.network(tag, n.bridge(), Inet.Cidr.parse("subnet", n.subnet()), n.masquerade());
                     chains.addAll(Rules.chains(rest));
                     chains.add(Chain.NETNS_FORWARD);
                     Change c = networkChange(rs, tag, isolation, rest);
@@ -647,9 +660,13 @@ public final class IptablesFirewall implements Firewall {
         return changes;
     }
 
+    private static Family familyOf(Need.Network n) {
+        return Inet.Cidr.parse("subnet", n.subnet()).isIpv6() ? Family.IPV6 : Family.IPV4;
+    }
+
     private static boolean concerns(Need need, Family f) {
         if (need instanceof Need.Network n) {
-            return Inet.Cidr.parse("subnet", n.subnet()).isIpv6() == (f == Family.IPV6);
+            return familyOf(n) == f;
         }
         if (need instanceof Need.Connection) {
             return f == Family.IPV4;

@@ -31,11 +31,20 @@ final class Rules {
      * out of the bridge from its subnet, of replies into it, and of flows into it that a published port's
      * DNAT made (so a sandbox's publication writes no filter rule, whatever the FORWARD policy); and its
      * isolation: in {@code NETNS-ISOLATION}, a drop of what other networks send into it that is not the
-     * DNAT of a published port. Every rule names the bridge; the accepts also the subnet.
+     * DNAT of a published port. Every rule names the bridge; the accepts also the subnet. Without
+     * {@code masquerade} (a routed network: NAT66 off) the first rule, the masquerade of traffic leaving
+     * the bridge, is left out; the hairpin masquerade stays (without it a sandbox's reply to a DNATed flow
+     * from its own network would bypass the host and never be un-NATed).
      */
     static List<Rule> network(String tag, String bridge, Inet.Cidr subnet) {
+        return network(tag, bridge, subnet, true);
+    }
+
+    static List<Rule> network(String tag, String bridge, Inet.Cidr subnet, boolean masquerade) {
         List<Rule> r = new ArrayList<>();
-        r.add(Rule.in(Chain.NETNS_POSTROUTING).source(subnet).notOutInterface(bridge).comment(tag).jump("MASQUERADE"));
+        if (masquerade) {
+            r.add(Rule.in(Chain.NETNS_POSTROUTING).source(subnet).notOutInterface(bridge).comment(tag).jump("MASQUERADE"));
+        }
         r.add(Rule.in(Chain.NETNS_POSTROUTING).source(subnet).outInterface(bridge).ctstate("DNAT").comment(tag)
                 .jump("MASQUERADE"));
         if (!subnet.isIpv6()) {
@@ -72,8 +81,8 @@ final class Rules {
     /**
      * A sandbox's published ports: per port, a DNAT in the {@code prerouting} chain of the library's
      * nf_tables table (from other hosts and sandboxes; none for a loopback host address) and in its
-     * {@code output} chain (from the host itself, 127.0.0.1 included). Forwarding of the DNATed flows is
-     * the network's rule ({@link #network}).
+     * {@code output} chain (from the host itself: 127.0.0.1 included, {@code ::1} not, see
+     * {@link #checkNotLoopback6}). Forwarding of the DNATed flows is the network's rule ({@link #network}).
      */
     static List<NatTable.Dnat> publish(String tag, InetAddress sandboxIp, List<PublishedPort> ports) {
         Family family = Family.of(sandboxIp);
@@ -83,15 +92,33 @@ final class Rules {
                 throw new IllegalArgumentException("published port " + p + " has a host address of another family than "
                         + "the sandbox address " + Addr.text(sandboxIp));
             }
+            checkNotLoopback6(p);
             InetAddress on = p.hostIp() == null || p.hostIp().isAnyLocalAddress() ? null : p.hostIp();
             if (on == null || !on.isLoopbackAddress()) {
                 r.add(new NatTable.Dnat(NatTable.Hook.PREROUTING, p.protocol(), p.hostPort(), on, on == null, sandboxIp,
                         p.containerPort(), tag));
             }
-            r.add(new NatTable.Dnat(NatTable.Hook.OUTPUT, p.protocol(), p.hostPort(), on, false, sandboxIp,
-                    p.containerPort(), tag));
+            r.add(new NatTable.Dnat(NatTable.Hook.OUTPUT, p.protocol(), p.hostPort(), on,
+                    on == null && family == Family.IPV6, sandboxIp, p.containerPort(), tag));
         }
         return new ArrayList<>(r);
+    }
+
+    /**
+     * Refuses a port published on {@code ::1}: the host's packets to {@code [::1]} DNATed to a sandbox leave
+     * the host with the source {@code ::1}, which the sandbox's kernel drops (a loopback source on a
+     * non-loopback interface, RFC 4291 2.5.3); IPv6 has no {@code route_localnet}. Docker answers
+     * {@code [::1]} with its userland proxy; netns has none. For the same reason a wildcard publication's
+     * DNAT from the host leaves {@code ::1} alone.
+     *
+     * @throws IllegalArgumentException if the port's host address is {@code ::1}
+     */
+    static void checkNotLoopback6(PublishedPort p) {
+        if (p.hostIp() != null && Family.of(p.hostIp()) == Family.IPV6 && p.hostIp().isLoopbackAddress()) {
+            throw new IllegalArgumentException("published port " + p + " cannot be on the IPv6 loopback address ::1: "
+                    + "the kernel drops a DNAT from ::1 to a sandbox (IPv6 has no route_localnet); publish on 127.0.0.1 "
+                    + "or on an address of the host");
+        }
     }
 
     /** Host-mode openings: an ACCEPT in NETNS-INPUT per opening, without {@code -d} for a wildcard address. */

@@ -393,10 +393,9 @@ class IptablesFirewallIT {
         fw.expose(lab.host, web, List.of(new Exposure(Protocol.TCP, new InetSocketAddress("fd00:1::1", 443)),
                 new Exposure(Protocol.TCP, new InetSocketAddress(Lab.HOST_IP, 443))));
         String save6 = lab.save6();
-        assertTrue(save6.contains("\t\tfib daddr type local tcp dport 8080 dnat to [fd00:89::2]:80 comment \""
-                + web.tag() + "\""), save6);
-        assertTrue(save6.contains("\t\tip6 daddr != ::1 fib daddr type local tcp dport 8080 dnat to [fd00:89::2]:80 comment \""
-                + web.tag() + "\""), save6);
+        // in prerouting and in output, both leaving ::1 alone (the kernel would drop its DNAT to a sandbox)
+        assertEquals(2, count(save6, "\t\tip6 daddr != ::1 fib daddr type local tcp dport 8080 dnat to [fd00:89::2]:80 "
+                + "comment \"" + web.tag() + "\""), save6);
         assertTrue(save6.contains("-A NETNS-INPUT -d fd00:1::1/128 -p tcp -m tcp --dport 443"), save6);
         assertEquals(1, lines(lab.save(), web.tag()).size());
         assertEquals(Set.of(net, web), fw.owners(lab.host));
