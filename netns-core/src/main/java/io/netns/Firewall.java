@@ -115,7 +115,8 @@ public interface Firewall {
      * Connects two bridge networks of a host, both ways: forwarded traffic between {@code bridge} and
      * {@code other} passes the isolation that {@link #addNetwork} puts between networks. Tagged with
      * {@code owner} (the network of {@code bridge}), so it goes when that network's rules are removed.
-     * Idempotent. IPv4 (bridge networks are IPv4). The default implementation refuses: an implementation
+     * Idempotent. In IPv4, and in IPv6 when {@link #addNetwork} made an IPv6 part of the network of
+     * {@code bridge} before. The default implementation refuses: an implementation
      * that isolates networks must implement it.
      *
      * @param host the host's namespace

@@ -251,78 +251,156 @@ public final class IptablesFirewall implements Firewall {
         List<Rule> desired = Rules.connect(tag, bridge, other);
         lock(host);
         try {
-            apply(host, Family.IPV4, Set.of(Chain.NETNS_ISOLATION), false, rs -> {
-                List<Rule> add = new ArrayList<>();
-                for (Rule r : desired) {
-                    if (rs.count(r) == 0) {
-                        add.add(r);
+            // IPv4 always; IPv6 where the network has an IPv6 part (rules of its owner in ip6tables)
+            for (Family f : Family.values()) {
+                apply(host, f, Set.of(Chain.NETNS_ISOLATION), false, rs -> {
+                    if (f == Family.IPV6 && rs.tagged(tag).isEmpty()) {
+                        return Change.NONE;
                     }
-                }
-                return add.isEmpty() ? Change.NONE : new Change(List.of(), List.of(), add);
-            });
+                    List<Rule> add = new ArrayList<>();
+                    for (Rule r : desired) {
+                        if (rs.count(r) == 0) {
+                            add.add(r);
+                        }
+                    }
+                    return add.isEmpty() ? Change.NONE : new Change(List.of(), List.of(), add);
+                });
+            }
             remember(host, bridge, new Need.Connection(owner, bridge, other));
         } finally {
             unlock();
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>With an address of each family (a dual-stack network), a port without a host address is published
+     * in both: DNAT in {@code table ip netns} to the IPv4 address and in {@code table ip6 netns} to the
+     * IPv6 address. A port on {@code 0.0.0.0} or an IPv4 address is published in IPv4 only, one on
+     * {@code ::} or an IPv6 address in IPv6 only (Docker's rules). Both families are one change as callers
+     * see it: when the second fails, the first is taken back. The host port is claimed once per port,
+     * whatever its families: a port without a host address, or on a wildcard, holds that host port on every
+     * address of both families against other owners ({@code PortClaims}); the check that no host socket is
+     * bound to the port is made per family ({@code [::]:8080} bound with {@code IPV6_V6ONLY} off blocks both).
+     *
+     * @throws IllegalArgumentException if {@code sandboxIps} is empty, has more than one address of a family
+     *     or a null, or a port's host address is of a family the sandbox has no address of, or is {@code ::1}
+     */
     @Override
     public List<PublishedPort> publish(NetNamespace host, Owner owner, String bridge, List<InetAddress> sandboxIps,
             List<PublishedPort> ports) throws NetnsException {
-        if (sandboxIps.size() != 1) { // dual-stack publication comes with IPv6 bridge networks (#17)
-            throw new IllegalArgumentException("one sandbox address expected: " + sandboxIps);
-        }
         for (PublishedPort p : ports) {
             if (p.hostPortEnd() != p.hostPort() || p.containerPortEnd() != p.containerPort()) { // ranges: #18
                 throw new IllegalArgumentException("port ranges cannot be published yet: " + p);
             }
         }
-        publishOne(host, owner, bridge, sandboxIps.get(0), ports);
+        Map<Family, InetAddress> to = Rules.byFamily(sandboxIps);
+        publishAll(host, owner, bridge, to, ports);
         return List.copyOf(ports);
     }
 
-    private void publishOne(NetNamespace host, Owner owner, String bridge, InetAddress sandboxIp, List<PublishedPort> ports)
-            throws NetnsException {
+    private void publishAll(NetNamespace host, Owner owner, String bridge, Map<Family, InetAddress> to,
+            List<PublishedPort> ports) throws NetnsException {
         String tag = tag(owner);
         Rule.checkInterface("bridge", bridge);
-        Objects.requireNonNull(sandboxIp, "sandboxIp");
         List<PublishedPort> list = List.copyOf(ports);
         if (list.isEmpty()) {
             return;
         }
         checkDistinct(list);
-        Family family = Family.of(sandboxIp);
-        List<NatTable.Dnat> desired = Rules.publish(tag, sandboxIp, list);
-        boolean localnet = Rules.needsRouteLocalnet(sandboxIp, list);
+        Map<Family, List<NatTable.Dnat>> desired = new EnumMap<>(Family.class);
+        Map<Family, List<PublishedPort>> portsOf = new EnumMap<>(Family.class);
+        for (PublishedPort p : list) {
+            Rules.checkNotLoopback6(p);
+            if (p.hostIp() != null && !to.containsKey(Family.of(p.hostIp()))) {
+                String family = Family.of(p.hostIp()) == Family.IPV4 ? "IPv4" : "IPv6";
+                throw new IllegalArgumentException("published port " + p + " is on an " + family + " host address, but "
+                        + "the sandbox has no " + family + " address (it has " + to.values().stream().map(Addr::text)
+                        .toList() + ")");
+            }
+        }
+        for (Map.Entry<Family, InetAddress> en : to.entrySet()) {
+            List<PublishedPort> mine = Rules.portsOf(en.getKey(), list);
+            if (!mine.isEmpty()) {
+                portsOf.put(en.getKey(), mine);
+                desired.put(en.getKey(), Rules.publish(tag, en.getValue(), mine));
+            }
+        }
+        InetAddress v4 = to.get(Family.IPV4);
+        boolean localnet = v4 != null && Rules.needsRouteLocalnet(v4, portsOf.getOrDefault(Family.IPV4, List.of()));
         lock(host);
         try {
             List<Path> claims = PortClaims.claim(owner.host(), tag, list);
             io.netns.internal.CrashPoint.passed("port claims of " + tag);
             try {
-                checkNotBound(host, family, list);
+                for (Map.Entry<Family, List<PublishedPort>> en : portsOf.entrySet()) {
+                    checkNotBound(host, en.getKey(), en.getValue());
+                }
                 repairNetwork(host, bridge);
-                List<NatTable.Dnat> add = new ArrayList<>(desired);
+                Map<Family, List<NatTable.Dnat>> add = new EnumMap<>(Family.class);
+                desired.forEach((f, d) -> add.put(f, new ArrayList<>(d)));
                 Written w = WRITTEN.get(writtenKey(host, tag));
                 if (w != null && w.complete) {
-                    w.nat.forEach(e -> add.remove(e.rule())); // published before: publish is idempotent
+                    w.nat.forEach(e -> add.values().forEach(l -> l.remove(e.rule()))); // published before: idempotent
                 } else if (w != null) { // published before, and the ruleset changed since: what is left of it?
-                    List<NatTable.Entry> left = tagged(host, family, tag);
-                    if (left.size() >= desired.size()) {
-                        add.clear();
-                    } else {
-                        deleteExactly(host, family, tag);
+                    boolean stale = false;
+                    for (Map.Entry<Family, List<NatTable.Dnat>> en : add.entrySet()) {
+                        List<NatTable.Entry> left = tagged(host, en.getKey(), tag);
+                        if (left.size() >= desired.get(en.getKey()).size()) {
+                            en.getValue().clear();
+                        } else {
+                            deleteExactly(host, en.getKey(), tag);
+                            stale = true;
+                        }
+                    }
+                    if (stale) {
                         WRITTEN.remove(writtenKey(host, tag));
                     }
                 }
-                List<NatTable.Entry> made = localnet ? publishLocalnet(host, owner.host(), add)
-                        : NatTable.add(host, family, add);
-                record(host, tag, family, List.of(), made, claims, false);
+                List<NatTable.Entry> made = addAll(host, owner.host(), add, localnet);
+                record(host, tag, Family.IPV4, List.of(), made, claims, false);
             } catch (NetnsException | RuntimeException e) {
                 PortClaims.release(claims);
                 throw e;
             }
         } finally {
             unlock();
+        }
+    }
+
+    /**
+     * The DNAT rules of each family, IPv4 first; when a family fails, what the others made goes again (and
+     * {@code route_localnet} back to its value before when nothing else needs it), so the caller sees one
+     * change.
+     */
+    private static List<NatTable.Entry> addAll(NetNamespace host, String hostId, Map<Family, List<NatTable.Dnat>> add,
+            boolean localnet) throws NetnsException {
+        List<NatTable.Entry> made = new ArrayList<>();
+        boolean localnetMade = false;
+        try {
+            for (Map.Entry<Family, List<NatTable.Dnat>> en : add.entrySet()) {
+                if (en.getValue().isEmpty()) {
+                    continue;
+                }
+                if (en.getKey() == Family.IPV4 && localnet) {
+                    made.addAll(publishLocalnet(host, hostId, en.getValue()));
+                    localnetMade = true;
+                } else {
+                    made.addAll(NatTable.add(host, en.getKey(), en.getValue()));
+                }
+            }
+            return made;
+        } catch (NetnsException | RuntimeException e) {
+            try {
+                NatTable.delete(host, made);
+                if (localnetMade) {
+                    settleLocalnet(host, hostId);
+                }
+            } catch (NetnsException | RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
         }
     }
 
@@ -562,7 +640,7 @@ public final class IptablesFirewall implements Firewall {
     private List<String> reconcileLocked(NetNamespace host, List<Need> needs) throws NetnsException {
         List<String> changes = new ArrayList<>();
         for (Family f : Family.values()) {
-            if (needs.stream().noneMatch(n -> concerns(n, f))) {
+            if (needs.stream().noneMatch(n -> concerns(n, f, needs))) {
                 continue;
             }
             Ruleset rs = parse(f, tools.save(host, f));
@@ -571,7 +649,7 @@ public final class IptablesFirewall implements Firewall {
             List<SavedRule> delete = new ArrayList<>();
             Set<Chain> chains = new LinkedHashSet<>();
             for (Need need : needs) {
-                if (!concerns(need, f)) {
+                if (!concerns(need, f, needs)) {
                     continue;
                 }
                 String tag = tag(need.owner());
@@ -617,26 +695,32 @@ public final class IptablesFirewall implements Firewall {
         String localnetHost = null;
         for (Family f : Family.values()) {
             List<Need.Publication> pubs = needs.stream().filter(n -> n instanceof Need.Publication)
-                    .map(n -> (Need.Publication) n).filter(p -> Family.of(p.sandboxIps().get(0)) == f).toList();
+                    .map(n -> (Need.Publication) n).filter(p -> Rules.byFamily(p.sandboxIps()).containsKey(f)).toList();
             if (pubs.isEmpty()) {
                 continue;
             }
             List<NatTable.Entry> entries = NatTable.list(host, f);
             for (Need.Publication p : pubs) {
                 String tag = tag(p.owner());
-                List<NatTable.Dnat> desired = Rules.publish(tag, p.sandboxIps().get(0), p.ports());
+                InetAddress sandboxIp = Rules.byFamily(p.sandboxIps()).get(f);
+                List<PublishedPort> ports = Rules.portsOf(f, p.ports());
+                List<NatTable.Dnat> desired = Rules.publish(tag, sandboxIp, ports);
                 long have = entries.stream().filter(e -> tag.equals(e.comment())).count();
                 if (have != desired.size()) {
                     if (have > 0) {
                         deleteExactly(host, f, tag);
                     }
                     List<NatTable.Entry> made = NatTable.add(host, f, desired);
-                    WRITTEN.computeIfPresent(writtenKey(host, tag), (k, w) -> new Written(w.rules, new ArrayList<>(made),
-                            w.claims, w.complete));
+                    WRITTEN.computeIfPresent(writtenKey(host, tag), (k, w) -> {
+                        List<NatTable.Entry> nat = new ArrayList<>(w.nat);
+                        nat.removeIf(e -> e.family() == f);
+                        nat.addAll(made);
+                        return new Written(w.rules, nat, w.claims, w.complete);
+                    });
                     changes.add("nft: table " + (f == Family.IPV4 ? "ip " : "ip6 ") + NatTable.TABLE + ": " + desired.size()
                             + " DNAT rule(s) of " + tag);
                 }
-                if (Rules.needsRouteLocalnet(p.sandboxIps().get(0), p.ports())) {
+                if (Rules.needsRouteLocalnet(sandboxIp, ports)) {
                     localnetHost = p.owner().host();
                 }
             }
@@ -664,12 +748,14 @@ public final class IptablesFirewall implements Firewall {
         return Inet.Cidr.parse("subnet", n.subnet()).isIpv6() ? Family.IPV6 : Family.IPV4;
     }
 
-    private static boolean concerns(Need need, Family f) {
+    /** Whether {@code need} has rules in the family's ruleset; a connection in IPv6 if its network has an IPv6 part. */
+    private static boolean concerns(Need need, Family f, List<Need> needs) {
         if (need instanceof Need.Network n) {
             return familyOf(n) == f;
         }
-        if (need instanceof Need.Connection) {
-            return f == Family.IPV4;
+        if (need instanceof Need.Connection c) {
+            return f == Family.IPV4 || needs.stream().anyMatch(n -> n instanceof Need.Network net
+                    && net.owner().equals(c.owner()) && familyOf(net) == f);
         }
         if (need instanceof Need.Opening o) {
             return o.openings().stream().anyMatch(e -> Family.of(e.address().getAddress()) == f);
@@ -999,8 +1085,20 @@ public final class IptablesFirewall implements Firewall {
         }
     }
 
+    /**
+     * Whether two publications' host addresses share an address: one without a host address overlaps every
+     * other; else only addresses of one family do, a wildcard of that family overlapping all of them.
+     */
     private static boolean overlaps(InetAddress a, InetAddress b) {
-        return a == null || b == null || a.isAnyLocalAddress() || b.isAnyLocalAddress() || a.equals(b);
+        if (a == null || b == null) {
+            return true;
+        }
+        return Family.of(a) == Family.of(b) && (a.isAnyLocalAddress() || b.isAnyLocalAddress() || a.equals(b));
+    }
+
+    /** Whether a bound socket's address (of the publication's family) takes a publication's host address. */
+    private static boolean takes(InetAddress bound, InetAddress hostIp) {
+        return hostIp == null || bound.isAnyLocalAddress() || hostIp.isAnyLocalAddress() || bound.equals(hostIp);
     }
 
     private static void checkNotBound(NetNamespace host, Family family, List<PublishedPort> ports) throws NetnsException {
@@ -1018,7 +1116,7 @@ public final class IptablesFirewall implements Firewall {
                 boolean sameFamily = family == Family.IPV6
                         ? s.address() instanceof Inet6Address
                         : !(s.address() instanceof Inet6Address) || (s.v6() && s.address().isAnyLocalAddress());
-                if (sameFamily && overlaps(s.address(), p.hostIp())) {
+                if (sameFamily && takes(s.address(), p.hostIp())) {
                     throw NetnsException.failure("publish", "cannot publish " + p + ": host port " + p.hostPort() + "/"
                             + p.protocol().id() + " is already bound on the host by " + s
                             + " (see `ss -lnp sport = :" + p.hostPort() + "` in that namespace)");

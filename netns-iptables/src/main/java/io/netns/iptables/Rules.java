@@ -5,6 +5,8 @@ import io.netns.PublishedPort;
 import io.netns.internal.Inet;
 import java.net.InetAddress;
 import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -119,6 +121,45 @@ final class Rules {
                     + "the kernel drops a DNAT from ::1 to a sandbox (IPv6 has no route_localnet); publish on 127.0.0.1 "
                     + "or on an address of the host");
         }
+    }
+
+    /**
+     * A sandbox's addresses by family, checked.
+     *
+     * @param sandboxIps one address, or one of each family
+     * @return them by family, IPv4 first
+     * @throws IllegalArgumentException if there is none, a null, or two of one family
+     */
+    static Map<Family, InetAddress> byFamily(List<InetAddress> sandboxIps) {
+        if (sandboxIps == null || sandboxIps.isEmpty() || sandboxIps.size() > 2) {
+            throw new IllegalArgumentException("a sandbox publishes with one address, or one of each family: "
+                    + sandboxIps);
+        }
+        Map<Family, InetAddress> out = new EnumMap<>(Family.class);
+        for (InetAddress a : sandboxIps) {
+            if (a == null) {
+                throw new IllegalArgumentException("a sandbox address is null: " + sandboxIps);
+            }
+            if (out.put(Family.of(a), a) != null) {
+                throw new IllegalArgumentException("two sandbox addresses of one family: " + sandboxIps);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The ports a publication makes in one family: those without a host address (every family) and those
+     * whose host address, a wildcard included, is of that family ({@code 0.0.0.0}: IPv4 only; {@code ::}:
+     * IPv6 only).
+     */
+    static List<PublishedPort> portsOf(Family family, List<PublishedPort> ports) {
+        List<PublishedPort> out = new ArrayList<>();
+        for (PublishedPort p : ports) {
+            if (p.hostIp() == null || Family.of(p.hostIp()) == family) {
+                out.add(p);
+            }
+        }
+        return out;
     }
 
     /** Host-mode openings: an ACCEPT in NETNS-INPUT per opening, without {@code -d} for a wildcard address. */

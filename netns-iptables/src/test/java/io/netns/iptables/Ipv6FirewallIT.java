@@ -2,6 +2,7 @@ package io.netns.iptables;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netns.Firewall;
@@ -196,6 +197,162 @@ class Ipv6FirewallIT {
         // another address of the same host is not published
         assertEquals(Lab.Outcome.REFUSED, Lab.attempt(lab.sbx2, Lab.GATEWAY6, 8080, 1000));
         assertEquals(Lab.Outcome.REFUSED, Lab.attempt(lab.host, Lab.GATEWAY6, 8080, 1000));
+    }
+
+    private List<InetAddress> both() throws Exception {
+        return List.of(ip(Lab.SBX_IP), ip(Lab.SBX_IP6));
+    }
+
+    private void dualStackNetwork() throws Exception {
+        Lab.exec(lab.host, "iptables", "-P", "FORWARD", "DROP");
+        fw.addNetwork(lab.host, net, Lab.BRIDGE, Lab.SUBNET);
+        fw.addNetwork(lab.host, net, Lab.BRIDGE, Lab.SUBNET6);
+    }
+
+    /**
+     * Both columns of README's "what works from where": a port without a host address on a dual-stack
+     * sandbox, from another host, the host itself, its loopback addresses and another sandbox.
+     */
+    @Test
+    void aDualStackPublicationCarriesBothFamilies() throws Exception {
+        dualStackNetwork();
+        List<PublishedPort> ports = List.of(new PublishedPort(Protocol.TCP, null, 8080, 80));
+        assertEquals(ports, fw.publish(lab.host, web, Lab.BRIDGE, both(), ports));
+        lab.echoRemote(lab.sbx, "::", 80); // a dual-stack socket: IPv4 clients appear as IPv4 addresses
+        assertEquals(ip(Lab.CLIENT_IP), seen(lab.client, Lab.HOST_IP, 8080));
+        assertEquals(ip(Lab.CLIENT_IP6), seen(lab.client, Lab.HOST_IP6, 8080));
+        assertEquals(ip(Lab.HOST_IP), seen(lab.host, Lab.HOST_IP, 8080));
+        assertEquals(ip(Lab.HOST_IP6), seen(lab.host, Lab.HOST_IP6, 8080));
+        assertEquals(ip(Lab.GATEWAY), seen(lab.host, "127.0.0.1", 8080)); // route_localnet, masqueraded
+        assertEquals(Lab.Outcome.REFUSED, Lab.attempt(lab.host, "::1", 8080, 1000));
+        assertEquals(ip(Lab.GATEWAY), seen(lab.sbx2, Lab.HOST_IP, 8080));
+        assertEquals(ip(Lab.GATEWAY6), seen(lab.sbx2, Lab.HOST_IP6, 8080));
+        assertEquals(2, count(Leftovers.nat(lab.host.path().toString(), "ip"), "comment \"" + web.tag() + "\""));
+        assertEquals(2, count(Leftovers.nat(lab.host.path().toString(), "ip6"), "comment \"" + web.tag() + "\""));
+        assertEquals(java.util.Set.of(net, web), fw.owners(lab.host));
+        // idempotent: the same publication again adds nothing
+        fw.publish(lab.host, web, Lab.BRIDGE, both(), ports);
+        assertEquals(2, count(Leftovers.nat(lab.host.path().toString(), "ip6"), "comment \"" + web.tag() + "\""));
+
+        // after a flush of the whole ruleset, reconcile makes both families again
+        Lab.exec(lab.host, "nft", "flush", "ruleset");
+        List<String> changes = fw.reconcile(lab.host, List.of(new Firewall.Need.Network(net, Lab.BRIDGE, Lab.SUBNET),
+                new Firewall.Need.Network(net, Lab.BRIDGE, Lab.SUBNET6),
+                new Firewall.Need.Publication(web, Lab.BRIDGE, both(), ports)));
+        assertTrue(changes.stream().anyMatch(c -> c.startsWith("nft: table ip6 ")), changes.toString());
+        assertTrue(changes.stream().anyMatch(c -> c.startsWith("nft: table ip ")), changes.toString());
+        assertEquals(ip(Lab.CLIENT_IP), seen(lab.client, Lab.HOST_IP, 8080));
+        assertEquals(ip(Lab.CLIENT_IP6), seen(lab.client, Lab.HOST_IP6, 8080));
+
+        fw.remove(lab.host, web);
+        assertFalse(Leftovers.nat(lab.host.path().toString(), "ip").contains(web.tag()));
+        assertFalse(Leftovers.nat(lab.host.path().toString(), "ip6").contains(web.tag()));
+        assertFalse(PortClaims.holders().contains(web.tag()), "the claim went with the owner");
+        assertEquals(Lab.Outcome.REFUSED, Lab.attempt(lab.client, Lab.HOST_IP6, 8080, 1000));
+        assertEquals(Lab.Outcome.REFUSED, Lab.attempt(lab.client, Lab.HOST_IP, 8080, 1000));
+    }
+
+    /** A port with a host address is published in that address's family only; wildcards too. */
+    @Test
+    void aHostAddressChoosesTheFamily() throws Exception {
+        dualStackNetwork();
+        fw.publish(lab.host, web, Lab.BRIDGE, both(), List.of(
+                new PublishedPort(Protocol.TCP, ip(Lab.HOST_IP6), 8081, 80),
+                new PublishedPort(Protocol.TCP, ip(Lab.HOST_IP), 8082, 80),
+                new PublishedPort(Protocol.TCP, ip("0.0.0.0"), 8083, 80),
+                new PublishedPort(Protocol.TCP, ip("::"), 8083, 80))); // one owner, 0.0.0.0 and [::]: like Docker
+        lab.echoRemote(lab.sbx, "::", 80);
+        assertEquals(ip(Lab.CLIENT_IP6), seen(lab.client, Lab.HOST_IP6, 8081));
+        assertEquals(Lab.Outcome.REFUSED, Lab.attempt(lab.client, Lab.HOST_IP, 8081, 1000));
+        assertEquals(ip(Lab.CLIENT_IP), seen(lab.client, Lab.HOST_IP, 8082));
+        assertEquals(Lab.Outcome.REFUSED, Lab.attempt(lab.client, Lab.HOST_IP6, 8082, 1000));
+        assertEquals(ip(Lab.CLIENT_IP), seen(lab.client, Lab.HOST_IP, 8083));
+        assertEquals(ip(Lab.CLIENT_IP6), seen(lab.client, Lab.HOST_IP6, 8083));
+
+        // an address of a family the sandbox has none of, and ::1, are refused before anything is made
+        Owner other = Owner.sandbox(lab.host.name(), "other");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> fw.publish(lab.host, other, Lab.BRIDGE, List.of(ip(Lab.SBX2_IP)),
+                        List.of(new PublishedPort(Protocol.TCP, ip(Lab.HOST_IP6), 9000, 80))));
+        assertTrue(e.getMessage().contains("the sandbox has no IPv6 address"), e.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> fw.publish(lab.host, other, Lab.BRIDGE, List.of(ip(Lab.SBX2_IP), ip(Lab.SBX2_IP6)),
+                        List.of(new PublishedPort(Protocol.TCP, ip("::1"), 9000, 80))));
+        assertThrows(IllegalArgumentException.class,
+                () -> fw.publish(lab.host, other, Lab.BRIDGE, List.of(ip(Lab.SBX2_IP6), ip("fd00:89::9")),
+                        List.of(new PublishedPort(Protocol.TCP, null, 9000, 80))));
+        assertFalse(lab.save().contains(other.tag()) || lab.save6().contains(other.tag()));
+        // another owner: a port without host address overlaps every address of both families
+        io.netns.NetnsException taken = assertThrows(io.netns.NetnsException.class,
+                () -> fw.publish(lab.host, other, Lab.BRIDGE, List.of(ip(Lab.SBX2_IP), ip(Lab.SBX2_IP6)),
+                        List.of(new PublishedPort(Protocol.TCP, null, 8081, 80))));
+        assertTrue(taken.getMessage().contains("already published by " + web.tag()), taken.getMessage());
+    }
+
+    /** A host socket bound in one family blocks the publication in that family, and nothing is left. */
+    @Test
+    void aSocketBoundInOneFamilyBlocksThePublication() throws Exception {
+        dualStackNetwork();
+        java.net.ServerSocket v6only = lab.host.call(() -> {
+            java.nio.channels.ServerSocketChannel ch = java.nio.channels.ServerSocketChannel.open(
+                    java.net.StandardProtocolFamily.INET6);
+            ch.setOption(java.net.StandardSocketOptions.SO_REUSEADDR, true);
+            ch.bind(new java.net.InetSocketAddress(ip(Lab.HOST_IP6), 8080));
+            return ch.socket();
+        });
+        lab.closeables.add(v6only);
+        io.netns.NetnsException e = assertThrows(io.netns.NetnsException.class,
+                () -> fw.publish(lab.host, web, Lab.BRIDGE, both(), List.of(new PublishedPort(Protocol.TCP, null, 8080, 80))));
+        assertTrue(e.getMessage().contains("already bound"), e.getMessage());
+        assertFalse(Leftovers.nat(lab.host.path().toString(), "ip").contains(web.tag()));
+        assertFalse(PortClaims.holders().contains(web.tag()));
+        // the IPv4 family alone is free
+        fw.publish(lab.host, web, Lab.BRIDGE, both(), List.of(new PublishedPort(Protocol.TCP, ip("0.0.0.0"), 8080, 80)));
+        lab.echoRemote(lab.sbx, "::", 80);
+        assertEquals(ip(Lab.CLIENT_IP), seen(lab.client, Lab.HOST_IP, 8080));
+    }
+
+    /**
+     * One change as callers see it: when the IPv6 half fails (here a chain of another tool in the way of
+     * the library's table), the IPv4 half, already made, is taken back, with the claim and
+     * {@code route_localnet}.
+     */
+    @Test
+    void whenTheIpv6HalfFailsTheIpv4HalfIsTakenBack() throws Exception {
+        dualStackNetwork();
+        String localnetBefore = io.netns.Sysctl.read(lab.host, "net.ipv4.conf.all.route_localnet");
+        Lab.exec(lab.host, "nft", "add table ip6 netns { chain prerouting { }; }");
+        List<PublishedPort> ports = List.of(new PublishedPort(Protocol.TCP, null, 8080, 80));
+        assertThrows(io.netns.NetnsException.class, () -> fw.publish(lab.host, web, Lab.BRIDGE, both(), ports));
+        assertFalse(Leftovers.nat(lab.host.path().toString(), "ip").contains(web.tag()),
+                Leftovers.nat(lab.host.path().toString(), "ip"));
+        assertFalse(PortClaims.holders().contains(web.tag()));
+        assertEquals(localnetBefore, io.netns.Sysctl.read(lab.host, "net.ipv4.conf.all.route_localnet"));
+        assertEquals(Lab.Outcome.REFUSED, Lab.attempt(lab.client, Lab.HOST_IP, 8080, 1000));
+        // the obstacle gone, the same publication works
+        Lab.exec(lab.host, "nft", "delete table ip6 netns");
+        fw.publish(lab.host, web, Lab.BRIDGE, both(), ports);
+        lab.echoRemote(lab.sbx, "::", 80);
+        assertEquals(ip(Lab.CLIENT_IP), seen(lab.client, Lab.HOST_IP, 8080));
+        assertEquals(ip(Lab.CLIENT_IP6), seen(lab.client, Lab.HOST_IP6, 8080));
+    }
+
+    /** Networks connected in both families: the IPv6 isolation opens too. */
+    @Test
+    void aConnectionOfDualStackNetworksOpensBothFamilies() throws Exception {
+        dualStackNetwork();
+        fw.connect(lab.host, net, Lab.BRIDGE, "nsbr9");
+        assertTrue(lab.save().contains("-A NETNS-ISOLATION -i nsbr0 -o nsbr9"), lab.save());
+        assertTrue(lab.save6().contains("-A NETNS-ISOLATION -i nsbr0 -o nsbr9"), lab.save6());
+        assertTrue(lab.save6().contains("-A NETNS-ISOLATION -i nsbr9 -o nsbr0"), lab.save6());
+        // an IPv4-only network's connection stays out of ip6tables
+        Owner net4 = Owner.network(lab.host.name(), "nsbr7");
+        fw.addNetwork(lab.host, net4, "nsbr7", "10.89.7.0/24");
+        fw.connect(lab.host, net4, "nsbr7", "nsbr9");
+        assertFalse(lab.save6().contains(net4.tag()), lab.save6());
+        fw.remove(lab.host, net);
+        fw.remove(lab.host, net4);
+        assertFalse(lab.save6().contains("nsbr9"), lab.save6());
     }
 
     private static long count(String save, String part) {
