@@ -13,6 +13,7 @@ import io.netns.testing.TestLab;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -74,6 +75,7 @@ class HostModeExposeIT {
         Cmd.run("ip", "-n", host, "link", "set", "vc", "up");
         Cmd.run("ip", "-n", client.name(), "addr", "add", "fd00:20:30::2/64", "dev", "eth0", "nodad");
         Cmd.run("ip", "-n", client.name(), "link", "set", "eth0", "up");
+        Lab.awaitNotTentative(List.of(lab.namespace(), client));
         // a DROP policy as IPv6 hosts have it: neighbour discovery (ICMPv6) accepted, the rest dropped
         Cmd.in(host, "ip6tables", "-A", "INPUT", "-p", "ipv6-icmp", "-j", "ACCEPT");
         Cmd.in(host, "ip6tables", "-P", "INPUT", "DROP");
