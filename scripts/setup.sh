@@ -21,6 +21,7 @@ command -v nsenter >/dev/null 2>&1 || need+=(util-linux)
 command -v gcc >/dev/null 2>&1 || need+=(gcc)
 command -v ps >/dev/null 2>&1 || need+=(procps)
 command -v ping >/dev/null 2>&1 || need+=(iputils-ping) # ICMPv6 echo in the dual-stack bridge tests
+command -v curl >/dev/null 2>&1 || need+=(curl) # the demo's IPv6 step fetches with curl -6
 # CNI mode's tests and the CNI benchmark run Debian's plugins (bridge, host-local, portmap, firewall, tuning)
 [ -x /usr/lib/cni/bridge ] || need+=(containernetworking-plugins)
 command -v setpriv >/dev/null 2>&1 || need+=(util-linux)
