@@ -223,4 +223,24 @@ class PublishedRangesIT {
         PortClaims.release(claims);
         fw.remove(lab.host, other);
     }
+
+    /**
+     * The fast removal does not read the maps to tell whether route_localnet is still needed: another owner
+     * this JVM published on every address keeps it (and the guard); the last one takes both.
+     */
+    @Test
+    void theLocalnetGuardStaysWhileAnotherOwnersRangeNeedsItAndGoesWithTheLast() throws Exception {
+        String before = Lab.exec(lab.host, "cat", "/proc/sys/net/ipv4/conf/all/route_localnet").trim();
+        lab.echoRemote(lab.sbx2, "0.0.0.0", 8000);
+        fw.publish(lab.host, web, Lab.BRIDGE, List.of(ip(Lab.SBX_IP)), List.of(new PublishedPort(Protocol.TCP, null, 8180, 80)));
+        fw.publish(lab.host, other, Lab.BRIDGE, List.of(ip(Lab.SBX2_IP)),
+                List.of(new PublishedPort(Protocol.TCP, null, 8000, 8099, 8000, 8099)));
+        fw.remove(lab.host, web);
+        assertEquals("1", Lab.exec(lab.host, "cat", "/proc/sys/net/ipv4/conf/all/route_localnet").trim());
+        assertEquals(9, Nft.rules(netns(), "ip"), "the guard stays");
+        assertEquals(Lab.GATEWAY, Lab.connect(lab.host, "127.0.0.1", 8000), "the other's range from the host's 127.0.0.1");
+        fw.remove(lab.host, other);
+        assertEquals(before, Lab.exec(lab.host, "cat", "/proc/sys/net/ipv4/conf/all/route_localnet").trim());
+        assertEquals(8, Nft.rules(netns(), "ip"), "the guard went with the last element that needed it");
+    }
 }
