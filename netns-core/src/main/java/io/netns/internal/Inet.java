@@ -88,11 +88,20 @@ public final class Inet {
         return s.toString();
     }
 
-    /** @return the address as text without a host name: {@code 10.0.0.1}, {@code fe80::1} */
+    /**
+     * @return the address as text without a host name or scope, IPv6 compressed per RFC 5952 as {@code ip}
+     *     prints it: {@code 10.0.0.1}, {@code fe80::1}
+     */
     public static String toText(InetAddress a) {
-        String s = a.getHostAddress();
-        int pct = s.indexOf('%');
-        return pct < 0 ? s : s.substring(0, pct);
+        if (a instanceof Inet6Address) {
+            byte[] b = a.getAddress();
+            int[] g = new int[8];
+            for (int i = 0; i < 8; i++) {
+                g[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
+            }
+            return ipv6Text(g);
+        }
+        return a.getHostAddress();
     }
 
     /**
