@@ -291,4 +291,24 @@ class PublishedRangesIT {
         fw.remove(lab.host, web);
         assertEquals(List.of(), Nft.elements(netns(), "ip6"));
     }
+
+    /** A dead owner's range claim and map elements are leftovers of that owner, and reclaim() removes them. */
+    @Test
+    void aDeadOwnersRangeClaimAndElementsAreItsLeftoversAndReclaimRemovesThem() throws Exception {
+        Owner ghost = Owner.sandbox(lab.host.name(), "ghost");
+        fw.publish(lab.host, ghost, Lab.BRIDGE, List.of(ip(Lab.SBX_IP)), List.of(
+                new PublishedPort(Protocol.TCP, null, 8000, 8099, 8000, 8099), new PublishedPort(Protocol.UDP, null, 8180, 80)));
+        try (io.netns.Host h = io.netns.Host.of(io.netns.NetNamespace.open(lab.host.name()))) {
+            io.netns.Leftovers left = h.leftovers();
+            assertEquals(List.of(new io.netns.Leftovers.Item(io.netns.Leftovers.Kind.CLAIM, "udp-8180/any", "ghost"),
+                    new io.netns.Leftovers.Item(io.netns.Leftovers.Kind.CLAIM, "tcp-8000-8099/any", "ghost")),
+                    left.items(io.netns.Leftovers.Kind.CLAIM), left.toString());
+            assertEquals(List.of(new io.netns.Leftovers.Item(io.netns.Leftovers.Kind.RULE, ghost.tag(), "ghost")),
+                    left.items(io.netns.Leftovers.Kind.RULE), "its tagged elements: " + left);
+            h.reclaim();
+        }
+        assertEquals(List.of(), Nft.tagged(netns(), "ip", ghost.tag()));
+        assertTrue(Files.notExists(PortClaims.RANGES.resolve(lab.host.name())), "the range claim went");
+        assertTrue(Files.notExists(PortClaims.DIR.resolve(lab.host.name())), "the port claim went");
+    }
 }
