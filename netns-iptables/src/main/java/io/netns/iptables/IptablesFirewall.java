@@ -263,6 +263,9 @@ public final class IptablesFirewall implements Firewall {
             if (p.hostPortEnd() != p.hostPort() || p.containerPortEnd() != p.containerPort()) { // ranges: #18
                 throw new IllegalArgumentException("port ranges cannot be published yet: " + p);
             }
+            if (p.hostPort() == 0) { // any free port: #18
+                throw new IllegalArgumentException("host port choices cannot be published yet: " + p);
+            }
         }
         publishOne(host, owner, bridge, sandboxIps.get(0), ports);
         return List.copyOf(ports);
