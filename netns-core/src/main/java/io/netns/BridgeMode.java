@@ -298,10 +298,13 @@ public final class BridgeMode extends ModeSetup implements NetworkMode {
     @Override
     Sandbox setUp(Host host, String name, OwnerRecord record, Cleanup cleanup) throws NetnsException {
         NetNamespace.Created made = SandboxSetup.newNamespace(name, record, cleanup);
+        List<PublishedPort> ports;
         try (RtnlClient inside = made.inside()) {
-            BridgeSetup.attach(host, name, this, made.namespace(), inside, record, cleanup);
+            ports = BridgeSetup.attach(host, name, this, made.namespace(), inside, record, cleanup);
         }
-        return new Sandbox(host, name, this, made.namespace(), cleanup, null);
+        Sandbox s = new Sandbox(host, name, this, made.namespace(), cleanup, null);
+        s.published(ports);
+        return s;
     }
 
     @Override

@@ -11,6 +11,7 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -45,8 +46,10 @@ final class BridgeSetup {
      * Wires a new namespace in.
      *
      * @param inside a client whose socket lives in {@code ns}; the caller closes it
+     * @return the mode's ports as published ({@link Firewall#publish}: every host-port choice made), empty when
+     *     it publishes none
      */
-    static void attach(Host host, String name, BridgeMode mode, NetNamespace ns, RtnlClient inside,
+    static List<PublishedPort> attach(Host host, String name, BridgeMode mode, NetNamespace ns, RtnlClient inside,
             OwnerRecord record, Cleanup cleanup) throws NetnsException {
         RtnlClient hostRtnl = host.rtnl();
         int[] bridgeIndex = new int[1];
@@ -74,13 +77,15 @@ final class BridgeSetup {
             inside.setUp("eth0");
             inside.addAddress("eth0", ip, net.subnet().prefix());
             inside.addDefaultRoute(net.gateway());
-            if (!mode.published().isEmpty()) {
-                Firewall fw = Firewall.load();
-                Firewall.Owner owner = Firewall.Owner.sandbox(host.id(), name);
-                record.put("firewall", "1");
-                cleanup.push("published ports of " + name, () -> fw.remove(host.namespace(), owner));
-                fw.publish(host.namespace(), owner, net.bridge(), ip, mode.published());
+            if (mode.published().isEmpty()) {
+                return List.of();
             }
+            Firewall fw = Firewall.load();
+            Firewall.Owner owner = Firewall.Owner.sandbox(host.id(), name);
+            record.put("firewall", "1");
+            cleanup.push("published ports of " + name, () -> fw.remove(host.namespace(), owner));
+            List<InetAddress> addresses = List.of(ip); // the sandbox's address of each family of the network
+            return List.copyOf(fw.publish(host.namespace(), owner, net.bridge(), addresses, mode.published()));
         } catch (NetnsException | RuntimeException e) {
             try {
                 deleteVeth.undo();
