@@ -286,7 +286,10 @@ public final class BridgeMode extends ModeSetup implements NetworkMode {
         return mtu;
     }
 
-    /** @return the published ports, in the order given */
+    /**
+     * @return the ports to publish, in the order given (a range without host port, {@code "8000-8002"}, as one
+     *     port per container port); {@link Sandbox#published()} tells what they became
+     */
     public List<PublishedPort> published() {
         return published;
     }
