@@ -2,7 +2,7 @@
 # Installs what netns and its tests need on a fresh Debian machine, and nothing that is already there.
 # Needs root (apt-get); does nothing when every tool is present. Every test that needs something of the
 # machine gets it from here, so that with NETNS_REQUIRE_PRIVILEGED=1 (CI) no test has a reason to skip:
-#  - the witness tools the tests read the kernel with (ip, nft, iptables-save, nsenter, setpriv);
+#  - the witness tools the tests read the kernel with (ip, nft, iptables-save, nsenter, setpriv, ping);
 #  - a JDK 24+ for VirtualThreadIT (21+) and ModulePathIT (24+) (Debian bookworm has none: a JDK found by
 #    scripts/jdk21.sh 24 is used, else openjdk-25 from apt where the release has it, else it stops with an
 #    error naming what to install; nothing is downloaded from outside the package registries);
@@ -20,6 +20,8 @@ command -v nft >/dev/null 2>&1 || need+=(nftables) # the tests read the publishe
 command -v nsenter >/dev/null 2>&1 || need+=(util-linux)
 command -v gcc >/dev/null 2>&1 || need+=(gcc)
 command -v ps >/dev/null 2>&1 || need+=(procps)
+command -v ping >/dev/null 2>&1 || need+=(iputils-ping) # ICMPv6 echo in the dual-stack bridge tests
+command -v curl >/dev/null 2>&1 || need+=(curl) # the demo's IPv6 step fetches with curl -6
 # CNI mode's tests and the CNI benchmark run Debian's plugins (bridge, host-local, portmap, firewall, tuning)
 [ -x /usr/lib/cni/bridge ] || need+=(containernetworking-plugins)
 command -v setpriv >/dev/null 2>&1 || need+=(util-linux)

@@ -16,11 +16,13 @@ import java.util.Set;
 /**
  * {@code bridge}: the sandbox gets its own namespace, a veth pair whose host side joins the host's bridge
  * network and whose peer is {@code eth0} inside, an address from the network's subnet, {@code lo} up and a
- * default route via the gateway (the first address of the subnet, on the bridge). Published ports are
- * DNAT rules made through {@code netns-iptables}. See {@link NetworkMode#bridge()}.
+ * default route via the gateway (the first address of the subnet, on the bridge). With {@link #ipv6()} the
+ * network is dual-stack: an IPv6 address, usable at once, and an IPv6 default route as well. Published ports
+ * are DNAT rules made through {@code netns-iptables}. See {@link NetworkMode#bridge()}.
  *
- * <p>A bridge network is made once per {@link Host} and name, at first use, with the subnet of that
- * first use; a later mode naming the same network with another subnet is refused.
+ * <p>A bridge network is made once per {@link Host} and name, at first use, with the subnets (and
+ * families) of that first use; a later mode naming the same network with another subnet, or asking IPv6 of
+ * a network made without it, is refused.
  *
  * <p><b>Isolation.</b> As in Docker, sandboxes on different bridge networks of a host cannot reach each
  * other: traffic forwarded from one network's bridge to another's is dropped. Published ports (reached
@@ -35,7 +37,7 @@ public final class BridgeMode extends ModeSetup implements NetworkMode {
     /** The default MTU. */
     public static final int DEFAULT_MTU = 1500;
 
-    static final BridgeMode DEFAULT = new BridgeMode(DEFAULT_NAME, null, null, DEFAULT_MTU, List.of(), Set.of());
+    static final BridgeMode DEFAULT = new BridgeMode(DEFAULT_NAME, null, null, DEFAULT_MTU, List.of(), Set.of(), false, null);
 
     private final String name;
     private final Cidr subnet;
@@ -43,15 +45,19 @@ public final class BridgeMode extends ModeSetup implements NetworkMode {
     private final int mtu;
     private final List<PublishedPort> published;
     private final Set<String> connected;
+    private final boolean ipv6;
+    private final Cidr subnet6;
 
     private BridgeMode(String name, Cidr subnet, InetAddress ip, int mtu, List<PublishedPort> published,
-            Set<String> connected) {
+            Set<String> connected, boolean ipv6, Cidr subnet6) {
         this.name = name;
         this.subnet = subnet;
         this.ip = ip;
         this.mtu = mtu;
         this.published = List.copyOf(published);
         this.connected = Collections.unmodifiableSet(new LinkedHashSet<>(connected));
+        this.ipv6 = ipv6;
+        this.subnet6 = subnet6;
     }
 
     /**
@@ -66,7 +72,7 @@ public final class BridgeMode extends ModeSetup implements NetworkMode {
             throw new IllegalArgumentException("bridge network '" + name + "' cannot be connected to itself: it is "
                     + "among connectTo " + connected);
         }
-        return new BridgeMode(name, subnet, ip, mtu, published, connected);
+        return new BridgeMode(name, subnet, ip, mtu, published, connected, ipv6, subnet6);
     }
 
     /**
@@ -87,7 +93,8 @@ public final class BridgeMode extends ModeSetup implements NetworkMode {
     public BridgeMode subnet(String cidr) {
         Cidr c = Cidr.parse("bridge subnet", cidr);
         if (c.isIpv6()) {
-            throw new IllegalArgumentException("bridge subnet must be IPv4 (IPv6 bridge networks are not supported yet): " + cidr);
+            throw new IllegalArgumentException("bridge subnet must be IPv4: " + cidr + "; for an IPv6 subnet use subnet6(\""
+                    + cidr + "\")");
         }
         if (c.prefix() > 30) {
             throw new IllegalArgumentException("bridge subnet prefix must be at most /30, to hold the gateway and "
@@ -97,7 +104,85 @@ public final class BridgeMode extends ModeSetup implements NetworkMode {
         if (ip != null && !c.contains(ip)) {
             throw new IllegalArgumentException("bridge ip " + Inet.toText(ip) + " is not in subnet " + c);
         }
-        return new BridgeMode(name, c, ip, mtu, published, connected);
+        return new BridgeMode(name, c, ip, mtu, published, connected, ipv6, subnet6);
+    }
+
+    /**
+     * Makes the network dual-stack: IPv6 as well as IPv4. The network's IPv6 subnet is {@link #subnet6}'s,
+     * by default a unique local /64 derived from the network's name ({@link #defaultSubnet6}); its gateway
+     * is the subnet's {@code ::1} on the bridge. Each sandbox gets an address of each family (from the one
+     * lease store: never one address twice, across JVMs), a default route of each family via the gateway,
+     * and its IPv6 address without duplicate address detection ({@code IFA_F_NODAD}, as the gateway's), so
+     * it is usable, never {@code tentative}, as soon as {@link Host#create} returns. The host gets
+     * {@code net.ipv6.conf.all.forwarding=1} as it gets {@code net.ipv4.ip_forward=1} (a host that takes its
+     * own IPv6 route from router advertisements then needs {@code accept_ra=2} on that interface, as with
+     * Docker).
+     *
+     * <p>Like the IPv4 subnet, the IPv6 subnet is fixed when the network is first made: asking a network
+     * made without IPv6 for {@code ipv6()}, or a network for another {@link #subnet6}, is refused with
+     * {@link IllegalArgumentException} when the sandbox is made. A mode without {@code ipv6()} joins a
+     * network as it is, dual-stack or not. Default: IPv4 only.
+     *
+     * <pre>{@code
+     * Sandbox web = host.create("web", NetworkMode.bridge().name("v6net").ipv6());
+     * web.addresses();   // [10.89.0.2, fdXX:XXXX:XXXX::2]
+     * }</pre>
+     *
+     * @return a new mode
+     */
+    public BridgeMode ipv6() {
+        return new BridgeMode(name, subnet, ip, mtu, published, connected, true, subnet6);
+    }
+
+    /**
+     * The network's IPv6 subnet, fixed when the network is first made; implies {@link #ipv6()}. Default
+     * {@link #defaultSubnet6(String)} of the network's name for a new network, or the IPv6 subnet an existing
+     * network of this name has.
+     *
+     * <p>Refused at once: a prefix shorter than /48 or longer than /120, and any subnet that overlaps the
+     * unspecified, loopback, IPv4-compatible ({@code ::/96}), IPv4-mapped ({@code ::ffff:0:0/96}),
+     * link-local ({@code fe80::/10}), site-local ({@code fec0::/10}), multicast ({@code ff00::/8}), Teredo
+     * ({@code 2001::/32}) or 6to4 ({@code 2002::/16}) ranges or is neither unique local ({@code fc00::/7})
+     * nor global unicast ({@code 2000::/3}); the documentation prefix {@code 2001:db8::/32} is allowed, as
+     * IPv4's TEST-NETs are. Refused when the network is made (by {@link Host#create}, before anything is
+     * made): a subnet overlapping an IPv6 address or a non-default IPv6 route of the host namespace, which
+     * includes every other dual-stack bridge network of the host; the message names what it overlaps.
+     *
+     * @param cidr an IPv6 CIDR with a prefix of /48 to /120 (a /64 is usual), host bits zero, e.g.
+     *     {@code fd89:0:0:1::/64}
+     * @return a new mode
+     * @throws IllegalArgumentException if the CIDR is malformed or breaks one of those rules
+     */
+    public BridgeMode subnet6(String cidr) {
+        java.util.Objects.requireNonNull(cidr, "bridge subnet6");
+        int slash = cidr.indexOf('/');
+        if (slash > 0 && cidr.substring(0, slash).indexOf(':') >= 0
+                && Inet.parse("bridge subnet6", cidr.substring(0, slash)) instanceof Inet4Address) {
+            throw new IllegalArgumentException("bridge subnet6 " + cidr + " is in the IPv4-mapped range ::ffff:0:0/96, "
+                    + "which cannot be used for a bridge network");
+        }
+        Cidr c = Cidr.parse("bridge subnet6", cidr);
+        if (!c.isIpv6()) {
+            throw new IllegalArgumentException("bridge subnet6 must be IPv6: " + cidr + "; for an IPv4 subnet use subnet(\""
+                    + cidr + "\")");
+        }
+        Subnets.checkUsable6(c, cidr);
+        return new BridgeMode(name, subnet, ip, mtu, published, connected, true, c);
+    }
+
+    /**
+     * The IPv6 subnet a new dual-stack network named {@code network} gets when no {@link #subnet6} is given:
+     * the unique local /64 (RFC 4193) {@code fdXX:XXXX:XXXX::/64} whose 40-bit global ID is the first five
+     * bytes of SHA-256 of the name (UTF-8). It is the same in every run and JVM, and differs between names.
+     * Should the host already use it (an address or a route overlapping it), the next subnet IDs of the
+     * same /48 ({@code fdXX:XXXX:XXXX:1::/64}, ... up to {@code :f::/64}) are taken, the first free one.
+     *
+     * @param network a network name, e.g. {@value #DEFAULT_NAME}
+     * @return its default IPv6 subnet, e.g. {@code fd12:3456:789a::/64}
+     */
+    public static String defaultSubnet6(String network) {
+        checkBridgeName("bridge name", network);
+        return Subnets.default6(network, 0).toString();
     }
 
     /**
@@ -114,7 +199,7 @@ public final class BridgeMode extends ModeSetup implements NetworkMode {
         if (subnet != null && !subnet.contains(a)) {
             throw new IllegalArgumentException("bridge ip " + address + " is not in subnet " + subnet);
         }
-        return new BridgeMode(name, subnet, a, mtu, published, connected);
+        return new BridgeMode(name, subnet, a, mtu, published, connected, ipv6, subnet6);
     }
 
     /**
@@ -127,7 +212,7 @@ public final class BridgeMode extends ModeSetup implements NetworkMode {
         if (mtu < 68 || mtu > 65535) {
             throw new IllegalArgumentException("mtu must be 68..65535: " + mtu);
         }
-        return new BridgeMode(name, subnet, ip, mtu, published, connected);
+        return new BridgeMode(name, subnet, ip, mtu, published, connected, ipv6, subnet6);
     }
 
     /**
@@ -220,7 +305,7 @@ public final class BridgeMode extends ModeSetup implements NetworkMode {
         for (PublishedPort p : Objects.requireNonNull(port, "port").each()) {
             all = PublishedPort.append(all, p);
         }
-        return new BridgeMode(name, subnet, ip, mtu, all, connected);
+        return new BridgeMode(name, subnet, ip, mtu, all, connected, ipv6, subnet6);
     }
 
     /**
@@ -246,7 +331,7 @@ public final class BridgeMode extends ModeSetup implements NetworkMode {
         }
         Set<String> all = new LinkedHashSet<>(connected);
         all.add(network);
-        return new BridgeMode(name, subnet, ip, mtu, published, all);
+        return new BridgeMode(name, subnet, ip, mtu, published, all, ipv6, subnet6);
     }
 
     private static void checkBridgeName(String what, String name) {
@@ -274,6 +359,20 @@ public final class BridgeMode extends ModeSetup implements NetworkMode {
 
     Cidr subnetCidr() {
         return subnet;
+    }
+
+    /** @return true when {@link #ipv6()} or {@link #subnet6} asked for a dual-stack network */
+    public boolean isIpv6() {
+        return ipv6;
+    }
+
+    /** @return the IPv6 subnet asked for, or null to take the network's (or the default for a new network) */
+    public String subnet6() {
+        return subnet6 == null ? null : subnet6.toString();
+    }
+
+    Cidr subnet6Cidr() {
+        return subnet6;
     }
 
     /** @return the address asked for, or null to let IPAM choose */
@@ -322,17 +421,19 @@ public final class BridgeMode extends ModeSetup implements NetworkMode {
         }
         BridgeMode b = (BridgeMode) o;
         return name.equals(b.name) && Objects.equals(subnet, b.subnet) && Objects.equals(ip, b.ip) && mtu == b.mtu
-                && published.equals(b.published) && connected.equals(b.connected);
+                && published.equals(b.published) && connected.equals(b.connected) && ipv6 == b.ipv6
+                && Objects.equals(subnet6, b.subnet6);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(name, subnet, ip, mtu, published, connected);
+        return Objects.hash(name, subnet, ip, mtu, published, connected, ipv6, subnet6);
     }
 
     @Override
     public String toString() {
-        return "bridge " + name + (subnet == null ? "" : " " + subnet) + (ip == null ? "" : " ip " + Inet.toText(ip))
+        return "bridge " + name + (subnet == null ? "" : " " + subnet)
+                + (subnet6 != null ? " " + subnet6 : ipv6 ? " ipv6" : "") + (ip == null ? "" : " ip " + Inet.toText(ip))
                 + (mtu == DEFAULT_MTU ? "" : " mtu " + mtu) + (published.isEmpty() ? "" : " publish " + published)
                 + (connected.isEmpty() ? "" : " connectTo " + connected);
     }

@@ -36,9 +36,16 @@ final class BridgeSetup {
      *
      * @param connected the networks it was connected to by this host ({@link BridgeMode#connectTo}); grows
      */
-    record Network(String bridge, Cidr subnet, InetAddress gateway, boolean madeHere, Set<String> connected) {
-        Network(String bridge, Cidr subnet, InetAddress gateway, boolean madeHere) {
-            this(bridge, subnet, gateway, madeHere, ConcurrentHashMap.newKeySet());
+    record Network(String bridge, Cidr subnet, InetAddress gateway, Cidr subnet6, InetAddress gateway6, boolean madeHere,
+            Set<String> connected) {
+        Network(String bridge, Cidr subnet, InetAddress gateway, Cidr subnet6, boolean madeHere) {
+            this(bridge, subnet, gateway, subnet6, subnet6 == null ? null : subnet6.address(1), madeHere,
+                    ConcurrentHashMap.newKeySet());
+        }
+
+        /** @return whether the network has IPv6 too */
+        boolean dualStack() {
+            return subnet6 != null;
         }
     }
 
@@ -56,11 +63,21 @@ final class BridgeSetup {
         Network net = ensureNetwork(host, hostRtnl, mode, bridgeIndex);
         record.put("network", net.bridge());
 
+        List<Addr> hostAddresses = hostRtnl.addresses(); // one dump for both families' leases
         InetAddress ip = Ipam.lease(host.id(), net.bridge(), net.subnet(), mode.ip(), name,
-                Subnets.held(hostRtnl, net.subnet()).keySet());
+                Subnets.held(hostAddresses, net.subnet()).keySet());
         cleanup.push("address lease " + Inet.toText(ip), () -> Ipam.release(host.id(), net.bridge(), ip, name));
         record.put("ip", Inet.toText(ip));
         VethIsolation.leased(host, hostRtnl, net.bridge(), ip, name); // a closed namespace that had it: off the bridge
+        InetAddress ip6 = null;
+        if (net.dualStack()) {
+            InetAddress leased6 = Ipam.lease(host.id(), net.bridge(), net.subnet6(), null, name,
+                    Subnets.held(hostAddresses, net.subnet6()).keySet());
+            ip6 = leased6;
+            cleanup.push("address lease " + Inet.toText(leased6), () -> Ipam.release(host.id(), net.bridge(), leased6, name));
+            record.put("ip6", Inet.toText(leased6));
+            VethIsolation.leased(host, hostRtnl, net.bridge(), leased6, name);
+        }
 
         int mtu = mode.mtu() != BridgeMode.DEFAULT_MTU ? mode.mtu() : 0;
         // One message: the pair, the host end in the bridge and up, the MTU of both ends.
@@ -68,7 +85,13 @@ final class BridgeSetup {
         record.put("veth", veth);
         // Before the lease is released (undo runs last made first): a namespace that outlives close() (a socket
         // or thread still in it) loses the bridge before its address is anybody else's (see VethIsolation).
-        cleanup.push("veth " + veth + " on the bridge", () -> VethIsolation.closing(host, net.bridge(), ip, name, veth));
+        InetAddress closing6 = ip6;
+        cleanup.push("veth " + veth + " on the bridge", () -> {
+            VethIsolation.closing(host, net.bridge(), ip, name, veth);
+            if (closing6 != null) {
+                VethIsolation.closing(host, net.bridge(), closing6, name, veth);
+            }
+        });
         // No delete step for the veth: it dies with the sandbox's namespace, which the namespace step removes.
         // Until then a failure must still not leave it, so delete it explicitly if setup fails from here on.
         Cleanup.Step deleteVeth = () -> hostRtnl.delete(veth);
@@ -77,6 +100,11 @@ final class BridgeSetup {
             inside.setUp("eth0");
             inside.addAddress("eth0", ip, net.subnet().prefix());
             inside.addDefaultRoute(net.gateway());
+            if (ip6 != null) {
+                // No duplicate address detection: usable at once, never tentative (IPAM made it unique).
+                inside.addAddress("eth0", ip6, net.subnet6().prefix(), Addr.F_NODAD);
+                inside.addDefaultRoute(net.gateway6());
+            }
             if (mode.published().isEmpty()) {
                 return List.of();
             }
@@ -84,7 +112,7 @@ final class BridgeSetup {
             Firewall.Owner owner = Firewall.Owner.sandbox(host.id(), name);
             record.put("firewall", "1");
             cleanup.push("published ports of " + name, () -> fw.remove(host.namespace(), owner));
-            List<InetAddress> addresses = List.of(ip); // the sandbox's address of each family of the network
+            List<InetAddress> addresses = ip6 == null ? List.of(ip) : List.of(ip, ip6); // one per family
             return List.copyOf(fw.publish(host.namespace(), owner, net.bridge(), addresses, mode.published()));
         } catch (NetnsException | RuntimeException e) {
             try {
@@ -118,6 +146,17 @@ final class BridgeSetup {
                 throw new IllegalArgumentException("bridge network '" + mode.name() + "' on " + host + " has subnet "
                         + known.subnet() + "; this mode asks for " + asked + " (use another name for another subnet)");
             }
+            if (mode.isIpv6() && !known.dualStack()) {
+                throw new IllegalArgumentException("bridge network '" + mode.name() + "' on " + host + " was made without "
+                        + "IPv6 (subnet " + known.subnet() + " only); this mode asks for IPv6"
+                        + (mode.subnet6() == null ? "" : " (subnet6 " + mode.subnet6() + ")")
+                        + " (use another name for a dual-stack network)");
+            }
+            Cidr asked6 = mode.subnet6Cidr();
+            if (asked6 != null && !asked6.equals(known.subnet6())) {
+                throw new IllegalArgumentException("bridge network '" + mode.name() + "' on " + host + " has IPv6 subnet "
+                        + known.subnet6() + "; this mode asks for " + asked6 + " (use another name for another subnet)");
+            }
             if (mode.ip() != null && !known.subnet().contains(mode.ip())) {
                 throw new IllegalArgumentException("bridge ip " + Inet.toText(mode.ip()) + " is not in subnet "
                         + known.subnet() + " of network '" + mode.name() + "'");
@@ -142,6 +181,15 @@ final class BridgeSetup {
         Cidr subnet = mode.subnetCidr() != null ? mode.subnetCidr() : Cidr.parse("subnet", BridgeMode.DEFAULT_SUBNET);
         InetAddress gateway = subnet.address(1);
         Subnets.checkFree(host, rtnl, bridge, subnet);
+        Cidr subnet6 = null;
+        if (mode.isIpv6()) {
+            subnet6 = mode.subnet6Cidr();
+            if (subnet6 != null) {
+                Subnets.checkFree(host, rtnl, bridge, subnet6);
+            } else {
+                subnet6 = Subnets.freeDefault6(host, rtnl, bridge);
+            }
+        }
         try {
             rtnl.addBridge(bridge);
         } catch (NetlinkException e) {
@@ -154,25 +202,44 @@ final class BridgeSetup {
             }
             return existing(host, rtnl, made.get());
         }
+        Network made = new Network(bridge, subnet, gateway, subnet6, true);
         try {
+            if (made.dualStack()) {
+                // Before the IPv4 address, which another process joining this network waits for (existing()):
+                // it then sees both. No duplicate address detection: the gateway is usable at once.
+                rtnl.addAddress(bridge, made.gateway6(), subnet6.prefix(), Addr.F_NODAD);
+            }
             rtnl.addAddress(bridge, gateway, subnet.prefix());
             rtnl.setUp(bridge);
             Sysctl.write(host.namespace(), "net.ipv4.ip_forward", "1");
+            if (made.dualStack()) {
+                Sysctl.write(host.namespace(), FORWARDING6, "1");
+            }
             Firewall fw = FirewallLookup.optional();
             if (fw != null) {
-                fw.addNetwork(host.namespace(), Firewall.Owner.network(host.id(), bridge), bridge, subnet.toString());
+                Firewall.Owner owner = Firewall.Owner.network(host.id(), bridge);
+                fw.addNetwork(host.namespace(), owner, bridge, subnet.toString());
+                if (made.dualStack()) {
+                    fw.addNetwork(host.namespace(), owner, bridge, subnet6.toString());
+                }
             }
         } catch (NetnsException | RuntimeException e) {
             try {
                 rtnl.delete(bridge);
-            } catch (NetnsException suppressed) {
+                if (FirewallLookup.optional() != null) {
+                    FirewallLookup.optional().remove(host.namespace(), Firewall.Owner.network(host.id(), bridge));
+                }
+            } catch (NetnsException | RuntimeException suppressed) {
                 e.addSuppressed(suppressed);
             }
             throw e;
         }
         Ipam.reset(host.id(), bridge);
-        return new Network(bridge, subnet, gateway, true);
+        return made;
     }
+
+    /** The host's IPv6 forwarding switch, the IPv6 counterpart of {@code net.ipv4.ip_forward}. */
+    static final String FORWARDING6 = "net.ipv6.conf.all.forwarding";
 
     /**
      * A bridge that exists already (a link of another kind is refused): its gateway address gives the subnet. A process that has just made it
@@ -187,9 +254,20 @@ final class BridgeSetup {
         }
         long deadline = System.nanoTime() + 2_000_000_000L;
         do {
-            for (Addr a : rtnl.addresses(bridge)) {
+            List<Addr> addrs = rtnl.addresses(bridge);
+            for (Addr a : addrs) {
                 if (a.address() instanceof Inet4Address) {
-                    return new Network(bridge, Cidr.of(a.address(), a.prefixLength()), a.address(), false);
+                    // The IPv6 gateway is added before the IPv4 one: if the network has IPv6, it is there now.
+                    Addr v6 = null;
+                    for (Addr b : addrs) {
+                        if (!b.isIpv4() && !b.address().isLinkLocalAddress() && b.scope() == Addr.SCOPE_UNIVERSE) {
+                            v6 = b;
+                            break;
+                        }
+                    }
+                    return new Network(bridge, Cidr.of(a.address(), a.prefixLength()), a.address(),
+                            v6 == null ? null : Cidr.of(v6.address(), v6.prefixLength()), v6 == null ? null : v6.address(),
+                            false, ConcurrentHashMap.newKeySet());
                 }
             }
             try {

@@ -18,13 +18,14 @@ import java.util.Set;
 /**
  * Address management for bridge networks, safe between threads and between JVMs.
  *
- * <p>A lease is a file {@code /run/netns.d/ipam/<host>/<network>/<ip>} holding the sandbox's name, made
+ * <p>A lease is a file {@code /run/netns.d/ipam/<host>/<network>/<ip>} holding the sandbox's name (both
+ * families of a dual-stack network in the one directory, e.g. {@code 10.89.0.2} and {@code fd12:3456:789a::2}), made
  * with {@code O_CREAT|O_EXCL}: the kernel's atomic create is the lock, so two JVMs never hand out one
  * address, and no lock is held between calls. Release deletes the file. A per-network cursor remembers
  * where the last lease was made, so the next one usually succeeds at the first try (next fit) instead of
  * scanning the taken addresses from the start. Leases of dead processes are removed by
- * {@link Host#reclaim()}. The network address, the gateway (the first address) and, for IPv4, the
- * broadcast address are never leased, nor any address an interface of the host holds (the real gateway of
+ * {@link Host#reclaim()}. The network address, the gateway (the first address) and the last address (for IPv4 the
+ * broadcast address) are never leased, nor any address an interface of the host holds (the real gateway of
  * a bridge netns did not make, for one).
  */
 final class Ipam {
@@ -57,7 +58,7 @@ final class Ipam {
             }
             return wanted;
         }
-        String key = host + "/" + network;
+        String key = cursorKey(host, network, subnet.isIpv6());
         long start;
         synchronized (CURSORS) {
             start = CURSORS.getOrDefault(key, first);
@@ -80,8 +81,14 @@ final class Ipam {
     /** A network was made anew: leasing starts again from its first address. */
     static void reset(String host, String network) {
         synchronized (CURSORS) {
-            CURSORS.remove(host + "/" + network);
+            CURSORS.remove(cursorKey(host, network, false));
+            CURSORS.remove(cursorKey(host, network, true));
         }
+    }
+
+    /** Each family of a dual-stack network has its own cursor. */
+    private static String cursorKey(String host, String network, boolean ipv6) {
+        return host + "/" + network + (ipv6 ? "/6" : "");
     }
 
     private static boolean tryLease(Path dir, InetAddress a, String owner) throws NetnsException {

@@ -256,7 +256,7 @@ public record PublishedPort(Protocol protocol, InetAddress hostIp, int hostPort,
      */
     @Override
     public String toString() {
-        String on = hostIp == null ? "*" : hostIp instanceof Inet6Address ? "[" + Inet.text(hostIp) + "]" : Inet.toText(hostIp);
+        String on = hostIp == null ? "*" : hostIp instanceof Inet6Address ? "[" + Inet.toText(hostIp) + "]" : Inet.toText(hostIp);
         return protocol.id() + " " + on + ":" + range(hostPort, hostPortEnd)
                 + "->" + range(containerPort, containerPortEnd);
     }

@@ -19,7 +19,7 @@ import java.util.Set;
  * <ol>
  *   <li>Every record whose owner is dead is locked (one reclaimer per record, see
  *       {@link OwnerRecord#lockForReclaim}) and undone: its namespace if it still is the recorded one, its
- *       veth, its firewall owner (rules and port claims), its lease, then the record. An owner whose
+ *       veth, its firewall owner (rules and port claims), its leases (IPv4 and IPv6), then the record. An owner whose
  *       liveness cannot be told counts as alive, and is reported in {@link Reclaimed#spared()}.</li>
  *   <li>A cni sandbox's undo starts with its network's DEL, from the cached result ({@link CniSetup}).</li>
  *   <li>Then orphans: leases, port claims and tagged rules of sandboxes that have no record at all (a record
@@ -128,6 +128,10 @@ final class Reclaimer {
         String ip = r.get("ip");
         if (network != null && ip != null) {
             Ipam.release(host.id(), network, Inet.parse("ip", ip), r.name());
+        }
+        String ip6 = r.get("ip6");
+        if (network != null && ip6 != null) {
+            Ipam.release(host.id(), network, Inet.parse("ip6", ip6), r.name());
         }
         failures.throwIfAny();
     }

@@ -84,8 +84,9 @@ public final class Sandbox implements AutoCloseable {
 
     /**
      * The addresses its stack has now, other than loopback and link-local, read from the kernel over
-     * rtnetlink on every call in every mode: for a bridge sandbox the address IPAM gave it, e.g.
-     * {@code [10.89.0.2]}, plus any address added inside since; for host and container mode the shared
+     * rtnetlink on every call in every mode: for a bridge sandbox the addresses IPAM gave it, e.g.
+     * {@code [10.89.0.2]}, or {@code [10.89.0.2, fd89:0:0:1::2]} on a {@linkplain BridgeMode#ipv6() dual-stack}
+     * network (IPv4 first), plus any address added inside since; for host and container mode the shared
      * stack's. Reading the kernel (not a list stored at creation) makes the answer true even after
      * something inside changed the stack; it costs one rtnetlink dump per call.
      *

@@ -1,6 +1,7 @@
 package io.netns;
 
 import io.netns.internal.OwnerRecord;
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -72,23 +73,36 @@ final class SandboxSetup {
             Sysctl.write(host.namespace(), "net.ipv4.ip_forward", "1");
             changes.add("sysctl net.ipv4.ip_forward=1");
         }
+        if (networks.stream().anyMatch(BridgeSetup.Network::dualStack)
+                && !"1".equals(Sysctl.read(host.namespace(), BridgeSetup.FORWARDING6))) {
+            Sysctl.write(host.namespace(), BridgeSetup.FORWARDING6, "1");
+            changes.add("sysctl " + BridgeSetup.FORWARDING6 + "=1");
+        }
         List<Firewall.Need> needs = new ArrayList<>();
         Map<String, String> bridges = new HashMap<>();
         for (BridgeSetup.Network n : networks) {
             Firewall.Owner owner = Firewall.Owner.network(host.id(), n.bridge());
             needs.add(new Firewall.Need.Network(owner, n.bridge(), n.subnet().toString()));
+            if (n.dualStack()) {
+                needs.add(new Firewall.Need.Network(owner, n.bridge(), n.subnet6().toString()));
+            }
             for (String other : n.connected()) {
                 needs.add(new Firewall.Need.Connection(owner, n.bridge(), other));
             }
         }
-        host.networks().forEach((name, n) -> bridges.put(name, n.bridge()));
+        Map<String, BridgeSetup.Network> byName = new HashMap<>();
+        synchronized (host.networks()) {
+            byName.putAll(host.networks());
+        }
+        byName.forEach((name, n) -> bridges.put(name, n.bridge()));
         Set<String> live = new HashSet<>();
         for (Sandbox s : host.sandboxes()) {
             live.add(s.name());
             Firewall.Owner owner = Firewall.Owner.sandbox(host.id(), s.name());
             // The ports as published (choices made), not the mode's: a reconcile makes the same host ports again.
             if (s.mode() instanceof BridgeMode b && !s.published().isEmpty() && bridges.containsKey(b.name())) {
-                needs.add(new Firewall.Need.Publication(owner, bridges.get(b.name()), s.addresses().get(0), s.published()));
+                needs.add(new Firewall.Need.Publication(owner, bridges.get(b.name()), leased(byName.get(b.name()), s),
+                        s.published()));
             } else if (s.mode() instanceof HostMode h && !h.exposures().isEmpty()) {
                 needs.add(new Firewall.Need.Opening(owner, h.exposures()));
             }
@@ -122,5 +136,24 @@ final class SandboxSetup {
             }
         }
         return changes;
+    }
+
+    /**
+     * A bridge sandbox's own addresses as its kernel has them now: the first of its network's IPv4 subnet,
+     * then the first of its IPv6 subnet if the network is dual-stack (addresses added inside since are not
+     * published).
+     */
+    private static List<InetAddress> leased(BridgeSetup.Network n, Sandbox s) throws NetnsException {
+        List<InetAddress> all = s.addresses();
+        List<InetAddress> out = new ArrayList<>(2);
+        all.stream().filter(a -> n.subnet().contains(a)).findFirst().ifPresent(out::add);
+        if (n.dualStack()) {
+            all.stream().filter(a -> n.subnet6().contains(a)).findFirst().ifPresent(out::add);
+        }
+        if (out.isEmpty()) {
+            throw NetnsException.failure("reconcile", s + " has no address of its network's subnet " + n.subnet()
+                    + " any more (it has " + all + "): its published ports cannot be re-applied");
+        }
+        return out;
     }
 }

@@ -1,6 +1,7 @@
 package io.netns;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -125,6 +126,71 @@ class NetworkModeTest {
         assertEquals("container:pid=42", NetworkMode.container(42).toString());
         assertEquals("container:/run/netns/x", NetworkMode.container(Path.of("/run/netns/x")).toString());
         assertEquals(NetworkMode.container("web1"), NetworkMode.container("web1"));
+    }
+
+    @Test
+    void ipv6IsOffByDefaultAndSubnet6ImpliesIt() {
+        BridgeMode b = NetworkMode.bridge();
+        assertFalse(b.isIpv6());
+        assertNull(b.subnet6());
+        assertTrue(b.ipv6().isIpv6());
+        assertNull(b.ipv6().subnet6(), "ipv6() alone takes the network's subnet, or the default");
+        BridgeMode s = b.subnet6("fd89:0:0:1::/64");
+        assertTrue(s.isIpv6());
+        assertEquals("fd89:0:0:1::/64", s.subnet6());
+        assertEquals("fd89:0:0:1::/64", b.subnet6("fd89:0000:0:1:0:0:0:0/64").subnet6(), "printed as ip prints it");
+        assertEquals(s, b.ipv6().subnet6("fd89:0:0:1::/64"));
+        assertNotEquals(b, b.ipv6());
+        assertTrue(s.toString().contains("fd89:0:0:1::/64"), s.toString());
+        assertTrue(s.publish(8080, 80).name("x").mtu(1400).connectTo("y").ip("10.89.0.9").isIpv6(), "kept by every setter");
+        assertEquals("fd89:0:0:1::/64", s.subnet("10.89.9.0/24").subnet6());
+        // global unicast, and the documentation prefix, are fine as well as ULA; /48 and /120 the bounds
+        assertEquals("2001:db8:1::/64", b.subnet6("2001:db8:1::/64").subnet6());
+        assertEquals("2a01:4f8:1::/48", b.subnet6("2a01:4f8:1::/48").subnet6());
+        assertEquals("fd00::100/120", b.subnet6("fd00::100/120").subnet6());
+    }
+
+    @Test
+    void theDefaultIpv6SubnetIsAUlaSlash64DerivedFromTheNameAlone() {
+        String d = BridgeMode.defaultSubnet6("netns0");
+        assertTrue(d.matches("fd[0-9a-f]{2}:[0-9a-f]{1,4}:[0-9a-f]{1,4}::/64"), d);
+        assertEquals(d, BridgeMode.defaultSubnet6("netns0"), "stable");
+        assertNotEquals(d, BridgeMode.defaultSubnet6("netns1"));
+        // pinned: the same in every run and JVM (SHA-256 of the name: first five bytes after fd)
+        assertEquals("fdea:2f37:f0b7::/64", d);
+        assertEquals("fdea:2f37:f0b7:1::/64", Subnets.default6("netns0", 1).toString());
+        assertMessage("at most 15 characters", () -> BridgeMode.defaultSubnet6("a-very-long-bridge"));
+    }
+
+    @Test
+    void badIpv6SubnetsFailAtTheCallNamingTheValueAndTheRule() {
+        BridgeMode b = NetworkMode.bridge();
+        assertMessage("bridge subnet must be IPv4: fd00::/64; for an IPv6 subnet use subnet6(\"fd00::/64\")",
+                () -> b.subnet("fd00::/64"));
+        assertMessage("bridge subnet6 must be IPv6: 10.89.0.0/24; for an IPv4 subnet use subnet(",
+                () -> b.subnet6("10.89.0.0/24"));
+        assertMessage("prefix must be /48 to /120 (a /64 is usual): fd00::/47", () -> b.subnet6("fd00::/47"));
+        assertMessage("prefix must be /48 to /120 (a /64 is usual): fd00::/121", () -> b.subnet6("fd00::/121"));
+        assertMessage("prefix must be /48 to /120", () -> b.subnet6("fd00::/8"));
+        assertMessage("prefix must be 0..128", () -> b.subnet6("fd00::/129"));
+        assertMessage("host bits set", () -> b.subnet6("fd00::1/64"));
+        assertMessage("must be a CIDR", () -> b.subnet6("fd00::"));
+        assertMessage("fe80::/64 overlaps the link-local range fe80::/10", () -> b.subnet6("fe80::/64"));
+        assertMessage("ff02::/64 overlaps the multicast range ff00::/8", () -> b.subnet6("ff02::/64"));
+        assertMessage("::/120 overlaps the unspecified address", () -> b.subnet6("::/120"));
+        assertMessage("::/64 overlaps the unspecified address", () -> b.subnet6("::/64"));
+        assertMessage("fec0::/64 overlaps the deprecated site-local range", () -> b.subnet6("fec0::/64"));
+        assertMessage("::ffff:a59:0/120 is in the IPv4-mapped range ::ffff:0:0/96", () -> b.subnet6("::ffff:a59:0/120"));
+        assertMessage("::ffff:10.89.0.0/120 is in the IPv4-mapped range", () -> b.subnet6("::ffff:10.89.0.0/120"));
+        assertMessage("overlaps the deprecated IPv4-compatible range", () -> b.subnet6("::a59:0/112"));
+        assertMessage("2002:a59::/64 overlaps the 6to4 range 2002::/16", () -> b.subnet6("2002:a59::/64"));
+        assertMessage("2001:0:1::/64 overlaps the Teredo range 2001::/32", () -> b.subnet6("2001:0:1::/64"));
+        assertMessage("4000::/64 must be a unique local (fc00::/7) or global unicast (2000::/3) prefix",
+                () -> b.subnet6("4000::/64"));
+        assertMessage("64:ff9b::/96 must be a unique local", () -> b.subnet6("64:ff9b::/96"));
+        assertMessage("100::/64 must be a unique local", () -> b.subnet6("100::/64"));
+        assertMessage("IPv4 or IPv6 literal", () -> b.subnet6("example.com/64"));
+        assertThrows(NullPointerException.class, () -> b.subnet6(null));
     }
 
     @Test

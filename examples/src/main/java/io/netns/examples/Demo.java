@@ -8,6 +8,7 @@ import io.netns.Sandbox;
 import io.netns.planner.ListenRequest;
 import io.netns.planner.ListenerPlan;
 import io.netns.planner.ListenerPlanner;
+import io.netns.rtnl.Addr;
 import io.netns.rtnl.Link;
 import io.netns.rtnl.RtnlClient;
 import java.io.IOException;
@@ -30,7 +31,7 @@ import java.util.Locale;
  * <p>It builds a lab "docker host" namespace with the addresses 10.20.30.100 and 10.20.30.200 and a client
  * namespace beside it, joined by a veth pair, and walks through the four modes: the port-80 collision in
  * host mode and its fix with the listener planner and {@code expose()}, bridge mode with a published port,
- * container mode, and none. Everything lives in namespaces the demo makes, and is removed at the end, on
+ * container mode, none, and IPv6 (host addresses fetched with {@code curl -6}, a dual-stack bridge). Everything lives in namespaces the demo makes, and is removed at the end, on
  * failure and on Ctrl-C. The web servers are real Apache httpd when {@code /usr/sbin/apache2} is installed
  * (each started in its sandbox with {@link Sandbox#start(ProcessBuilder)} from a generated config in a
  * temporary ServerRoot), and the JDK's built-in HTTP server otherwise; the first lines say which.
@@ -39,7 +40,10 @@ public final class Demo {
     static final String HOST_IP1 = "10.20.30.100";
     static final String HOST_IP2 = "10.20.30.200";
     static final String CLIENT_IP = "10.20.30.10";
-    static final List<String> COMMANDS = List.of("seed", "host", "bridge", "container", "none");
+    static final String HOST6_1 = "fd00:20:30::100";
+    static final String HOST6_2 = "fd00:20:30::200";
+    static final String CLIENT6 = "fd00:20:30::10";
+    static final List<String> COMMANDS = List.of("seed", "host", "bridge", "container", "none", "ipv6");
 
     private final PrintStream out;
     private final String prefix;
@@ -74,6 +78,7 @@ public final class Demo {
                     + "  bridge     bridge mode with publish(\"8080:80\")\n"
                     + "  container  container mode: a second sandbox in the first one's stack\n"
                     + "  none       none mode: only loopback\n"
+                    + "  ipv6       IPv6: two servers on two IPv6 host addresses (curl -6), a dual-stack bridge sandbox\n"
                     + "  --help     this text\n\n"
                     + "Web servers: Apache httpd when /usr/sbin/apache2 is installed (apt-get install apache2), else\n"
                     + "the JDK's built-in HTTP server; --server= chooses. Needs root (CAP_SYS_ADMIN, CAP_NET_ADMIN) and\n"
@@ -115,6 +120,9 @@ public final class Demo {
         if (all || cmd.equals("none")) {
             none();
         }
+        if (all || cmd.equals("ipv6")) {
+            ipv6();
+        }
         out.println();
         out.println("== done: removing the lab (servers, sandboxes, namespaces, veths, leases, rules)");
     }
@@ -142,15 +150,25 @@ public final class Demo {
             c.setUp("lo");
             c.addAddress("eth0", InetAddress.getByName(CLIENT_IP), 24);
             c.setUp("eth0");
+            // IPv6 too, without duplicate address detection: usable at once, as netns's bridge addresses are.
+            h.addAddress("eth0", InetAddress.getByName(HOST6_1), 64, Addr.F_NODAD);
+            h.addAddress("eth0", InetAddress.getByName(HOST6_2), 64, Addr.F_NODAD);
+            c.addAddress("eth0", InetAddress.getByName(CLIENT6), 64, Addr.F_NODAD);
         }
         // The lab host's firewall drops what is not opened, so expose() is what lets traffic in.
         lab.namespace().run(() -> exec("iptables", "-P", "INPUT", "DROP"));
         lab.namespace().run(() -> exec("iptables", "-A", "INPUT", "-i", "lo", "-j", "ACCEPT"));
         lab.namespace().run(() -> exec("iptables", "-A", "INPUT", "-m", "conntrack", "--ctstate",
                 "ESTABLISHED,RELATED", "-j", "ACCEPT"));
+        lab.namespace().run(() -> exec("ip6tables", "-P", "INPUT", "DROP"));
+        lab.namespace().run(() -> exec("ip6tables", "-A", "INPUT", "-i", "lo", "-j", "ACCEPT"));
+        lab.namespace().run(() -> exec("ip6tables", "-A", "INPUT", "-p", "ipv6-icmp", "-j", "ACCEPT")); // neighbour discovery
+        lab.namespace().run(() -> exec("ip6tables", "-A", "INPUT", "-m", "conntrack", "--ctstate",
+                "ESTABLISHED,RELATED", "-j", "ACCEPT"));
         row("\"docker host\" namespace", prefix + "-host    eth0 " + HOST_IP1 + "/24, " + HOST_IP2 + "/24");
-        row("client namespace", prefix + "-client  eth0 " + CLIENT_IP + "/24");
-        row("lab firewall", "INPUT policy DROP (inside the lab namespace only)");
+        row("", "                 " + HOST6_1 + "/64, " + HOST6_2 + "/64");
+        row("client namespace", prefix + "-client  eth0 " + CLIENT_IP + "/24, " + CLIENT6 + "/64");
+        row("lab firewall", "INPUT policy DROP, IPv4 and IPv6 (inside the lab namespace only)");
     }
 
     /** Step a: two servers configured `Listen 80` in host mode; the second fails, and the planner says why. */
@@ -305,6 +323,99 @@ public final class Demo {
         } finally {
             web.stopAll(); // closing app closed side first: a stack lives as long as its owner
         }
+    }
+
+    /**
+     * Step f: IPv6. Two servers in host mode on the lab host's two IPv6 addresses, exposed in its IPv6 firewall,
+     * fetched from the client with {@code curl -6}; then a sandbox on a dual-stack bridge network with a published
+     * port.
+     */
+    void ipv6() throws Exception {
+        step("f. IPv6: two servers on two IPv6 addresses of the host, and a dual-stack bridge sandbox");
+        List<Sandbox> sandboxes = new ArrayList<>();
+        try {
+            for (String[] svc : new String[][] {{"web6a", HOST6_1}, {"web6b", HOST6_2}}) {
+                InetSocketAddress at = new InetSocketAddress(InetAddress.getByName(svc[1]), 80);
+                Sandbox s = lab.create(prefix + "-" + svc[0], NetworkMode.host().expose(at));
+                sandboxes.add(s);
+                WebServers.Started st = web.start(s, at, svc[0]);
+                if (!st.up) {
+                    throw new IllegalStateException(svc[0] + " did not start: " + st.detail);
+                }
+                row(svc[0] + "  " + WebServers.listen(at), "up      host().expose([" + svc[1] + "]:80)");
+            }
+            InetSocketAddress hiddenAt = new InetSocketAddress(InetAddress.getByName(HOST6_1), 8081);
+            Sandbox hidden = lab.create(prefix + "-hidden6", NetworkMode.host());
+            sandboxes.add(hidden);
+            WebServers.Started hs = web.start(hidden, hiddenAt, "hidden6");
+            if (!hs.up) {
+                throw new IllegalStateException("hidden6 did not start: " + hs.detail);
+            }
+            row("hidden6  " + WebServers.listen(hiddenAt), "up      host(), not exposed");
+            out.println("   from the client (" + CLIENT6 + "):");
+            for (String url : List.of("http://[" + HOST6_1 + "]/", "http://[" + HOST6_2 + "]/", "http://[" + HOST6_1 + "]:8081/")) {
+                row("  curl -6 " + url, "-> " + curl6(client.name(), url));
+            }
+            // A dual-stack bridge network: an IPv6 address (no DAD wait) and route besides the IPv4 ones.
+            String published = "";
+            Sandbox br;
+            try {
+                br = lab.create(prefix + "-br6", NetworkMode.bridge().name("netns6").subnet("10.89.6.0/24")
+                        .subnet6("fd89:0:0:6::/64").publish(8086, 80));
+                published = "published";
+            } catch (IllegalArgumentException notYet) { // a netns-iptables that cannot publish both families yet
+                br = lab.create(prefix + "-br6", NetworkMode.bridge().name("netns6").subnet("10.89.6.0/24")
+                        .subnet6("fd89:0:0:6::/64"));
+                published = "not published: " + notYet.getMessage();
+            }
+            sandboxes.add(br);
+            List<InetAddress> addrs = br.addresses();
+            String v4 = addrs.get(0).getHostAddress();
+            String v6 = WebServers.text(addrs.get(1));
+            WebServers.Started st = web.start(br, new InetSocketAddress(80), "dual-stack sandbox " + v6);
+            if (!st.up) {
+                throw new IllegalStateException("the dual-stack sandbox's server did not start: " + st.detail);
+            }
+            row("sandbox " + br.name() + "  Listen 80", "eth0 " + v4 + ", " + v6 + " on bridge netns6");
+            row("", "(10.89.6.0/24, fd89:0:0:6::/64; gateways 10.89.6.1, fd89:0:0:6::1)");
+            row("lab: curl -6 http://[" + v6 + "]/", "-> " + curl6(lab.namespace().name(), "http://[" + v6 + "]/"));
+            if (published.equals("published")) {
+                row("published", "lab [::]:8086 -> [" + v6 + "]:80, and :8086 -> " + v4 + ":80");
+                String url = "http://[" + HOST6_1 + "]:8086/";
+                row("client: curl -6 " + url, "-> " + curl6(client.name(), url));
+            } else {
+                row("publish(8086, 80)", published);
+            }
+        } finally {
+            web.stopAll();
+            for (Sandbox s : sandboxes) {
+                s.close();
+            }
+        }
+    }
+
+    /**
+     * Fetches a URL over IPv6 with {@code curl -6} started in a namespace ({@code ip netns exec}, as a user would
+     * type it), or with the JDK from a thread inside when curl is not installed.
+     */
+    private String curl6(String namespace, String url) throws Exception {
+        if (!Files.isExecutable(Path.of("/usr/bin/curl"))) {
+            NetNamespace ns = NetNamespace.open(namespace);
+            try {
+                return ns.call(() -> get(url)) + " (the JDK: curl is not installed)";
+            } finally {
+                ns.close();
+            }
+        }
+        Process p = new ProcessBuilder("ip", "netns", "exec", namespace, "curl", "-6", "-sS", "--connect-timeout", "1.5", "--max-time", "3",
+                "-w", "\n%{http_code}", url).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        p.waitFor();
+        if (p.exitValue() != 0) {
+            return "refused (" + output.lines().filter(l -> l.startsWith("curl:")).findFirst().orElse(output) + ")";
+        }
+        int nl = output.lastIndexOf('\n');
+        return output.substring(nl + 1) + " \"" + output.substring(0, Math.max(nl, 0)).trim() + "\"";
     }
 
     /** Step e: none mode has only loopback. */

@@ -89,8 +89,45 @@ abstract class WebServers implements AutoCloseable {
     }
 
     static String listen(InetSocketAddress at) {
-        return at.getAddress().isAnyLocalAddress() ? "Listen " + at.getPort()
-                : "Listen " + at.getAddress().getHostAddress() + ":" + at.getPort();
+        if (at.getAddress().isAnyLocalAddress()) {
+            return "Listen " + at.getPort();
+        }
+        String ip = text(at.getAddress());
+        return "Listen " + (ip.indexOf(':') >= 0 ? "[" + ip + "]" : ip) + ":" + at.getPort();
+    }
+
+    /** An address as {@code ip} prints it: IPv6 with its longest run of zero groups as {@code ::} (RFC 5952). */
+    static String text(InetAddress a) {
+        if (!(a instanceof java.net.Inet6Address)) {
+            return a.getHostAddress();
+        }
+        byte[] b = a.getAddress();
+        int best = -1;
+        int bestLen = 1;
+        for (int i = 0; i < 8; i++) {
+            int j = i;
+            while (j < 8 && b[2 * j] == 0 && b[2 * j + 1] == 0) {
+                j++;
+            }
+            if (j - i > bestLen) {
+                best = i;
+                bestLen = j - i;
+            }
+            i = Math.max(i, j);
+        }
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            if (i == best) {
+                s.append("::");
+                i += bestLen - 1;
+                continue;
+            }
+            if (s.length() > 0 && s.charAt(s.length() - 1) != ':') {
+                s.append(':');
+            }
+            s.append(Integer.toHexString(((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff)));
+        }
+        return s.toString();
     }
 
     static String page(String who) {

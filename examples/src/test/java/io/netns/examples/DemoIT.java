@@ -75,6 +75,15 @@ class DemoIT {
         assertTrue(out.contains("-> 200 \"hello from app on 127.0.0.1\""), out);
         assertTrue(out.contains("interfaces inside [lo (up)]"), out);
         assertTrue(out.contains("iso: GET http://10.20.30.100/ -> refused ("), out);
+        // step (f): IPv6 host addresses fetched with curl -6 from the client, through the lab's IPv6 firewall
+        // (INPUT DROP, opened by expose), and a dual-stack bridge sandbox answering on its IPv6 address
+        assertTrue(out.contains("web6a Listen [fd00:20:30::100]:80 up"), out);
+        assertTrue(out.contains("curl -6 http://[fd00:20:30::100]/ -> 200 \"hello from web6a\""), out);
+        assertTrue(out.contains("curl -6 http://[fd00:20:30::200]/ -> 200 \"hello from web6b\""), out);
+        assertTrue(flat.contains("curl -6 http://[fd00:20:30::100]:8081/ -> refused (curl: "), "not exposed: " + out);
+        assertTrue(flat.matches("(?s).*eth0 10\\.89\\.6\\.\\d+, fd89:0:0:6::\\d+ on bridge netns6.*"), out);
+        assertTrue(flat.matches("(?s).*lab: curl -6 http://\\[(fd89:0:0:6::\\d+)\\]/ -> 200 \"hello from dual-stack sandbox \\1\".*"),
+                out);
         try (var names = Files.list(Path.of("/run/netns"))) {
             assertFalse(names.anyMatch(p -> p.getFileName().toString().startsWith(prefix)), "namespaces left");
         }

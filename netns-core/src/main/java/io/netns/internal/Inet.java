@@ -89,27 +89,19 @@ public final class Inet {
     }
 
     /**
-     * @param a an address
-     * @return its text as {@code ip} and {@code iptables} print it: {@code 10.0.0.1}, IPv6 compressed per
-     *     RFC 5952 ({@code ::1}, not the JDK's {@code 0:0:0:0:0:0:0:1}), without a zone
+     * @return the address as text without a host name or scope, IPv6 compressed per RFC 5952 as {@code ip}
+     *     prints it: {@code 10.0.0.1}, {@code fe80::1}
      */
-    public static String text(InetAddress a) {
-        if (!(a instanceof Inet6Address)) {
-            return toText(a);
-        }
-        byte[] b = a.getAddress();
-        int[] w = new int[8];
-        for (int i = 0; i < 8; i++) {
-            w[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
-        }
-        return ipv6Text(w);
-    }
-
-    /** @return the address as text without a host name: {@code 10.0.0.1}, {@code fe80::1} */
     public static String toText(InetAddress a) {
-        String s = a.getHostAddress();
-        int pct = s.indexOf('%');
-        return pct < 0 ? s : s.substring(0, pct);
+        if (a instanceof Inet6Address) {
+            byte[] b = a.getAddress();
+            int[] g = new int[8];
+            for (int i = 0; i < 8; i++) {
+                g[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
+            }
+            return ipv6Text(g);
+        }
+        return a.getHostAddress();
     }
 
     /**

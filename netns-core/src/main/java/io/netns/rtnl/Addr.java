@@ -28,6 +28,11 @@ public record Addr(int linkIndex, InetAddress address, int prefixLength, int fam
     public static final int SCOPE_HOST = 254;
     /** {@code IFA_F_SECONDARY}: an IPv4 address in the prefix of another one on the link (also IFA_F_TEMPORARY). */
     public static final int F_SECONDARY = 0x01;
+    /**
+     * {@code IFA_F_NODAD}: no duplicate address detection (IPv6): the address is usable at once, never
+     * {@link #F_TENTATIVE}.
+     */
+    public static final int F_NODAD = 0x02;
     /** {@code IFA_F_DADFAILED}: duplicate address detection failed; it cannot be bound. */
     public static final int F_DADFAILED = 0x08;
     /** {@code IFA_F_DEPRECATED}: preferred lifetime over; bindable, not chosen for new connections. */

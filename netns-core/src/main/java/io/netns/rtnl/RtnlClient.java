@@ -512,7 +512,25 @@ public final class RtnlClient implements AutoCloseable {
      */
     public synchronized void addAddress(int linkIndex, InetAddress address, int prefixLength)
             throws NetnsException {
-        address(Nl.RTM_NEWADDR, Nl.NLM_F_CREATE | Nl.NLM_F_EXCL, linkIndex, address, prefixLength);
+        address(Nl.RTM_NEWADDR, Nl.NLM_F_CREATE | Nl.NLM_F_EXCL, linkIndex, address, prefixLength, 0);
+    }
+
+    /**
+     * Adds an address with {@code IFA_F_*} flags, e.g. {@link Addr#F_NODAD} for an IPv6 address that is
+     * usable at once instead of {@link Addr#F_TENTATIVE} while duplicate address detection runs (about a
+     * second). Otherwise as {@link #addAddress(String, InetAddress, int)}.
+     *
+     * <p>Equivalent to: {@code ip addr add $address/$prefixLength dev $link nodad}
+     *
+     * @param link the link's name
+     * @param address the address
+     * @param prefixLength 0..32 for IPv4, 0..128 for IPv6
+     * @param flags {@code IFA_F_*} bits; 0 for none
+     * @throws NetnsException {@code EEXIST} when the link has it already, {@code ENODEV}
+     */
+    public synchronized void addAddress(String link, InetAddress address, int prefixLength, int flags)
+            throws NetnsException {
+        address(Nl.RTM_NEWADDR, Nl.NLM_F_CREATE | Nl.NLM_F_EXCL, indexOf(link), address, prefixLength, flags);
     }
 
     /**
@@ -527,10 +545,10 @@ public final class RtnlClient implements AutoCloseable {
      */
     public synchronized void deleteAddress(String link, InetAddress address, int prefixLength)
             throws NetnsException {
-        address(Nl.RTM_DELADDR, 0, indexOf(link), address, prefixLength);
+        address(Nl.RTM_DELADDR, 0, indexOf(link), address, prefixLength, 0);
     }
 
-    private void address(int type, int flags, int linkIndex, InetAddress address, int prefixLength)
+    private void address(int type, int flags, int linkIndex, InetAddress address, int prefixLength, int ifaFlags)
             throws NetnsException {
         Objects.requireNonNull(address, "address");
         int family = family(address);
@@ -538,10 +556,13 @@ public final class RtnlClient implements AutoCloseable {
         int scope = address.isLoopbackAddress() && family == Nl.AF_INET ? Nl.RT_SCOPE_HOST : Nl.RT_SCOPE_UNIVERSE;
         socket.execute(() -> Nl.messageTypeName(type) + "(" + address.getHostAddress() + "/" + prefixLength
                 + " dev index " + linkIndex + ")", type, flags, request -> {
-            IfAddrMsg.put(request, family, prefixLength, 0, scope, linkIndex);
+            IfAddrMsg.put(request, family, prefixLength, ifaFlags & 0xff, scope, linkIndex);
             byte[] raw = address.getAddress();
             RtAttr.addBytes(request, Nl.IFA_LOCAL, raw);
             RtAttr.addBytes(request, Nl.IFA_ADDRESS, raw);
+            if ((ifaFlags & ~0xff) != 0) { // the flags beyond ifa_flags' 8 bits, as ip does
+                RtAttr.addU32(request, Nl.IFA_FLAGS, ifaFlags);
+            }
         }, null);
     }
 

@@ -12,7 +12,8 @@ class InetTest {
     @Test
     void parsesLiteralsWithoutLookingUpNames() {
         assertEquals("10.20.30.100", Inet.toText(Inet.parse("ip", "10.20.30.100")));
-        assertEquals("fe80:0:0:0:0:0:0:1", Inet.toText(Inet.parse("ip", "[fe80::1]")));
+        assertEquals("fe80::1", Inet.toText(Inet.parse("ip", "[fe80::1]")));
+        assertEquals("fd89:0:0:1::2", Inet.toText(Inet.parse("ip", "fd89:0000:0:1:0:0:0:2")), "RFC 5952, as ip prints it");
         assertThrows(IllegalArgumentException.class, () -> Inet.parse("ip", "localhost"));
         assertThrows(IllegalArgumentException.class, () -> Inet.parse("ip", "10.0.0.256"));
         assertThrows(IllegalArgumentException.class, () -> Inet.parse("ip", "1.2.3"));
@@ -27,7 +28,7 @@ class InetTest {
         assertEquals("10.89.9.1", Inet.toText(c.address(1)));
         assertEquals("10.89.9.4", Inet.toText(Cidr.parse("s", "10.89.8.0/22").address(260)));
         assertEquals(4, c.hostBits());
-        assertEquals("fd00:89:0:0:0:0:0:0/64", Cidr.parse("s", "fd00:89::/64").toString());
+        assertEquals("fd00:89::/64", Cidr.parse("s", "fd00:89::/64").toString());
     }
 
     @Test

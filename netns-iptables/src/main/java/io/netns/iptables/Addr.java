@@ -9,7 +9,7 @@ final class Addr {
     }
 
     static String text(InetAddress a) {
-        return Inet.text(a);
+        return Inet.toText(a);
     }
 
     static String cidr(Inet.Cidr c) {

@@ -62,6 +62,24 @@ public @interface Mode {
     String subnet() default "";
 
     /**
+     * @return {@link Kind#BRIDGE} only: a dual-stack lab bridge network ({@code BridgeMode.ipv6()}): the sandbox
+     *     gets an IPv6 address (usable at once, no duplicate address detection) and an IPv6 default route as well;
+     *     default false. The bridge parameters of a test share the lab's network, which is made by the first of
+     *     them: a later parameter asking for IPv6 on a network made without it is refused, one without
+     *     {@code ipv6} joins a dual-stack network as it is:
+     *     <pre>{@code
+     * @Test void dual(@Mode(value = Kind.BRIDGE, ipv6 = true) Sandbox a, @Mode(Kind.BRIDGE) Sandbox b) { ... } // both dual-stack
+     * }</pre>
+     */
+    boolean ipv6() default false;
+
+    /**
+     * @return {@link Kind#BRIDGE} only: the IPv6 subnet of the lab's bridge network ({@code BridgeMode.subnet6},
+     *     implies {@link #ipv6()}); default the network name's derived unique local /64
+     */
+    String subnet6() default "";
+
+    /**
      * @return {@link Kind#HOST} only: TCP openings in the lab host's firewall as {@code "address:port"};
      *     default none
      */

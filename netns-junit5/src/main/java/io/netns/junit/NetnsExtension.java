@@ -131,6 +131,9 @@ public final class NetnsExtension implements ExecutionCondition, ParameterResolv
         if (k != Mode.Kind.BRIDGE && (m.publish().length > 0 || !m.subnet().isEmpty())) {
             throw new ExtensionConfigurationException("@Mode(publish, subnet) of parameter '" + param + "' need Kind.BRIDGE");
         }
+        if (k != Mode.Kind.BRIDGE && (m.ipv6() || !m.subnet6().isEmpty())) {
+            throw new ExtensionConfigurationException("@Mode(ipv6, subnet6) of parameter '" + param + "' need Kind.BRIDGE");
+        }
         if (k != Mode.Kind.HOST && m.expose().length > 0) {
             throw new ExtensionConfigurationException("@Mode(expose) of parameter '" + param + "' needs Kind.HOST");
         }
@@ -155,6 +158,17 @@ public final class NetnsExtension implements ExecutionCondition, ParameterResolv
                 BridgeMode b = NetworkMode.bridge();
                 if (!m.subnet().isEmpty()) {
                     b = b.subnet(m.subnet());
+                }
+                if (m.ipv6()) {
+                    b = b.ipv6();
+                }
+                if (!m.subnet6().isEmpty()) {
+                    try {
+                        b = b.subnet6(m.subnet6());
+                    } catch (IllegalArgumentException e) {
+                        throw new ExtensionConfigurationException("@Mode(subnet6) of parameter '" + param + "': "
+                                + e.getMessage(), e);
+                    }
                 }
                 for (String spec : m.publish()) {
                     try {

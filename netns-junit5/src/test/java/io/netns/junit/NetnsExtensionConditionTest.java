@@ -96,4 +96,40 @@ class NetnsExtensionConditionTest {
             assertTrue(e.getMessage().contains(expected[i]), e.getMessage());
         }
     }
+
+    @SuppressWarnings("unused")
+    static void v6modes(@Mode(value = Mode.Kind.BRIDGE, ipv6 = true) Object dual,
+            @Mode(value = Mode.Kind.BRIDGE, subnet6 = "fd89:0:0:1::/64") Object chosen,
+            @Mode(value = Mode.Kind.NONE, ipv6 = true) Object onNone,
+            @Mode(value = Mode.Kind.HOST, subnet6 = "fd89:0:0:1::/64") Object onHost,
+            @Mode(value = Mode.Kind.BRIDGE, subnet6 = "fe80::/64") Object linkLocal) {
+    }
+
+    private static Mode v6mode(int i) throws NoSuchMethodException {
+        Method m = NetnsExtensionConditionTest.class.getDeclaredMethod("v6modes", Object.class, Object.class,
+                Object.class, Object.class, Object.class);
+        return m.getParameters()[i].getAnnotation(Mode.class);
+    }
+
+    @Test
+    void ipv6AndSubnet6BecomeADualStackBridgeOrNameTheMistake() throws Exception {
+        io.netns.BridgeMode dual = (io.netns.BridgeMode) NetnsExtension.toMode(v6mode(0), null, null);
+        assertTrue(dual.isIpv6());
+        assertEquals(null, dual.subnet6());
+        io.netns.BridgeMode chosen = (io.netns.BridgeMode) NetnsExtension.toMode(v6mode(1), null, null);
+        assertTrue(chosen.isIpv6());
+        assertEquals("fd89:0:0:1::/64", chosen.subnet6());
+        assertFalse(((io.netns.BridgeMode) NetnsExtension.toMode(mode(0), null, null)).isIpv6(), "IPv4 only by default");
+        String[] expected = {null, null, "@Mode(ipv6, subnet6) of parameter '?' need Kind.BRIDGE",
+            "@Mode(ipv6, subnet6) of parameter '?' need Kind.BRIDGE", "fe80::/64 overlaps the link-local range"};
+        for (int i = 0; i < expected.length; i++) {
+            if (expected[i] == null) {
+                continue;
+            }
+            int at = i;
+            ExtensionConfigurationException e = assertThrows(ExtensionConfigurationException.class,
+                    () -> NetnsExtension.toMode(v6mode(at), null, new NetnsExtension.Lab()), "parameter " + i);
+            assertTrue(e.getMessage().contains(expected[i]), e.getMessage());
+        }
+    }
 }

@@ -132,6 +132,33 @@ class NetnsExtensionIT {
     }
 
     @Test
+    void modeIpv6GivesDualStackSandboxesUsableAtOnce(@Mode(value = Mode.Kind.BRIDGE, ipv6 = true) Sandbox a,
+            @Mode(Mode.Kind.BRIDGE) Sandbox b) throws Exception {
+        // b asks nothing of IPv6 and joins the lab's network as a made it: dual-stack
+        assertEquals(2, a.addresses().size(), a.addresses().toString());
+        assertEquals(2, b.addresses().size(), b.addresses().toString());
+        InetAddress v6A = a.addresses().get(1);
+        InetAddress v6B = b.addresses().get(1);
+        assertTrue(v6A instanceof java.net.Inet6Address && v6B instanceof java.net.Inet6Address);
+        // the kernel's word: global, not tentative
+        String addr = ip("-n", a.name(), "-6", "-o", "addr", "show", "dev", "eth0", "scope", "global");
+        assertTrue(addr.contains(io.netns.internal.Inet.toText(v6A) + "/64") && !addr.contains("tentative"), addr);
+        // TCP over IPv6 from b to a, right after create
+        try (ServerSocket server = a.call(() -> new ServerSocket(9000, 1, v6A))) {
+            int clientPort = b.call(() -> {
+                try (Socket s = new Socket()) {
+                    s.connect(new InetSocketAddress(v6A, 9000), 3000);
+                    return s.getLocalPort();
+                }
+            });
+            try (Socket accepted = server.accept()) {
+                assertEquals(clientPort, accepted.getPort());
+                assertEquals(v6B, accepted.getInetAddress());
+            }
+        }
+    }
+
+    @Test
     void containerModeJoinsANamedSandbox(@Mode(value = Mode.Kind.BRIDGE, name = "app") Sandbox app,
             @Mode(value = Mode.Kind.CONTAINER, join = "app") Sandbox side) throws Exception {
         assertTrue(app.name().endsWith("-app"), app.name());
