@@ -28,7 +28,8 @@ import java.util.regex.Pattern;
  *   <li>{@link Kind#NAMESPACE}: a namespace under {@code /run/netns} that such a record names;</li>
  *   <li>{@link Kind#VETH}: a sandbox veth (host side, {@code nv} + 12 hex digits) in the host namespace;</li>
  *   <li>{@link Kind#LEASE}: an address lease {@code /run/netns.d/ipam/<host>/<network>/<ip>};</li>
- *   <li>{@link Kind#CLAIM}: a published-port claim {@code /run/netns.d/ports/<host>/<protocol>-<port>/<ip>};</li>
+ *   <li>{@link Kind#CLAIM}: a published-port claim {@code /run/netns.d/ports/<host>/<protocol>-<port>/<ip>}, or
+ *       of a range {@code /run/netns.d/port-ranges/<host>/<protocol>-<first>-<last>/<ip>};</li>
  *   <li>{@link Kind#RULE}: a sandbox owner the firewall reports for the host namespace (its tagged rules,
  *       or port claims whose rules never made it), when {@code netns-iptables} is present.</li>
  * </ul>
@@ -118,7 +119,9 @@ public final class Leftovers {
                 files.put(it, lease);
             }
         }
-        for (Path port : StateDir.list(StateDir.path("ports", id))) {
+        List<Path> claimed = new ArrayList<>(StateDir.list(StateDir.path("ports", id)));
+        claimed.addAll(StateDir.list(StateDir.path("port-ranges", id))); // one claim per published range
+        for (Path port : claimed) {
             for (Path claim : StateDir.list(port)) {
                 if (claim.getFileName().toString().startsWith(".")) {
                     continue; // being made right now (written, then linked to its name)

@@ -1,6 +1,7 @@
 package io.netns.iptables;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,6 +15,8 @@ import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -69,6 +72,68 @@ class PublishSpecIT {
         none.close();
         web.close();
         assertEquals(Lab.Outcome.REFUSED, Lab.attempt(labNs, "127.0.0.1", 18080, 1000), "closed: gone");
+    }
+
+    @Test
+    void rangesAndChoicesPublishAsDockerDoesAndReconcileKeepsTheChoices() throws Exception {
+        Host lab = testLab.host();
+        NetNamespace labNs = lab.namespace();
+        Sandbox web = lab.create(testLab.name("web"), NetworkMode.bridge()
+                .publish("127.0.0.1:18090-18092:80-82")   // a range, port for port
+                .publish("18100-18105:83")                // a choice: one free port of 18100..18105
+                .publish("127.0.0.1::84"));               // any free port of the ephemeral range
+        for (int port = 80; port <= 84; port++) {
+            testLab.closeLater(answerPort(web.namespace(), port));
+        }
+        List<PublishedPort> got = web.published();
+        assertEquals(3, got.size(), got.toString());
+        assertEquals(PublishedPort.parse("127.0.0.1:18090-18092:80-82"), got.get(0), "a range is published as given");
+        PublishedPort choice = got.get(1);
+        assertFalse(choice.choosesHostPort(), "the choice is made: " + choice);
+        assertTrue(choice.hostPort() >= 18100 && choice.hostPort() <= 18105 && choice.containerPort() == 83, choice.toString());
+        PublishedPort any = got.get(2);
+        String[] range = Lab.exec(labNs, "cat", "/proc/sys/net/ipv4/ip_local_port_range").trim().split("\\s+");
+        assertTrue(any.hostPort() >= Integer.parseInt(range[0]) && any.hostPort() <= Integer.parseInt(range[1])
+                && any.containerPort() == 84 && !any.choosesHostPort(), any + " in " + String.join("-", range));
+
+        // each host port reaches its own container port
+        for (int i = 0; i < 3; i++) {
+            assertEquals(Integer.toString(80 + i), Lab.connect(labNs, "127.0.0.1", 18090 + i), "range port " + (18090 + i));
+        }
+        assertEquals("83", Lab.connect(labNs, "10.89.0.1", choice.hostPort()), "the chosen port");
+        assertEquals("84", Lab.connect(labNs, "127.0.0.1", any.hostPort()), "the free port taken");
+
+        // another sandbox with the same choice gets another port of the range
+        Sandbox api = lab.create(testLab.name("api"), NetworkMode.bridge().publish("18100-18105:83"));
+        testLab.closeLater(answerPort(api.namespace(), 83));
+        int apiPort = api.published().get(0).hostPort();
+        assertTrue(apiPort != choice.hostPort() && apiPort >= 18100 && apiPort <= 18105, api.published().toString());
+
+        // after a flush, reconcile() makes the same ports again: the choices are not made anew
+        Lab.exec(labNs, "nft", "flush", "ruleset");
+        lab.reconcile();
+        assertEquals(got, web.published());
+        assertEquals("83", Lab.connect(labNs, "10.89.0.1", choice.hostPort()), "the same chosen port after reconcile");
+        assertEquals("84", Lab.connect(labNs, "127.0.0.1", any.hostPort()), "the same free port after reconcile");
+        assertEquals("81", Lab.connect(labNs, "127.0.0.1", 18091));
+        assertEquals("83", Lab.connect(labNs, "10.89.0.1", apiPort));
+    }
+
+    /** A TCP server on {@code port} in {@code ns} that answers each connection with its port number. */
+    private static ServerSocket answerPort(NetNamespace ns, int port) throws Exception {
+        ServerSocket ss = ns.call(() -> new ServerSocket(port));
+        Thread t = new Thread(() -> {
+            while (!ss.isClosed()) {
+                try (Socket c = ss.accept()) {
+                    c.getOutputStream().write((port + "\n").getBytes(StandardCharsets.UTF_8));
+                } catch (IOException closed) {
+                    // closed, or a client that went away
+                }
+            }
+        }, "answer-port-" + port);
+        t.setDaemon(true);
+        t.start();
+        return ss;
     }
 
     /** A UDP server in {@code ns} that answers every datagram with {@code hi}. */
