@@ -278,21 +278,6 @@ public final class IptablesFirewall implements Firewall {
      * {@inheritDoc}
      *
      * <p>With an address of each family (a dual-stack network), a port without a host address is published
-     * in both: DNAT in {@code table ip netns} to the IPv4 address and in {@code table ip6 netns} to the
-     * IPv6 address. A port on {@code 0.0.0.0} or an IPv4 address is published in IPv4 only, one on
-     * {@code ::} or an IPv6 address in IPv6 only (Docker's rules). Both families are one change as callers
-     * see it: when the second fails, the first is taken back. The host port is claimed once per port,
-     * whatever its families: a port without a host address, or on a wildcard, holds that host port on every
-     * address of both families against other owners ({@code PortClaims}); the check that no host socket is
-     * bound to the port is made per family ({@code [::]:8080} bound with {@code IPV6_V6ONLY} off blocks both).
-     *
-     * @throws IllegalArgumentException if {@code sandboxIps} is empty, has more than one address of a family
-     *     or a null, or a port's host address is of a family the sandbox has no address of, or is {@code ::1}
-     */
-    /**
-     * {@inheritDoc}
-     *
-     * <p>With an address of each family (a dual-stack network), a port without a host address is published
      * in both: elements of {@code table ip netns} to the IPv4 address and of {@code table ip6 netns} to the
      * IPv6 address. A port on {@code 0.0.0.0} or an IPv4 address is published in IPv4 only, one on
      * {@code ::} or an IPv6 address in IPv6 only (Docker's rules). Both families are one change as callers
@@ -464,6 +449,24 @@ public final class IptablesFirewall implements Firewall {
         return new PublishedPort(p.protocol(), p.hostIp(), port, port, p.containerPort(), p.containerPortEnd());
     }
 
+    /** @return the first and last port of the host's {@value #EPHEMERAL}, read inside its namespace */
+    private static int[] ephemeralRange(NetNamespace host) throws NetnsException {
+        String text = Sysctl.read(host, EPHEMERAL).strip();
+        String[] f = text.split("\\s+");
+        int from;
+        int to;
+        try {
+            from = Integer.parseInt(f[0]);
+            to = Integer.parseInt(f[f.length - 1]);
+        } catch (NumberFormatException e) {
+            throw NetnsException.failure("publish", "cannot read " + EPHEMERAL + " of " + host + ": " + text);
+        }
+        if (from < 1 || to > 65535 || to < from) {
+            throw NetnsException.failure("publish", EPHEMERAL + " of " + host + " is not a port range: " + text);
+        }
+        return new int[] {from, to};
+    }
+
     /**
      * Chooses and claims a host port: the first port of {@code from..to} (for {@code from} 0, of the host's
      * ephemeral range, read inside the host's namespace, starting at a random port of it and wrapping) that
@@ -489,17 +492,9 @@ public final class IptablesFirewall implements Firewall {
         int start = from;
         boolean ephemeral = from == 0;
         if (ephemeral) {
-            String text = Sysctl.read(host, EPHEMERAL).strip();
-            String[] f = text.split("\\s+");
-            try {
-                from = Integer.parseInt(f[0]);
-                to = Integer.parseInt(f[f.length - 1]);
-            } catch (NumberFormatException e) {
-                throw NetnsException.failure("publish", "cannot read " + EPHEMERAL + " of " + host + ": " + text);
-            }
-            if (from < 1 || to > 65535 || to < from) {
-                throw NetnsException.failure("publish", EPHEMERAL + " of " + host + " is not a port range: " + text);
-            }
+            int[] range = ephemeralRange(host);
+            from = range[0];
+            to = range[1];
             start = from + java.util.concurrent.ThreadLocalRandom.current().nextInt(to - from + 1);
         }
         Set<Integer> busy = new HashSet<>(taken);
@@ -831,7 +826,7 @@ public final class IptablesFirewall implements Firewall {
             for (Need.Publication p : pubs) {
                 String tag = tag(p.owner());
                 InetAddress sandboxIp = Rules.byFamily(p.sandboxIps()).get(f);
-                List<PublishedPort> ports = Rules.portsOf(f, p.ports());
+                List<PublishedPort> ports = chosen(host, p.owner().host(), tag, f, Rules.portsOf(f, p.ports()));
                 List<NatTable.Mapping> desired = Rules.publish(tag, sandboxIp, ports);
                 long have = elements.stream().filter(e -> tag.equals(e.comment())).count();
                 if (have != desired.size()) {
@@ -870,6 +865,40 @@ public final class IptablesFirewall implements Firewall {
             }
         }
         return changes;
+    }
+
+    /**
+     * The ports of a publication need with its choices made: a choice the owner made before is the port of
+     * its range the owner holds the claim of; otherwise one is chosen now (as {@link #publish} does).
+     */
+    private static List<PublishedPort> chosen(NetNamespace host, String hostId, String tag, Family family,
+            List<PublishedPort> ports) throws NetnsException {
+        if (ports.stream().noneMatch(IptablesFirewall::chooses)) {
+            return ports;
+        }
+        List<PublishedPort> out = new ArrayList<>();
+        Map<Protocol, List<HostSockets.Socket>> bound = new EnumMap<>(Protocol.class);
+        for (PublishedPort p : ports) {
+            if (!chooses(p)) {
+                out.add(p);
+                continue;
+            }
+            int held = -1;
+            int[] range = p.hostPort() == 0 ? ephemeralRange(host) : new int[] {p.hostPort(), p.hostPortEnd()};
+            int from = range[0];
+            int to = range[1];
+            for (int q = from; q <= to && held < 0; q++) {
+                if (PortClaims.holds(hostId, tag, p.protocol(), p.hostIp(), q)) {
+                    held = q;
+                }
+            }
+            if (held < 0) {
+                held = choosePort(host, hostId, tag, family, p.protocol(), p.hostIp(), p.hostPort(), p.hostPortEnd(), bound,
+                        new ArrayList<>(), p.toString(), Set.of());
+            }
+            out.add(new PublishedPort(p.protocol(), p.hostIp(), held, held, p.containerPort(), p.containerPortEnd()));
+        }
+        return out;
     }
 
     private static Family familyOf(Need.Network n) {
