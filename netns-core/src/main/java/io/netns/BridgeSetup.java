@@ -96,6 +96,11 @@ final class BridgeSetup {
         // Until then a failure must still not leave it, so delete it explicitly if setup fails from here on.
         Cleanup.Step deleteVeth = () -> hostRtnl.delete(veth);
         try {
+            // Hairpin mode on the sandbox's bridge port, before its eth0 is up (so no frame of it ever meets the
+            // port without): where br_netfilter DNATs a published port at the bridge, the sandbox's own flow
+            // to the host's address must leave by the port it came in on. Not in the creating message: the
+            // kernel applies a port's settings only to a link that already has its master.
+            hostRtnl.setHairpin(veth, true);
             inside.setUp("lo");
             inside.setUp("eth0");
             inside.addAddress("eth0", ip, net.subnet().prefix());

@@ -422,6 +422,33 @@ public final class RtnlClient implements AutoCloseable {
     }
 
     /**
+     * Turns a bridge port's hairpin mode on or off: with it on, the bridge may send a frame back out of the
+     * port it came in on (a sandbox reaching its own published port through the host's address, DNATed at
+     * the bridge where {@code br_netfilter} is loaded).
+     *
+     * <p>Equivalent to: {@code ip link set dev $name type bridge_slave hairpin on} (or {@code off})
+     *
+     * @param name a port of a bridge
+     * @param on whether the port reflects frames
+     * @throws NetnsException {@code ENODEV} when there is no such link, {@code EOPNOTSUPP} when it is not a
+     *     bridge port
+     */
+    public synchronized void setHairpin(String name, boolean on) throws NetnsException {
+        checkName(name);
+        socket.execute(() -> "RTM_NEWLINK(" + name + " type bridge_slave hairpin " + (on ? "on" : "off") + ")",
+                Nl.RTM_NEWLINK, 0, request -> {
+                    IfInfoMsg.put(request, Nl.AF_UNSPEC, 0, 0, 0, 0);
+                    RtAttr.addString(request, Nl.IFLA_IFNAME, name);
+                    int info = RtAttr.startNested(request, Nl.IFLA_LINKINFO);
+                    RtAttr.addString(request, Nl.IFLA_INFO_SLAVE_KIND, "bridge");
+                    int data = RtAttr.startNested(request, Nl.IFLA_INFO_SLAVE_DATA);
+                    RtAttr.addU8(request, Nl.IFLA_BRPORT_MODE, on ? 1 : 0);
+                    RtAttr.endNested(request, data);
+                    RtAttr.endNested(request, info);
+                }, null);
+    }
+
+    /**
      * Moves a link into another namespace; it arrives there down, with its addresses gone.
      *
      * <p>Equivalent to: {@code ip link set dev $name netns $target}

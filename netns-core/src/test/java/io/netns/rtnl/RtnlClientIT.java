@@ -104,6 +104,28 @@ class RtnlClientIT {
         assertFalse(Ip.in(a.name(), "-o", "link", "show", "vh0").contains(",UP"));
     }
 
+    /** Hairpin mode of a bridge port, read back by {@code ip -d link show}; a link in no bridge refuses it. */
+    @Test
+    void hairpinModeOfABridgePort() throws Exception {
+        rtnl.addBridge("br0");
+        rtnl.addVeth("vh0", "eth0", b);
+        rtnl.setMaster("vh0", "br0");
+        assertTrue(bridgeLink("vh0").contains("hairpin off"), bridgeLink("vh0"));
+        rtnl.setHairpin("vh0", true);
+        assertTrue(bridgeLink("vh0").contains("hairpin on"), bridgeLink("vh0"));
+        rtnl.setHairpin("vh0", false);
+        assertTrue(bridgeLink("vh0").contains("hairpin off"), bridgeLink("vh0"));
+
+        rtnl.addVeth("vh1", "vh1p", null);
+        NetlinkException e = assertThrows(NetlinkException.class, () -> rtnl.setHairpin("vh1", true));
+        assertTrue(e.getMessage().contains("RTM_NEWLINK(vh1 type bridge_slave hairpin on) failed"), e.getMessage());
+        assertThrows(NetlinkException.class, () -> rtnl.setHairpin("nosuch0", true));
+    }
+
+    private String bridgeLink(String port) throws Exception {
+        return Ip.in(a.name(), "-d", "link", "show", "dev", port);
+    }
+
     /** A link with carrier: a veth pair inside a, both ends up (this kernel may have no dummy driver). */
     private void linkWithCarrier(String name) throws Exception {
         rtnl.addVeth(name, name + "p", null);

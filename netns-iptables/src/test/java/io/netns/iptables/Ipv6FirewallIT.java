@@ -134,7 +134,8 @@ class Ipv6FirewallIT {
         // hairpin from another sandbox of the bridge: masqueraded to the gateway address
         assertEquals(ip(Lab.GATEWAY6), seen(lab.sbx2, Lab.HOST_IP6, 8080));
         // hairpin to itself: where br_netfilter makes the bridge call ip6tables, the DNATed SYN is bridged back
-        // out of the port it came in, which a bridge port does only in hairpin mode
+        // out of the port it came in, which a bridge port does only in hairpin mode. This lab's veth is made by
+        // hand without it (bridge mode sets it on every sandbox's port: DualStackBridgeIT)
         if (bridgeCalls(lab.host, "ip6tables")) {
             assertEquals(Lab.Outcome.TIMED_OUT, Lab.attempt(lab.sbx, Lab.HOST_IP6, 8080, 1000));
         }
@@ -228,7 +229,8 @@ class Ipv6FirewallIT {
         assertEquals(ip(Lab.GATEWAY), seen(lab.sbx2, Lab.HOST_IP, 8080));
         assertEquals(ip(Lab.GATEWAY6), seen(lab.sbx2, Lab.HOST_IP6, 8080));
         // hairpin to itself, both families: where br_netfilter makes the bridge call iptables, only once the
-        // sandbox's bridge port is in hairpin mode (README's table)
+        // sandbox's bridge port is in hairpin mode (this lab's hand-made veth has none; bridge mode sets it on
+        // every sandbox's port: DualStackBridgeIT#theSandboxReachesItsOwnPublishedPortThroughTheHostsAddress)
         if (bridgeCalls(lab.host, "iptables")) {
             assertEquals(Lab.Outcome.TIMED_OUT, Lab.attempt(lab.sbx, Lab.HOST_IP, 8080, 1000));
         }

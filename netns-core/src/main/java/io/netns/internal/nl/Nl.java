@@ -140,6 +140,12 @@ public final class Nl {
     public static final int IFLA_INFO_DATA = 2;
     /** {@code VETH_INFO_PEER} (inside IFLA_INFO_DATA of a veth). */
     public static final int VETH_INFO_PEER = 1;
+    /** {@code IFLA_INFO_SLAVE_KIND} (inside IFLA_LINKINFO): the master's kind, e.g. {@code bridge}. */
+    public static final int IFLA_INFO_SLAVE_KIND = 4;
+    /** {@code IFLA_INFO_SLAVE_DATA} (inside IFLA_LINKINFO): the port's settings in its master. */
+    public static final int IFLA_INFO_SLAVE_DATA = 5;
+    /** {@code IFLA_BRPORT_MODE} (inside IFLA_INFO_SLAVE_DATA of a bridge port): hairpin mode, a u8. */
+    public static final int IFLA_BRPORT_MODE = 4;
 
     /** {@code IFA_ADDRESS}. */
     public static final int IFA_ADDRESS = 1;
