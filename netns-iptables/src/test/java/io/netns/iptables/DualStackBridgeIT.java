@@ -129,12 +129,16 @@ class DualStackBridgeIT {
             assertEquals(ip("10.89.53.1"), ip(Lab.connect(web.namespace(), HOST4, 8080)), "hairpin to itself, IPv4");
             assertEquals(ip("fd00:89:53::1"), ip(Lab.connect(web.namespace(), HOST6, 8080)), "hairpin to itself, IPv6");
 
-            // the link-local address of eth0 inside passed DAD: its own looped-back solicitation did not fail it
-            // (enhanced DAD's nonce), and it is neither tentative nor dadfailed a while after create
-            Thread.sleep(2500);
+            // the link-local address of eth0 inside passed DAD (≈1–2 s after create): its own looped-back
+            // solicitation did not fail it (enhanced DAD's nonce); neither tentative nor dadfailed
             for (Sandbox s : List.of(web, other)) {
-                String addrs = Cmd.run("nsenter", "--net=" + s.namespace().path(), "ip", "-j", "-6", "addr", "show",
-                        "dev", "eth0");
+                long deadline = System.nanoTime() + 10_000_000_000L;
+                String addrs;
+                do {
+                    Thread.sleep(250);
+                    addrs = Cmd.run("nsenter", "--net=" + s.namespace().path(), "ip", "-j", "-6", "addr", "show",
+                            "dev", "eth0");
+                } while (addrs.contains("tentative") && !addrs.contains("dadfailed") && System.nanoTime() < deadline);
                 assertTrue(addrs.contains("\"local\":\"fe80::"), addrs);
                 assertFalse(addrs.contains("dadfailed"), addrs);
                 assertFalse(addrs.contains("tentative"), addrs);
