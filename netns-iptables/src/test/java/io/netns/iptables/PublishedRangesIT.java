@@ -240,6 +240,13 @@ class PublishedRangesIT {
                 new java.util.EnumMap<>(Protocol.class), new java.util.ArrayList<>(), "tcp *:0->80", java.util.Set.of()));
         assertTrue(e.getMessage().contains("40000-40002") && e.getMessage().contains("ip_local_port_range"), e.getMessage());
         PortClaims.release(claims);
+        // through publish: host port 0 takes the one port of the range left
+        lab.echoRemote(lab.sbx, "0.0.0.0", 80);
+        List<PublishedPort> published = fw.publish(lab.host, web, Lab.BRIDGE, List.of(ip(Lab.SBX_IP)),
+                List.of(new PublishedPort(Protocol.TCP, null, 0, 0, 80, 80)));
+        assertEquals(List.of(new PublishedPort(Protocol.TCP, null, 40002, 80)), published);
+        assertEquals(Lab.CLIENT_IP, Lab.connect(lab.client, Lab.HOST_IP, 40002));
+        fw.remove(lab.host, web);
         fw.remove(lab.host, other);
     }
 
