@@ -1,9 +1,13 @@
 package io.netns.bench;
 
+import io.netns.BridgeMode;
+import io.netns.Firewall;
 import io.netns.Netns;
 import io.netns.NetworkMode;
 import io.netns.Sandbox;
+import java.net.InetAddress;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -16,6 +20,10 @@ import java.util.Map;
  *   <li>{@code none}: {@code NetworkMode.none()} sandboxes (needs {@code lo} up over rtnetlink);</li>
  *   <li>{@code bridge}: {@code NetworkMode.bridge()} sandboxes, probed on a lab host;</li>
  *   <li>{@code publish}: bridge with a published port (needs the iptables firewall module);</li>
+ *   <li>{@code ranges}: a port range published as one publication through the firewall (issue #18), and so
+ *       {@code PublishBenchmark.range};</li>
+ *   <li>{@code ipv6}: dual-stack bridge networks, {@code NetworkMode.bridge().ipv6()} (issue #17), and so
+ *       {@code DualStackBenchmark.dualStack};</li>
  *   <li>{@code rtnl}: the {@code io.netns.rtnl.RtnlClient} API (and so {@code RtnlBenchmark});</li>
  *   <li>{@code planner}: the {@code io.netns.planner} API (and so {@code PlannerBenchmark});</li>
  *   <li>{@code cni}: Debian's CNI plugins in {@code /usr/lib/cni} (and so {@code CniBenchmark}).</li>
@@ -36,7 +44,7 @@ public final class Capabilities {
         Map<String, String> out = new LinkedHashMap<>();
         out.put("netns", Netns.isAvailable() ? null : String.valueOf(Netns.unavailabilityCause()));
         if (!Netns.isAvailable()) {
-            for (String k : new String[] {"none", "bridge", "publish"}) {
+            for (String k : new String[] {"none", "bridge", "publish", "ranges", "ipv6"}) {
                 out.put(k, "namespaces unavailable");
             }
         } else {
@@ -46,10 +54,12 @@ public final class Capabilities {
                 out.put("bridge", trySandbox(lab, "pb", NetworkMode.bridge().name(br).subnet("10.213.4.0/24")));
                 out.put("publish", out.get("bridge") != null ? "needs bridge mode"
                         : trySandbox(lab, "pp", NetworkMode.bridge().name(br).subnet("10.213.4.0/24").publish(18081, 80)));
+                out.put("ranges", out.get("publish") != null ? "needs published ports" : tryRange(lab, br));
+                out.put("ipv6", out.get("bridge") != null ? "needs bridge mode" : tryDualStack(lab));
             } catch (Exception | Error e) {
-                out.putIfAbsent("none", "lab host failed: " + e);
-                out.putIfAbsent("bridge", "lab host failed: " + e);
-                out.putIfAbsent("publish", "lab host failed: " + e);
+                for (String k : new String[] {"none", "bridge", "publish", "ranges", "ipv6"}) {
+                    out.putIfAbsent(k, "lab host failed: " + e);
+                }
             }
         }
         out.put("rtnl", classMissing("io.netns.rtnl.RtnlClient"));
@@ -69,6 +79,37 @@ public final class Capabilities {
         } catch (Exception | Error e) {
             return "fails: " + e;
         }
+    }
+
+    /** Publishes and removes {@link PublishBenchmark#RANGE} through the firewall, as the benchmark does. */
+    private static String tryRange(Lab lab, String bridge) {
+        try {
+            Firewall fw = Firewall.load();
+            Firewall.Owner owner = Firewall.Owner.sandbox(lab.host().id(), "probe-range");
+            try {
+                fw.publish(lab.host().namespace(), owner, bridge, List.of(InetAddress.getByName("10.213.4.200")),
+                        List.of(PublishBenchmark.RANGE));
+            } finally {
+                fw.remove(lab.host().namespace(), owner);
+            }
+            return null;
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            return "not built yet: " + e.getMessage();
+        } catch (Exception | Error e) {
+            return "fails: " + e;
+        }
+    }
+
+    /** A dual-stack bridge sandbox, as {@link DualStackBenchmark} makes them. */
+    private static String tryDualStack(Lab lab) {
+        BridgeMode mode;
+        try {
+            mode = DualStackBenchmark.dualStack(NetworkMode.bridge().name(Names.unique("b6").substring(6))
+                    .subnet("10.213.5.0/24"));
+        } catch (UnsupportedOperationException e) {
+            return "not built yet: " + e.getMessage();
+        }
+        return trySandbox(lab, "p6", mode);
     }
 
     private static String classMissing(String name) {

@@ -147,6 +147,25 @@ public final class Report {
         ratio("bridge create+close / C floor (ns, veth into the bridge, lo+eth0 up, address, default route)",
                 "SetupBenchmark.bridge", "floor.bridge_create_delete", 2.0);
         ratio("bridge + published port / bridge", "SetupBenchmark.bridgePublished", "SetupBenchmark.bridge", Double.NaN);
+        absolute("publish+remove one port, 10 ports published", "PublishBenchmark.onePort{published=10}", Double.NaN);
+        ratio("publish+remove one port, 100 / 10 published (smoke size)", "PublishBenchmark.onePort{published=100}",
+                "PublishBenchmark.onePort{published=10}", Double.NaN);
+        ratio("publish+remove one port, 1,000 / 10 published", "PublishBenchmark.onePort{published=1000}",
+                "PublishBenchmark.onePort{published=10}", Double.NaN);
+        ratio("publish+remove one port, 10,000 / 10 published", "PublishBenchmark.onePort{published=10000}",
+                "PublishBenchmark.onePort{published=10}", 1.2);
+        ratio("publish+remove one port, 100 sandboxes x 100 ports / 10 published",
+                "PublishBenchmark.onePortAmongSandboxes{portsEach=100,sandboxes=100}",
+                "PublishBenchmark.onePort{published=10}", 1.2);
+        ratio("publish+remove a 1,000-port range / one port (10 published)", "PublishBenchmark.range",
+                "PublishBenchmark.onePort{published=10}", Double.NaN);
+        absolute("first packet: fresh connection through a published port, 10 published",
+                "FirstPacketBenchmark.connect{background=10}", Double.NaN);
+        ratio("first packet, 100 / 10 published (smoke size)", "FirstPacketBenchmark.connect{background=100}",
+                "FirstPacketBenchmark.connect{background=10}", Double.NaN);
+        ratio("first packet, 10,000 / 10 published", "FirstPacketBenchmark.connect{background=10000}",
+                "FirstPacketBenchmark.connect{background=10}", 1.2);
+        ratio("dual-stack bridge create+close / IPv4-only", "DualStackBenchmark.dualStack", "DualStackBenchmark.ipv4", 1.25);
         absolute("planner, 10,000 requests over 64 addresses", "PlannerBenchmark.plan{addresses=64,requests=10000}", 100e6);
         ratio("planner 10,000 / 1,000 requests (linear: ≈10×)", "PlannerBenchmark.plan{addresses=64,requests=10000}",
                 "PlannerBenchmark.plan{addresses=64,requests=1000}", Double.NaN);
