@@ -29,7 +29,8 @@ import java.util.regex.Pattern;
  *   <li>{@link Kind#VETH}: a sandbox veth (host side, {@code nv} + 12 hex digits) in the host namespace;</li>
  *   <li>{@link Kind#LEASE}: an address lease {@code /run/netns.d/ipam/<host>/<network>/<ip>}, IPv4 or IPv6 (a
  *       sandbox of a dual-stack network has one of each);</li>
- *   <li>{@link Kind#CLAIM}: a published-port claim {@code /run/netns.d/ports/<host>/<protocol>-<port>/<ip>};</li>
+ *   <li>{@link Kind#CLAIM}: a published-port claim {@code /run/netns.d/ports/<host>/<protocol>-<port>/<ip>}, or
+ *       of a range {@code /run/netns.d/port-ranges/<host>/<protocol>-<first>-<last>/<ip>};</li>
  *   <li>{@link Kind#RULE}: a sandbox owner the firewall reports for the host namespace (its tagged rules,
  *       or port claims whose rules never made it), when {@code netns-iptables} is present.</li>
  * </ul>
@@ -119,7 +120,9 @@ public final class Leftovers {
                 files.put(it, lease);
             }
         }
-        for (Path port : StateDir.list(StateDir.path("ports", id))) {
+        List<Path> claimed = new ArrayList<>(StateDir.list(StateDir.path("ports", id)));
+        claimed.addAll(StateDir.list(StateDir.path("port-ranges", id))); // one claim per published range
+        for (Path port : claimed) {
             for (Path claim : StateDir.list(port)) {
                 if (claim.getFileName().toString().startsWith(".")) {
                     continue; // being made right now (written, then linked to its name)

@@ -39,12 +39,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * <h2>Etiquette</h2>
  * <ul>
  *   <li>Rules live in the library's own chains: filter {@code NETNS-INPUT}, {@code NETNS-FORWARD}; nat
- *       {@code NETNS-POSTROUTING}; the DNAT rules of published ports in the nf_tables table {@code netns}
- *       ({@code NatTable}). Each chain is made at first use and jumped to once, first in its built-in chain,
+ *       {@code NETNS-POSTROUTING}; the DNAT of published ports as elements of maps of the nf_tables table
+ *       {@code netns} ({@code NatTable}: a constant number of rules, one element per port or range). Each chain is made at first use and jumped to once, first in its built-in chain,
  *       by a rule tagged {@code netns:chain}. Chains and jumps stay when their rules are removed, like
  *       Docker's {@code DOCKER-USER}.</li>
- *   <li>Every rule carries {@code -m comment --comment "<owner.tag()>"} (an nftables comment for the DNAT
- *       rules); {@link #remove} deletes exactly the rules with that comment. Built-in policies are never
+ *   <li>Every rule carries {@code -m comment --comment "<owner.tag()>"} (every map element an nftables
+ *       comment); {@link #remove} deletes exactly the rules and elements with that comment. Built-in policies are never
  *       changed, untagged rules never touched.</li>
  *   <li>Every change is one {@code iptables-restore --noflush --wait} run inside the host's namespace, its
  *       input on stdin, made only from checked values ({@link Rule}). {@code iptables-restore} commits each
@@ -57,8 +57,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *       no other user can hold it; every wait bounded by {@code -Dio.netns.lock.timeout}, default 10 s),
  *       with other JVMs changing the same namespace, so two processes cannot both "create" a chain and
  *       flush each other's rules.</li>
- *   <li>Published host ports are claimed in files under {@code /run/netns.d/ports} (see
- *       {@code PortClaims}); publishing a port another owner holds fails naming it.</li>
+ *   <li>Published host ports are claimed in files under {@code /run/netns.d/ports}, ranges (one claim
+ *       each) under {@code /run/netns.d/port-ranges} (see {@code PortClaims}); publishing a port or range
+ *       that overlaps another owner's claim, or a socket bound on the host, fails naming both.</li>
  * </ul>
  *
  * <h2>Cost</h2>
@@ -69,7 +70,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@code iptables-restore} per change (≈ 5–20 ms each).
  * <ul>
  *   <li>{@link #publish}: the port claims, a {@code sock_diag} query of the host's bound sockets, and one
- *       netlink batch of DNAT rules ({@code NatTable}, ≈ 0.3 ms); the first publication on a host that needs
+ *       netlink batch of map elements ({@code NatTable}, ≈ 0.3 ms, the same with 10 or 10,000 ports
+ *       published on the host); the first publication on a host that needs
  *       {@code route_localnet} also writes the localnet guard (an {@code iptables-save} and a restore).
  *       Publish conflicts come from the port claims.</li>
  *   <li>{@link #expose}: no read when this JVM has seen the library's chains in that namespace, by
@@ -77,7 +79,7 @@ import java.util.concurrent.locks.ReentrantLock;
  *       with a reused inode, a flushed firewall) the restore fails and is retried once after a fresh
  *       read.</li>
  *   <li>{@link #remove} of a sandbox owner whose rules this JVM wrote: one transaction of {@code -D} lines
- *       per family it wrote iptables rules in, one netlink batch deleting its DNAT rules by handle, and the
+ *       per family it wrote iptables rules in, one netlink batch deleting its map elements by key, and the
  *       release of its port claims. When that fails (rules changed underneath) or the record is incomplete
  *       (another process wrote rules of that owner), and for network owners and owners of other processes
  *       ({@code reclaim()}):
@@ -88,7 +90,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * Every change also reads the namespace's nf_tables generation before and after (two small netlink
  * round trips): when it differs from the one after this JVM's last change, someone else changed the
  * ruleset (a flush, a reload, another process), and no cache of that namespace is trusted: chains are
- * read again, a publication repairs its network's rules, DNAT rules are deleted only after a fresh read.
+ * read again, a publication repairs its network's rules, map elements are deleted only after a fresh read.
  * {@link #reconcile} repairs everything a host's live sandboxes need.
  * On the fast paths the rules made before are not read: exposing the same opening twice for one owner
  * writes it twice (both go with {@link #remove}); {@code addNetwork} and {@code publish} are idempotent.
@@ -131,11 +133,11 @@ public final class IptablesFirewall implements Firewall {
      * What this JVM wrote for one owner in one namespace.
      *
      * @param rules per family, the iptables rules appended, in order (duplicates included)
-     * @param nat the DNAT rules of its published ports, with their handles
+     * @param nat the map elements of its published ports
      * @param claims the port claims made
      * @param complete false once a read showed rules of the owner this record does not have
      */
-    private record Written(Map<Family, List<Rule>> rules, List<NatTable.Entry> nat, List<Path> claims, boolean complete) {
+    private record Written(Map<Family, List<Rule>> rules, List<NatTable.Element> nat, List<Path> claims, boolean complete) {
     }
 
     private static String writtenKey(NetNamespace host, String tag) {
@@ -147,11 +149,11 @@ public final class IptablesFirewall implements Firewall {
         return w == null ? List.of() : w.rules.getOrDefault(family, List.of());
     }
 
-    private static void record(NetNamespace host, String tag, Family family, List<Rule> added, List<NatTable.Entry> nat,
+    private static void record(NetNamespace host, String tag, Family family, List<Rule> added, List<NatTable.Element> nat,
             List<Path> claims, boolean foreign) {
         WRITTEN.compute(writtenKey(host, tag), (k, w) -> {
             Map<Family, List<Rule>> rules = new EnumMap<>(Family.class);
-            List<NatTable.Entry> allNat = new ArrayList<>();
+            List<NatTable.Element> allNat = new ArrayList<>();
             List<Path> allClaims = new ArrayList<>();
             boolean complete = !foreign;
             if (w != null) {
@@ -259,41 +261,64 @@ public final class IptablesFirewall implements Firewall {
         if (sandboxIps.size() != 1) { // dual-stack publication comes with IPv6 bridge networks (#17)
             throw new IllegalArgumentException("one sandbox address expected: " + sandboxIps);
         }
-        for (PublishedPort p : ports) {
-            if (p.hostPortEnd() != p.hostPort() || p.containerPortEnd() != p.containerPort()) { // ranges: #18
-                throw new IllegalArgumentException("port ranges cannot be published yet: " + p);
-            }
-        }
-        publishOne(host, owner, bridge, sandboxIps.get(0), ports);
-        return List.copyOf(ports);
+        return publishOne(host, owner, bridge, sandboxIps.get(0), ports);
     }
 
-    private void publishOne(NetNamespace host, Owner owner, String bridge, InetAddress sandboxIp, List<PublishedPort> ports)
-            throws NetnsException {
+    /**
+     * Publishes on one sandbox address: claims the fixed ports and ranges (one claim per range), checks them
+     * against the host's bound sockets, chooses the host port of each choice (the first of its range free of
+     * claims and bound sockets; for host port 0 one of the host's ephemeral range), then adds the map
+     * elements.
+     *
+     * @return the ports as published, choices made, in the order given
+     */
+    private List<PublishedPort> publishOne(NetNamespace host, Owner owner, String bridge, InetAddress sandboxIp,
+            List<PublishedPort> ports) throws NetnsException {
         String tag = tag(owner);
         Rule.checkInterface("bridge", bridge);
         Objects.requireNonNull(sandboxIp, "sandboxIp");
         List<PublishedPort> list = List.copyOf(ports);
         if (list.isEmpty()) {
-            return;
+            return list;
         }
-        checkDistinct(list);
         Family family = Family.of(sandboxIp);
-        List<NatTable.Dnat> desired = Rules.publish(tag, sandboxIp, list);
-        boolean localnet = Rules.needsRouteLocalnet(sandboxIp, list);
+        for (PublishedPort p : list) {
+            if (p.hostIp() != null && Family.of(p.hostIp()) != family) {
+                throw new IllegalArgumentException("published port " + p + " has a host address of another family than "
+                        + "the sandbox address " + Addr.text(sandboxIp));
+            }
+        }
+        List<PublishedPort> fixed = list.stream().filter(p -> !chooses(p)).toList();
+        checkDistinct(fixed);
         lock(host);
         try {
-            List<Path> claims = PortClaims.claim(owner.host(), tag, list);
+            List<Path> claims = new ArrayList<>(PortClaims.claim(owner.host(), tag, fixed));
             io.netns.internal.CrashPoint.passed("port claims of " + tag);
             try {
-                checkNotBound(host, family, list);
+                Map<Protocol, List<HostSockets.Socket>> bound = new EnumMap<>(Protocol.class);
+                checkNotBound(host, family, fixed, bound);
+                List<PublishedPort> published = new ArrayList<>(fixed);
+                List<PublishedPort> chosen = new ArrayList<>();
+                for (PublishedPort p : list) {
+                    if (chooses(p)) { // not a port this call publishes otherwise: its claims are this owner's too
+                        PublishedPort c = choose(host, owner.host(), tag, family, p, bound, claims, published);
+                        published.add(c);
+                        chosen.add(c);
+                    }
+                }
+                published.clear();
+                for (PublishedPort p : list) {
+                    published.add(chooses(p) ? chosen.remove(0) : p);
+                }
+                List<NatTable.Mapping> desired = Rules.publish(tag, sandboxIp, published);
+                boolean localnet = Rules.needsRouteLocalnet(sandboxIp, published);
                 repairNetwork(host, bridge);
-                List<NatTable.Dnat> add = new ArrayList<>(desired);
+                List<NatTable.Mapping> add = new ArrayList<>(desired);
                 Written w = WRITTEN.get(writtenKey(host, tag));
                 if (w != null && w.complete) {
-                    w.nat.forEach(e -> add.remove(e.rule())); // published before: publish is idempotent
+                    w.nat.forEach(e -> add.remove(e.mapping())); // published before: publish is idempotent
                 } else if (w != null) { // published before, and the ruleset changed since: what is left of it?
-                    List<NatTable.Entry> left = tagged(host, family, tag);
+                    List<NatTable.Element> left = tagged(host, family, tag);
                     if (left.size() >= desired.size()) {
                         add.clear();
                     } else {
@@ -301,9 +326,10 @@ public final class IptablesFirewall implements Firewall {
                         WRITTEN.remove(writtenKey(host, tag));
                     }
                 }
-                List<NatTable.Entry> made = localnet ? publishLocalnet(host, owner.host(), add)
+                List<NatTable.Element> made = localnet ? publishLocalnet(host, owner.host(), add)
                         : NatTable.add(host, family, add);
                 record(host, tag, family, List.of(), made, claims, false);
+                return List.copyOf(published);
             } catch (NetnsException | RuntimeException e) {
                 PortClaims.release(claims);
                 throw e;
@@ -311,6 +337,83 @@ public final class IptablesFirewall implements Firewall {
         } finally {
             unlock();
         }
+    }
+
+    /** @return whether the host port is chosen when published: a host range for one container port, or host port 0 */
+    private static boolean chooses(PublishedPort p) {
+        return p.choosesHostPort() || p.hostPort() == 0;
+    }
+
+    /** {@code net.ipv4.ip_local_port_range}: the host's ephemeral ports (for IPv6 too). */
+    static final String EPHEMERAL = "net.ipv4.ip_local_port_range";
+
+    /**
+     * Chooses and claims the host port of a choice ({@link #choosePort}).
+     *
+     * @return the port as published: one host port for the container port
+     */
+    private static PublishedPort choose(NetNamespace host, String hostId, String tag, Family family, PublishedPort p,
+            Map<Protocol, List<HostSockets.Socket>> bound, List<Path> claims, List<PublishedPort> others)
+            throws NetnsException {
+        Set<Integer> taken = new HashSet<>();
+        for (PublishedPort o : others) {
+            if (o.protocol() == p.protocol() && overlaps(o.hostIp(), p.hostIp())) {
+                for (int q = o.hostPort(); q <= o.hostPortEnd(); q++) {
+                    taken.add(q);
+                }
+            }
+        }
+        int port = choosePort(host, hostId, tag, family, p.protocol(), p.hostIp(), p.hostPort(), p.hostPortEnd(), bound,
+                claims, p.toString(), taken);
+        return new PublishedPort(p.protocol(), p.hostIp(), port, port, p.containerPort(), p.containerPortEnd());
+    }
+
+    /**
+     * Chooses and claims a host port: the first port of {@code from..to} (for {@code from} 0, of the host's
+     * ephemeral range, read inside the host's namespace, starting at a random port of it and wrapping) that
+     * no other owner claims and no socket of the host is bound to.
+     *
+     * @param claims where the claim made is added
+     * @param what the publication, for the message
+     * @param taken ports the same call publishes otherwise (their claims are the owner's too)
+     * @return the port
+     * @throws NetnsException naming the range when every port of it is taken
+     */
+    static int choosePort(NetNamespace host, String hostId, String tag, Family family, Protocol protocol, InetAddress hostIp,
+            int from, int to, Map<Protocol, List<HostSockets.Socket>> bound, List<Path> claims, String what,
+            Set<Integer> taken) throws NetnsException {
+        int start = from;
+        boolean ephemeral = from == 0;
+        if (ephemeral) {
+            String text = Sysctl.read(host, EPHEMERAL).strip();
+            String[] f = text.split("\\s+");
+            try {
+                from = Integer.parseInt(f[0]);
+                to = Integer.parseInt(f[f.length - 1]);
+            } catch (NumberFormatException e) {
+                throw NetnsException.failure("publish", "cannot read " + EPHEMERAL + " of " + host + ": " + text);
+            }
+            if (from < 1 || to > 65535 || to < from) {
+                throw NetnsException.failure("publish", EPHEMERAL + " of " + host + " is not a port range: " + text);
+            }
+            start = from + java.util.concurrent.ThreadLocalRandom.current().nextInt(to - from + 1);
+        }
+        Set<Integer> busy = new HashSet<>(taken);
+        for (HostSockets.Socket s : sockets(host, protocol, bound)) {
+            if (sameFamily(s, family) && overlaps(s.address(), hostIp)) {
+                busy.add(s.port());
+            }
+        }
+        int size = to - from + 1;
+        for (int i = 0; i < size; i++) {
+            int port = from + (start - from + i) % size;
+            if (!busy.contains(port) && PortClaims.tryClaim(hostId, tag, protocol, hostIp, port, claims)) {
+                return port;
+            }
+        }
+        throw NetnsException.failure("publish", "cannot publish " + what + ": every host port of " + from + "-" + to + "/"
+                + protocol.id() + (ephemeral ? " (" + EPHEMERAL + " of the host)" : "")
+                + " is published already or bound on the host");
     }
 
     /**
@@ -329,23 +432,18 @@ public final class IptablesFirewall implements Firewall {
         }
     }
 
-    private static List<NatTable.Entry> tagged(NetNamespace host, Family family, String tag) throws NetnsException {
+    private static List<NatTable.Element> tagged(NetNamespace host, Family family, String tag) throws NetnsException {
         return NatTable.list(host, family).stream().filter(e -> tag.equals(e.comment())).toList();
     }
 
     /**
-     * Deletes the owner's DNAT rules of a family, exactly: read, then deleted in a batch the kernel refuses
+     * Deletes the owner's elements of a family, exactly: read, then deleted in a batch the kernel refuses
      * if the ruleset changed since the read (then read again).
      */
     private static void deleteExactly(NetNamespace host, Family family, String tag) throws NetnsException {
-        deleteExactly(host, family, e -> tag.equals(e.comment()));
-    }
-
-    private static void deleteExactly(NetNamespace host, Family family, java.util.function.Predicate<NatTable.Entry> which)
-            throws NetnsException {
         for (int attempt = 0; ; attempt++) {
             long gen = NatTable.generation(host);
-            List<NatTable.Entry> mine = NatTable.list(host, family).stream().filter(which).toList();
+            List<NatTable.Element> mine = tagged(host, family, tag);
             if (mine.isEmpty()) {
                 return;
             }
@@ -361,23 +459,22 @@ public final class IptablesFirewall implements Firewall {
     }
 
     /**
-     * DNAT rules of which some need {@code route_localnet}: the guard is looked for in the kernel (not in
-     * a cache of this JVM); when missing it is written in the same batch as the rules, and only then is the
-     * sysctl set. If setting the sysctl fails, the rules and the guard of this batch go again.
+     * Elements of which some need {@code route_localnet}: the guard is looked for in the kernel (not in a
+     * cache of this JVM); when missing it is written in the same batch as the elements, and only then is
+     * the sysctl set. If setting the sysctl fails, the elements and the guard of this batch go again.
      */
-    private static List<NatTable.Entry> publishLocalnet(NetNamespace host, String hostId, List<NatTable.Dnat> add)
+    private static List<NatTable.Element> publishLocalnet(NetNamespace host, String hostId, List<NatTable.Mapping> add)
             throws NetnsException {
-        boolean guarded = NatTable.list(host, Family.IPV4).stream().anyMatch(NatTable.Entry::isGuard);
-        List<NatTable.Entry> made = NatTable.add(host, Family.IPV4, add, !guarded);
+        boolean guarded = NatTable.guarded(host);
+        List<NatTable.Element> made = NatTable.add(host, Family.IPV4, add, !guarded);
         try {
             Localnet.enable(host, hostId);
         } catch (NetnsException | RuntimeException e) {
             try {
-                List<NatTable.Entry> undo = new ArrayList<>(made);
+                NatTable.delete(host, made);
                 if (!guarded) {
-                    NatTable.list(host, Family.IPV4).stream().filter(NatTable.Entry::isGuard).forEach(undo::add);
+                    NatTable.deleteGuard(host);
                 }
-                NatTable.delete(host, undo);
             } catch (NetnsException | RuntimeException suppressed) {
                 e.addSuppressed(suppressed);
             }
@@ -387,18 +484,15 @@ public final class IptablesFirewall implements Firewall {
     }
 
     /**
-     * After rules were removed: when no rule of the host needs {@code route_localnet} any more, the sysctl
-     * goes back to its value before, then the guard goes.
+     * After elements were removed: when no element of the host needs {@code route_localnet} any more, the
+     * sysctl goes back to its value before, then the guard goes.
      */
     private static void settleLocalnet(NetNamespace host, String hostId) throws NetnsException {
-        List<NatTable.Entry> left = NatTable.list(host, Family.IPV4);
-        if (left.stream().anyMatch(NatTable.Entry::localnet)) {
+        if (NatTable.list(host, Family.IPV4).stream().anyMatch(NatTable.Element::localnet)) {
             return;
         }
         Localnet.restore(host, hostId);
-        if (left.stream().anyMatch(NatTable.Entry::isGuard)) {
-            deleteExactly(host, Family.IPV4, NatTable.Entry::isGuard);
-        }
+        NatTable.deleteGuard(host);
     }
 
     @Override
@@ -472,7 +566,7 @@ public final class IptablesFirewall implements Firewall {
                     // First, while the generation is the one the handles were made in: the kernel refuses the
                     // batch (and nothing else's rule goes) if the table changed since.
                     NatTable.delete(host, w.nat, lockedGen);
-                    List<NatTable.Entry> nat = new ArrayList<>(w.nat);
+                    List<NatTable.Element> nat = new ArrayList<>(w.nat);
                     w.nat.clear();
                     for (Map.Entry<Family, List<Rule>> en : w.rules.entrySet()) {
                         if (en.getValue().isEmpty()) {
@@ -484,7 +578,7 @@ public final class IptablesFirewall implements Firewall {
                         en.getValue().clear(); // gone: a fallback below must not count on them
                     }
                     PortClaims.release(w.claims);
-                    if (nat.stream().anyMatch(NatTable.Entry::localnet)) {
+                    if (nat.stream().anyMatch(NatTable.Element::localnet)) {
                         settleLocalnet(host, owner.host());
                     }
                     return;
@@ -543,7 +637,7 @@ public final class IptablesFirewall implements Firewall {
     /**
      * Reads the ruleset once per family and the DNAT table once per family, and makes what {@code needs}
      * lack: in one restore per family the missing chains, jumps and rules (rules of a network that differ
-     * from what it needs are replaced), then the DNAT rules of each publication whose count differs, then
+     * from what it needs are replaced), then the map elements of each publication whose count differs, then
      * the localnet guard and {@code route_localnet} where a publication needs them.
      */
     private List<String> reconcileLocked(NetNamespace host, List<Need> needs) throws NetnsException {
@@ -608,20 +702,20 @@ public final class IptablesFirewall implements Firewall {
             if (pubs.isEmpty()) {
                 continue;
             }
-            List<NatTable.Entry> entries = NatTable.list(host, f);
+            List<NatTable.Element> elements = NatTable.list(host, f);
             for (Need.Publication p : pubs) {
                 String tag = tag(p.owner());
-                List<NatTable.Dnat> desired = Rules.publish(tag, p.sandboxIps().get(0), p.ports());
-                long have = entries.stream().filter(e -> tag.equals(e.comment())).count();
+                List<NatTable.Mapping> desired = Rules.publish(tag, p.sandboxIps().get(0), p.ports());
+                long have = elements.stream().filter(e -> tag.equals(e.comment())).count();
                 if (have != desired.size()) {
                     if (have > 0) {
                         deleteExactly(host, f, tag);
                     }
-                    List<NatTable.Entry> made = NatTable.add(host, f, desired);
+                    List<NatTable.Element> made = NatTable.add(host, f, desired);
                     WRITTEN.computeIfPresent(writtenKey(host, tag), (k, w) -> new Written(w.rules, new ArrayList<>(made),
                             w.claims, w.complete));
                     changes.add("nft: table " + (f == Family.IPV4 ? "ip " : "ip6 ") + NatTable.TABLE + ": " + desired.size()
-                            + " DNAT rule(s) of " + tag);
+                            + " map element(s) of " + tag);
                 }
                 if (Rules.needsRouteLocalnet(p.sandboxIps().get(0), p.ports())) {
                     localnetHost = p.owner().host();
@@ -629,7 +723,7 @@ public final class IptablesFirewall implements Firewall {
             }
         }
         if (localnetHost != null) {
-            if (NatTable.list(host, Family.IPV4).stream().noneMatch(NatTable.Entry::isGuard)) {
+            if (!NatTable.guarded(host)) {
                 NatTable.add(host, Family.IPV4, List.of(), true);
                 changes.add("nft: table ip " + NatTable.TABLE + ": the localnet guard (chain " + NatTable.GUARD_CHAIN + ")");
             }
@@ -688,7 +782,7 @@ public final class IptablesFirewall implements Firewall {
             Ruleset rs = parse(f, saves[f.ordinal()]);
             remember(host, f, rs);
             out.addAll(rs.owners());
-            for (NatTable.Entry e : NatTable.list(host, f)) {
+            for (NatTable.Element e : NatTable.list(host, f)) {
                 Owner o = e.comment() == null ? null : Owner.parse(e.comment());
                 if (o != null) {
                     out.add(o);
@@ -975,7 +1069,8 @@ public final class IptablesFirewall implements Firewall {
             for (int j = i + 1; j < ports.size(); j++) {
                 PublishedPort a = ports.get(i);
                 PublishedPort b = ports.get(j);
-                if (a.protocol() == b.protocol() && a.hostPort() == b.hostPort() && overlaps(a.hostIp(), b.hostIp())) {
+                if (a.protocol() == b.protocol() && a.hostPort() <= b.hostPortEnd() && b.hostPort() <= a.hostPortEnd()
+                        && overlaps(a.hostIp(), b.hostIp())) {
                     throw new IllegalArgumentException("host port published twice: " + a + " and " + b);
                 }
             }
@@ -986,25 +1081,34 @@ public final class IptablesFirewall implements Firewall {
         return a == null || b == null || a.isAnyLocalAddress() || b.isAnyLocalAddress() || a.equals(b);
     }
 
-    private static void checkNotBound(NetNamespace host, Family family, List<PublishedPort> ports) throws NetnsException {
-        Map<Protocol, List<HostSockets.Socket>> bound = new EnumMap<>(Protocol.class);
+    private static List<HostSockets.Socket> sockets(NetNamespace host, Protocol protocol,
+            Map<Protocol, List<HostSockets.Socket>> bound) throws NetnsException {
+        List<HostSockets.Socket> socks = bound.get(protocol);
+        if (socks == null) {
+            socks = HostSockets.bound(host, protocol);
+            bound.put(protocol, socks);
+        }
+        return socks;
+    }
+
+    /** Whether a socket takes the port from a publication of the family (a v6 wildcard socket takes IPv4 too). */
+    private static boolean sameFamily(HostSockets.Socket s, Family family) {
+        return family == Family.IPV6 ? s.address() instanceof Inet6Address
+                : !(s.address() instanceof Inet6Address) || (s.v6() && s.address().isAnyLocalAddress());
+    }
+
+    private static void checkNotBound(NetNamespace host, Family family, List<PublishedPort> ports,
+            Map<Protocol, List<HostSockets.Socket>> bound) throws NetnsException {
         for (PublishedPort p : ports) {
-            List<HostSockets.Socket> socks = bound.get(p.protocol());
-            if (socks == null) {
-                socks = HostSockets.bound(host, p.protocol());
-                bound.put(p.protocol(), socks);
-            }
-            for (HostSockets.Socket s : socks) {
-                if (s.port() != p.hostPort()) {
+            for (HostSockets.Socket s : sockets(host, p.protocol(), bound)) {
+                if (s.port() < p.hostPort() || s.port() > p.hostPortEnd()) {
                     continue;
                 }
-                boolean sameFamily = family == Family.IPV6
-                        ? s.address() instanceof Inet6Address
-                        : !(s.address() instanceof Inet6Address) || (s.v6() && s.address().isAnyLocalAddress());
-                if (sameFamily && overlaps(s.address(), p.hostIp())) {
-                    throw NetnsException.failure("publish", "cannot publish " + p + ": host port " + p.hostPort() + "/"
-                            + p.protocol().id() + " is already bound on the host by " + s
-                            + " (see `ss -lnp sport = :" + p.hostPort() + "` in that namespace)");
+                if (sameFamily(s, family) && overlaps(s.address(), p.hostIp())) {
+                    throw NetnsException.failure("publish", "cannot publish " + p + ": host port " + s.port() + "/"
+                            + p.protocol().id() + (p.hostPortEnd() > p.hostPort() ? " (of the range " + p.hostPort() + "-"
+                            + p.hostPortEnd() + ")" : "") + " is already bound on the host by " + s
+                            + " (see `ss -lnp sport = :" + s.port() + "` in that namespace)");
                 }
             }
         }

@@ -70,26 +70,38 @@ final class Rules {
     }
 
     /**
-     * A sandbox's published ports: per port, a DNAT in the {@code prerouting} chain of the library's
-     * nf_tables table (from other hosts and sandboxes; none for a loopback host address) and in its
-     * {@code output} chain (from the host itself, 127.0.0.1 included). Forwarding of the DNATed flows is
-     * the network's rule ({@link #network}).
+     * A sandbox's published ports, as elements of the maps of the library's nf_tables table: one element
+     * per port, one interval element per range whose ports keep their numbers ({@code 8000-8099:8000-8099},
+     * which DNATs the address only), and one element per port of a range mapped to other numbers
+     * ({@code 8000-8099:9000-9099}: the kernel's nf_tables cannot shift a port range, see {@link NatTable}).
+     * A published port on every host address matches every local address of the host (from other hosts
+     * and sandboxes, and from the host itself, 127.0.0.1 included); one on a loopback address only the
+     * host's own traffic. Forwarding of the DNATed flows is the network's rule ({@link #network}).
+     *
+     * @throws IllegalArgumentException if a port still chooses its host port ({@link PublishedPort#choosesHostPort()}:
+     *     the choice is made before), or has a host address of the other family
      */
-    static List<NatTable.Dnat> publish(String tag, InetAddress sandboxIp, List<PublishedPort> ports) {
+    static List<NatTable.Mapping> publish(String tag, InetAddress sandboxIp, List<PublishedPort> ports) {
         Family family = Family.of(sandboxIp);
-        Set<NatTable.Dnat> r = new LinkedHashSet<>();
+        Set<NatTable.Mapping> r = new LinkedHashSet<>();
         for (PublishedPort p : ports) {
             if (p.hostIp() != null && Family.of(p.hostIp()) != family) {
                 throw new IllegalArgumentException("published port " + p + " has a host address of another family than "
                         + "the sandbox address " + Addr.text(sandboxIp));
             }
-            InetAddress on = p.hostIp() == null || p.hostIp().isAnyLocalAddress() ? null : p.hostIp();
-            if (on == null || !on.isLoopbackAddress()) {
-                r.add(new NatTable.Dnat(NatTable.Hook.PREROUTING, p.protocol(), p.hostPort(), on, on == null, sandboxIp,
-                        p.containerPort(), tag));
+            if (p.choosesHostPort()) {
+                throw new IllegalArgumentException("the host port of " + p + " is not chosen yet");
             }
-            r.add(new NatTable.Dnat(NatTable.Hook.OUTPUT, p.protocol(), p.hostPort(), on, false, sandboxIp,
-                    p.containerPort(), tag));
+            InetAddress on = p.hostIp() == null || p.hostIp().isAnyLocalAddress() ? null : p.hostIp();
+            if (p.hostPort() == p.hostPortEnd()) {
+                r.add(NatTable.Mapping.port(p.protocol(), on, p.hostPort(), sandboxIp, p.containerPort(), tag));
+            } else if (p.hostPort() == p.containerPort()) {
+                r.add(new NatTable.Mapping(p.protocol(), on, p.hostPort(), p.hostPortEnd(), sandboxIp, 0, tag));
+            } else {
+                for (int i = 0; i <= p.hostPortEnd() - p.hostPort(); i++) {
+                    r.add(NatTable.Mapping.port(p.protocol(), on, p.hostPort() + i, sandboxIp, p.containerPort() + i, tag));
+                }
+            }
         }
         return new ArrayList<>(r);
     }

@@ -23,19 +23,27 @@
  * -A NETNS-POSTROUTING -s 127.0.0.0/8 -o nsbr0 -m comment --comment "netns:lab/network/nsbr0" -j MASQUERADE
  * </pre>
  * plus, once per chain, {@code -I INPUT 1 -m comment --comment "netns:chain" -j NETNS-INPUT} and its
- * siblings; and in {@code nft list table ip netns}:
+ * siblings; and in {@code nft list table ip netns} (maps and rules made once per host, whatever the number
+ * of published ports; each published port one element with its owner's tag):
  * <pre>
+ * map ports { type inet_proto . inet_service : ipv4_addr . inet_service
+ *     elements = { tcp . 8080 comment "netns:lab/sandbox/web" : 10.89.0.2 . 80 } }
+ * map port_ranges { type inet_proto . inet_service : ipv4_addr; flags interval }
+ * map addr_ports { type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service }
+ * map addr_port_ranges { type ipv4_addr . inet_proto . inet_service : ipv4_addr; flags interval }
  * chain prerouting { type nat hook prerouting priority dstnat; policy accept;
- *     ip daddr != 127.0.0.0/8 fib daddr type local tcp dport 8080 dnat to 10.89.0.2:80 comment "netns:lab/sandbox/web" }
+ *     ip daddr != 127.0.0.0/8 fib daddr type local dnat ip to meta l4proto . th dport map @ports
+ *     ... one lookup per map }
  * chain output { type nat hook output priority -100; policy accept;
- *     fib daddr type local tcp dport 8080 dnat to 10.89.0.2:80 comment "netns:lab/sandbox/web" }
+ *     fib daddr type local dnat ip to meta l4proto . th dport map @ports
+ *     ... one lookup per map }
  * chain input { type filter hook input priority filter; policy accept;
  *     ip saddr != 127.0.0.0/8 ip daddr 127.0.0.0/8 ct status ! dnat ct state ! established,related counter drop
  *     comment "netns:localnet-guard" }
  * </pre>
- * The last chain, the localnet guard, exists while a rule that DNATs the host's 127.0.0.1 exists (it
+ * The last chain, the localnet guard, exists while an element that DNATs the host's 127.0.0.1 exists (it
  * needs {@code route_localnet=1}).
- * Why the DNAT rules are native: see {@code NatTable}. The golden files under
+ * Why the DNAT is native nf_tables, in maps: see {@code NatTable}. The golden files under
  * {@code src/test/resources/golden} pin every variant.
  */
 package io.netns.iptables;

@@ -116,8 +116,8 @@ class CrashReclaimIT {
     }
 
     private List<String> dnatPorts() throws Exception {
-        return Leftovers.save(labNs.name()).lines().filter(l -> l.startsWith("\t\tfib daddr type local") && l.contains(" dnat to "))
-                .map(l -> l.replaceAll(".* dport (\\d+) .*", "$1")).sorted().toList();
+        return Nft.elements(labNs.path().toString(), "ip").stream().map(e -> e.key().replaceAll(".* (\\d+)$", "$1"))
+                .sorted().toList();
     }
 
     @Test

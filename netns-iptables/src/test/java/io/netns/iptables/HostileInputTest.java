@@ -113,10 +113,10 @@ class HostileInputTest {
             String tag = IptablesFirewall.tag(Owner.sandbox(host, sandbox));
             List<Rule> rules = new ArrayList<>();
             rules.addAll(Rules.network(tag, bridge, Inet.Cidr.parse("s", "10.89.0.0/24")));
-            for (NatTable.Dnat d : Rules.publish(tag, ip("10.89.0." + (2 + r.nextInt(250))),
+            for (NatTable.Mapping d : Rules.publish(tag, ip("10.89.0." + (2 + r.nextInt(250))),
                     List.of(new PublishedPort(Protocol.TCP, null, 1 + r.nextInt(65535), 1 + r.nextInt(65535)),
                             new PublishedPort(Protocol.UDP, ip("192.0.2.1"), 1 + r.nextInt(65535), 53)))) {
-                assertTrue(d.text().matches("[a-z0-9 .:!=/\\[\\]]+ comment \"" + java.util.regex.Pattern.quote(tag) + "\""),
+                assertTrue(d.text().matches("[a-z_]+: [a-z0-9 .:-]+ comment \"" + java.util.regex.Pattern.quote(tag) + "\" : [0-9.]+ \\. [0-9]+"),
                         d.text());
             }
             rules.addAll(Rules.expose(tag, List.of(new Exposure(Protocol.TCP, new InetSocketAddress("0.0.0.0", 22)))));

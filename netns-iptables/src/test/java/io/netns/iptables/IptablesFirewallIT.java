@@ -56,8 +56,15 @@ class IptablesFirewallIT {
         }
     }
 
+    /** The lines carrying the tag; a map element's line without nft's list punctuation (which depends on its neighbours). */
     private static List<String> lines(String save, String tag) {
-        return Arrays.stream(save.split("\n")).filter(l -> l.contains("\"" + tag + "\"")).collect(Collectors.toList());
+        return Arrays.stream(save.split("\n")).filter(l -> l.contains("\"" + tag + "\""))
+                .map(l -> l.contains(" comment \"") ? l.strip().replaceFirst("^elements = \\{ ", "").replaceFirst("( }|,)$", "") : l)
+                .collect(Collectors.toList());
+    }
+
+    private String netns() {
+        return lab.host.path().toString();
     }
 
     private static long count(String save, String line) {
@@ -87,11 +94,14 @@ class IptablesFirewallIT {
         System.out.println(save);
         // exactly these rules, as iptables-save and nft print them (written out here, not rendered by the
         // library under test)
-        String w = " comment \"" + web.tag() + "\"";
         String n = " -m comment --comment \"" + net.tag() + "\"";
+        assertEquals(List.of("ports: tcp . 8080 comment \"" + web.tag() + "\" : 10.89.0.2 . 80"),
+                Nft.tagged(netns(), "ip", web.tag()), "one element of the map of ports on every host address");
         for (String rule : List.of(
-                "\t\tip daddr != 127.0.0.0/8 fib daddr type local tcp dport 8080 dnat to 10.89.0.2:80" + w + "",
-                "\t\tfib daddr type local tcp dport 8080 dnat to 10.89.0.2:80" + w + "",
+                "\t\tip daddr != 127.0.0.0/8 fib daddr type local dnat ip to meta l4proto . th dport map @ports",
+                "\t\tfib daddr type local dnat ip to meta l4proto . th dport map @ports",
+                "\t\tip daddr != 127.0.0.0/8 dnat ip to ip daddr . meta l4proto . th dport map @addr_ports",
+                "\t\tdnat ip to ip daddr . meta l4proto . th dport map @addr_ports",
                 "-A NETNS-FORWARD -i nsbr0 ! -o nsbr0" + n + " -j NETNS-ISOLATION",
                 "-A NETNS-FORWARD -s 10.89.0.0/24 -i nsbr0" + n + " -j ACCEPT",
                 "-A NETNS-FORWARD -d 10.89.0.0/24 -o nsbr0 -m conntrack --ctstate RELATED,ESTABLISHED" + n + " -j ACCEPT",
@@ -102,7 +112,8 @@ class IptablesFirewallIT {
                 "-A NETNS-POSTROUTING -s 127.0.0.0/8 -o nsbr0" + n + " -j MASQUERADE")) {
             assertEquals(1, count(save, rule), rule + "\nin\n" + save);
         }
-        assertEquals(2, lines(save, web.tag()).size(), "no other rule of the owner: " + save);
+        assertEquals(1, lines(save, web.tag()).size(), "no other rule of the owner: " + save);
+        assertEquals(9, Nft.rules(netns(), "ip"), "4 lookups in each nat chain, and the localnet guard: " + save);
         assertTrue(save.contains(":FORWARD DROP"), "policy untouched");
         assertEquals(1, save.lines().filter(l -> l.startsWith("\t\tip saddr != 127.0.0.0/8 ip daddr 127.0.0.0/8 ct status ! dnat "
                 + "ct state ! established,related counter packets ") && l.endsWith(" drop comment \"netns:localnet-guard\"")).count(),
@@ -182,7 +193,8 @@ class IptablesFirewallIT {
         assertEquals(null, Lab.udp(lab.client, Lab.HOST_IP, 5353, 500), "nothing answers before the publication");
         fw.publish(lab.host, web, Lab.BRIDGE, ip(Lab.SBX_IP), List.of(new PublishedPort(Protocol.UDP, null, 5353, 53)));
         String save = lab.save();
-        assertTrue(save.contains("udp dport 5353 dnat to 10.89.0.2:53 comment \"" + web.tag() + "\""), save);
+        assertEquals(List.of("ports: udp . 5353 comment \"" + web.tag() + "\" : 10.89.0.2 . 53"),
+                Nft.tagged(netns(), "ip", web.tag()), save);
         // a datagram from another host reaches the sandbox with the client's address, and the answer comes back
         assertEquals(Lab.CLIENT_IP, Lab.udp(lab.client, Lab.HOST_IP, 5353, 3000));
         // from the host itself and from the other sandbox (hairpin)
@@ -345,12 +357,9 @@ class IptablesFirewallIT {
         PublishedPort port = new PublishedPort(Protocol.TCP, null, 8084, 80);
         fw.publish(lab.host, web, Lab.BRIDGE, ip(Lab.SBX_IP), List.of(port));
         List<String> mine = lines(lab.save(), web.tag());
-        assertEquals(2, mine.size(), mine.toString());
-        String nat = mine.stream().filter(l -> l.contains("127.0.0.0/8")).findFirst().orElseThrow();
-        String handle = Lab.exec(lab.host, "nft", "-a", "list", "chain", "ip", NatTable.TABLE, "prerouting").lines()
-                .filter(l -> l.contains(web.tag())).findFirst().orElseThrow().replaceAll(".*# handle (\\d+)$", "$1");
-        Lab.exec(lab.host, "nft", "delete", "rule", "ip", NatTable.TABLE, "prerouting", "handle", handle); // someone deleted it
-        assertFalse(lab.save().contains(nat), "the rule was deleted underneath");
+        assertEquals(1, mine.size(), mine.toString());
+        Lab.exec(lab.host, "nft", "delete", "element", "ip", NatTable.TABLE, "ports", "{ tcp . 8084 }"); // someone deleted it
+        assertEquals(List.of(), Nft.tagged(netns(), "ip", web.tag()), "the element was deleted underneath");
         fw.remove(lab.host, web);
         assertEquals(List.of(), lines(lab.save(), web.tag()));
         assertFalse(Files.exists(PortClaims.DIR.resolve(lab.host.name()).resolve("tcp-8084")), "claim released");
@@ -393,10 +402,11 @@ class IptablesFirewallIT {
         fw.expose(lab.host, web, List.of(new Exposure(Protocol.TCP, new InetSocketAddress("fd00:1::1", 443)),
                 new Exposure(Protocol.TCP, new InetSocketAddress(Lab.HOST_IP, 443))));
         String save6 = lab.save6();
-        assertTrue(save6.contains("\t\tfib daddr type local tcp dport 8080 dnat to [fd00:89::2]:80 comment \""
-                + web.tag() + "\""), save6);
-        assertTrue(save6.contains("\t\tip6 daddr != ::1 fib daddr type local tcp dport 8080 dnat to [fd00:89::2]:80 comment \""
-                + web.tag() + "\""), save6);
+        assertEquals(List.of("ports: tcp . 8080 comment \"" + web.tag() + "\" : fd00:89::2 . 80"),
+                Nft.tagged(netns(), "ip6", web.tag()), save6);
+        assertTrue(save6.contains("\t\tip6 daddr != ::1 fib daddr type local dnat ip6 to meta l4proto . th dport map @ports\n"),
+                save6);
+        assertEquals(8, Nft.rules(netns(), "ip6"), save6);
         assertTrue(save6.contains("-A NETNS-INPUT -d fd00:1::1/128 -p tcp -m tcp --dport 443"), save6);
         assertEquals(1, lines(lab.save(), web.tag()).size());
         assertEquals(Set.of(net, web), fw.owners(lab.host));
@@ -443,7 +453,7 @@ class IptablesFirewallIT {
         }
         String save = lab.save();
         for (int i = 0; i < n; i++) {
-            assertEquals(3, lines(save, Owner.sandbox(lab.host.name(), "s" + i).tag()).size(), save);
+            assertEquals(2, lines(save, Owner.sandbox(lab.host.name(), "s" + i).tag()).size(), save);
         }
         assertEquals(1, count(save, Rules.jump(Chain.NETNS_INPUT).appendLine()), save);
         assertEquals(1, count(save, "table ip netns {"), save);

@@ -359,11 +359,12 @@ final class Lab implements AutoCloseable {
         if (host != null) {
             // Port claims of owners the tests never removed (they drop the whole lab instead), as Host.close
             // does for a lab host's leases.
-            Path claims = PortClaims.DIR.resolve(host.name());
-            if (Files.isDirectory(claims)) {
-                try (java.util.stream.Stream<Path> s = Files.walk(claims)) {
-                    for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                        Files.deleteIfExists(p);
+            for (Path claims : List.of(PortClaims.DIR.resolve(host.name()), PortClaims.RANGES.resolve(host.name()))) {
+                if (Files.isDirectory(claims)) {
+                    try (java.util.stream.Stream<Path> s = Files.walk(claims)) {
+                        for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                            Files.deleteIfExists(p);
+                        }
                     }
                 }
             }

@@ -49,17 +49,27 @@ class RenderingTest {
                 new IptablesFirewall.Change(List.of(), List.of(), Rules.connect(NET.tag(), "nsbr0", "nsbr1"))).render());
     }
 
-    private static String nft(List<NatTable.Dnat> rules) {
+    private static String nft(List<NatTable.Mapping> elements) {
         StringBuilder b = new StringBuilder();
-        for (NatTable.Dnat d : rules) {
-            b.append(d.hook().chain).append(": ").append(d.text()).append('\n');
+        for (NatTable.Mapping m : elements) {
+            b.append(m.text()).append('\n');
         }
         return b.toString();
     }
 
     @Test
-    void publishWritesDnatRulesOnly() {
+    void publishWritesMapElementsOnly() {
         assertGolden("publish.nft", nft(Rules.publish(WEB.tag(), ip("10.89.0.2"), ports())));
+    }
+
+    @Test
+    void aRangeKeepingItsPortsIsOneIntervalElementAndAShiftedOneAnElementPerPort() {
+        assertGolden("publish-ranges.nft", nft(Rules.publish(WEB.tag(), ip("10.89.0.2"), List.of(
+                new PublishedPort(Protocol.TCP, null, 8000, 8099, 8000, 8099),
+                new PublishedPort(Protocol.UDP, ip("192.0.2.1"), 7000, 7002, 7000, 7002),
+                new PublishedPort(Protocol.TCP, null, 9000, 9002, 90, 92)))));
+        assertThrows(IllegalArgumentException.class, () -> Rules.publish(WEB.tag(), ip("10.89.0.2"),
+                List.of(new PublishedPort(Protocol.TCP, null, 9000, 9010, 80, 80))), "a choice is made before");
     }
 
     @Test

@@ -45,8 +45,69 @@ public final class NfTables {
     public static final int NFT_MSG_GETRULE = 7;
     /** {@code NFT_MSG_DELRULE}. */
     public static final int NFT_MSG_DELRULE = 8;
+    /** {@code NFT_MSG_NEWSET}. */
+    public static final int NFT_MSG_NEWSET = 9;
+    /** {@code NFT_MSG_NEWSETELEM}. */
+    public static final int NFT_MSG_NEWSETELEM = 12;
+    /** {@code NFT_MSG_GETSETELEM}. */
+    public static final int NFT_MSG_GETSETELEM = 13;
+    /** {@code NFT_MSG_DELSETELEM}. */
+    public static final int NFT_MSG_DELSETELEM = 14;
     /** {@code NFT_MSG_GETGEN}. */
     public static final int NFT_MSG_GETGEN = 16;
+
+    /** {@code NFTA_SET_TABLE}. */
+    public static final int NFTA_SET_TABLE = 1;
+    /** {@code NFTA_SET_NAME}. */
+    public static final int NFTA_SET_NAME = 2;
+    /** {@code NFTA_SET_FLAGS}. */
+    public static final int NFTA_SET_FLAGS = 3;
+    /** {@code NFTA_SET_KEY_TYPE}: nftables' datatype of the key (userspace's number, kept by the kernel). */
+    public static final int NFTA_SET_KEY_TYPE = 4;
+    /** {@code NFTA_SET_KEY_LEN}. */
+    public static final int NFTA_SET_KEY_LEN = 5;
+    /** {@code NFTA_SET_DATA_TYPE}. */
+    public static final int NFTA_SET_DATA_TYPE = 6;
+    /** {@code NFTA_SET_DATA_LEN}. */
+    public static final int NFTA_SET_DATA_LEN = 7;
+    /** {@code NFTA_SET_DESC}. */
+    public static final int NFTA_SET_DESC = 9;
+    /** {@code NFTA_SET_ID}: names a set made in the same batch. */
+    public static final int NFTA_SET_ID = 10;
+    /** {@code NFTA_SET_DESC_CONCAT}: the lengths of a concatenated key's fields. */
+    public static final int NFTA_SET_DESC_CONCAT = 2;
+    /** {@code NFTA_SET_FIELD_LEN}. */
+    public static final int NFTA_SET_FIELD_LEN = 1;
+    /** {@code NFT_SET_INTERVAL}. */
+    public static final int NFT_SET_INTERVAL = 0x4;
+    /** {@code NFT_SET_MAP}. */
+    public static final int NFT_SET_MAP = 0x8;
+    /** {@code NFT_SET_CONCAT}. */
+    public static final int NFT_SET_CONCAT = 0x80;
+
+    /** {@code NFTA_SET_ELEM_LIST_TABLE}. */
+    public static final int NFTA_SET_ELEM_LIST_TABLE = 1;
+    /** {@code NFTA_SET_ELEM_LIST_SET}. */
+    public static final int NFTA_SET_ELEM_LIST_SET = 2;
+    /** {@code NFTA_SET_ELEM_LIST_ELEMENTS}. */
+    public static final int NFTA_SET_ELEM_LIST_ELEMENTS = 3;
+    /** {@code NFTA_SET_ELEM_KEY}. */
+    public static final int NFTA_SET_ELEM_KEY = 1;
+    /** {@code NFTA_SET_ELEM_DATA}. */
+    public static final int NFTA_SET_ELEM_DATA = 2;
+    /** {@code NFTA_SET_ELEM_USERDATA}: what {@code nft} shows as the element's comment. */
+    public static final int NFTA_SET_ELEM_USERDATA = 6;
+    /** {@code NFTA_SET_ELEM_KEY_END}: the end of an interval of a concatenated key. */
+    public static final int NFTA_SET_ELEM_KEY_END = 10;
+
+    /** {@code NFTA_LOOKUP_SET}. */
+    public static final int NFTA_LOOKUP_SET = 1;
+    /** {@code NFTA_LOOKUP_SREG}. */
+    public static final int NFTA_LOOKUP_SREG = 2;
+    /** {@code NFTA_LOOKUP_DREG}. */
+    public static final int NFTA_LOOKUP_DREG = 3;
+    /** {@code NFTA_LOOKUP_SET_ID}. */
+    public static final int NFTA_LOOKUP_SET_ID = 4;
 
     /** {@code NFTA_TABLE_NAME}. */
     public static final int NFTA_TABLE_NAME = 1;
@@ -85,6 +146,11 @@ public final class NfTables {
     public static final int NFT_REG_1 = 1;
     /** {@code NFT_REG_2}. */
     public static final int NFT_REG_2 = 2;
+    /**
+     * {@code NFT_REG32_00}: the first 32-bit register (the first word of {@link #NFT_REG_1}); a concatenation
+     * takes one 32-bit register per field, each field padded to 4 bytes.
+     */
+    public static final int NFT_REG32_00 = 8;
 
     /** {@code NFTA_PAYLOAD_DREG}. */
     public static final int NFTA_PAYLOAD_DREG = 1;
@@ -239,8 +305,21 @@ public final class NfTables {
      * @param len how many bytes
      */
     public static void payload(ByteBuffer b, int base, int offset, int len) {
+        payload(b, base, offset, len, NFT_REG_1);
+    }
+
+    /**
+     * {@code payload load len b @ base + offset => reg}.
+     *
+     * @param b the buffer
+     * @param base {@link #NFT_PAYLOAD_NETWORK_HEADER} or {@link #NFT_PAYLOAD_TRANSPORT_HEADER}
+     * @param offset the offset in that header
+     * @param len how many bytes
+     * @param reg the register
+     */
+    public static void payload(ByteBuffer b, int base, int offset, int len, int reg) {
         long e = expr(b, "payload");
-        be32(b, NFTA_PAYLOAD_DREG, NFT_REG_1);
+        be32(b, NFTA_PAYLOAD_DREG, reg);
         be32(b, NFTA_PAYLOAD_BASE, base);
         be32(b, NFTA_PAYLOAD_OFFSET, offset);
         be32(b, NFTA_PAYLOAD_LEN, len);
@@ -300,9 +379,37 @@ public final class NfTables {
      * @param key e.g. {@link #NFT_META_L4PROTO}
      */
     public static void meta(ByteBuffer b, int key) {
+        meta(b, key, NFT_REG_1);
+    }
+
+    /**
+     * {@code meta load key => reg}.
+     *
+     * @param b the buffer
+     * @param key e.g. {@link #NFT_META_L4PROTO}
+     * @param reg the register
+     */
+    public static void meta(ByteBuffer b, int key, int reg) {
         long e = expr(b, "meta");
         be32(b, NFTA_META_KEY, key);
-        be32(b, NFTA_META_DREG, NFT_REG_1);
+        be32(b, NFTA_META_DREG, reg);
+        endExpr(b, e);
+    }
+
+    /**
+     * {@code lookup reg 1 set name dreg 1}: the map's value for the key in {@link #NFT_REG_1} (and the
+     * registers after it) goes to {@link #NFT_REG_1}; no element, and the rule ends there.
+     *
+     * @param b the buffer
+     * @param set the map's name
+     * @param setId the map's {@link #NFTA_SET_ID}, for a map made in the same batch
+     */
+    public static void lookup(ByteBuffer b, String set, int setId) {
+        long e = expr(b, "lookup");
+        RtAttr.addString(b, NFTA_LOOKUP_SET, set);
+        be32(b, NFTA_LOOKUP_SET_ID, setId);
+        be32(b, NFTA_LOOKUP_SREG, NFT_REG_1);
+        be32(b, NFTA_LOOKUP_DREG, NFT_REG_1);
         endExpr(b, e);
     }
 
@@ -320,17 +427,20 @@ public final class NfTables {
     }
 
     /**
-     * {@code nat dnat family addr reg 1 proto reg 2}.
+     * {@code nat dnat family addr reg 1 [proto reg protoReg]}.
      *
      * @param b the buffer
      * @param nfproto the family
+     * @param protoReg the register of the port, or 0 to keep the packet's port
      */
-    public static void dnat(ByteBuffer b, int nfproto) {
+    public static void dnat(ByteBuffer b, int nfproto, int protoReg) {
         long e = expr(b, "nat");
         be32(b, NFTA_NAT_TYPE, NFT_NAT_DNAT);
         be32(b, NFTA_NAT_FAMILY, nfproto);
         be32(b, NFTA_NAT_REG_ADDR_MIN, NFT_REG_1);
-        be32(b, NFTA_NAT_REG_PROTO_MIN, NFT_REG_2);
+        if (protoReg != 0) {
+            be32(b, NFTA_NAT_REG_PROTO_MIN, protoReg);
+        }
         endExpr(b, e);
     }
 
