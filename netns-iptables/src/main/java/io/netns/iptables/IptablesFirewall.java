@@ -484,6 +484,23 @@ public final class IptablesFirewall implements Firewall {
     }
 
     /**
+     * Whether an element this JVM wrote for another owner of the host, still there, needs
+     * {@code route_localnet}: then the sysctl and the guard stay, and the maps need not be read (a read of
+     * every element would make a removal cost grow with the host's published ports). Only while nobody else
+     * changed the ruleset since this JVM's last change (the fast path of {@link #remove}).
+     */
+    private static boolean localnetNeededByOthers(NetNamespace host) {
+        String ns = nsKey(host) + ":";
+        for (Map.Entry<String, Written> en : WRITTEN.entrySet()) {
+            Written w = en.getValue();
+            if (en.getKey().startsWith(ns) && w.complete && w.nat.stream().anyMatch(NatTable.Element::localnet)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * After elements were removed: when no element of the host needs {@code route_localnet} any more, the
      * sysctl goes back to its value before, then the guard goes.
      */
@@ -578,7 +595,7 @@ public final class IptablesFirewall implements Firewall {
                         en.getValue().clear(); // gone: a fallback below must not count on them
                     }
                     PortClaims.release(w.claims);
-                    if (nat.stream().anyMatch(NatTable.Element::localnet)) {
+                    if (nat.stream().anyMatch(NatTable.Element::localnet) && !localnetNeededByOthers(host)) {
                         settleLocalnet(host, owner.host());
                     }
                     return;

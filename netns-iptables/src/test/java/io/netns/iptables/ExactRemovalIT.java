@@ -146,5 +146,6 @@ class ExactRemovalIT {
         }
         assertEquals(0, elements());
         assertEquals(8, rules(), "the 8 lookups; the localnet guard went with the last element that needed it");
+        assertFalse(Files.exists(PortClaims.DIR.resolve(lab.host.name())), "every claim released");
     }
 }

@@ -223,4 +223,53 @@ class PublishedRangesIT {
         PortClaims.release(claims);
         fw.remove(lab.host, other);
     }
+
+    /**
+     * The fast removal does not read the maps to tell whether route_localnet is still needed: another owner
+     * this JVM published on every address keeps it (and the guard); the last one takes both.
+     */
+    @Test
+    void theLocalnetGuardStaysWhileAnotherOwnersRangeNeedsItAndGoesWithTheLast() throws Exception {
+        String before = Lab.exec(lab.host, "cat", "/proc/sys/net/ipv4/conf/all/route_localnet").trim();
+        lab.echoRemote(lab.sbx2, "0.0.0.0", 8000);
+        fw.publish(lab.host, web, Lab.BRIDGE, List.of(ip(Lab.SBX_IP)), List.of(new PublishedPort(Protocol.TCP, null, 8180, 80)));
+        fw.publish(lab.host, other, Lab.BRIDGE, List.of(ip(Lab.SBX2_IP)),
+                List.of(new PublishedPort(Protocol.TCP, null, 8000, 8099, 8000, 8099)));
+        fw.remove(lab.host, web);
+        assertEquals("1", Lab.exec(lab.host, "cat", "/proc/sys/net/ipv4/conf/all/route_localnet").trim());
+        assertEquals(9, Nft.rules(netns(), "ip"), "the guard stays");
+        assertEquals(Lab.GATEWAY, Lab.connect(lab.host, "127.0.0.1", 8000), "the other's range from the host's 127.0.0.1");
+        fw.remove(lab.host, other);
+        assertEquals(before, Lab.exec(lab.host, "cat", "/proc/sys/net/ipv4/conf/all/route_localnet").trim());
+        assertEquals(8, Nft.rules(netns(), "ip"), "the guard went with the last element that needed it");
+    }
+
+    /** The ip6 table has the same maps: a range on every address, a range and a port on one address, over IPv6. */
+    @Test
+    void ipv6RangesAndPortsGoThroughTheIp6Maps() throws Exception {
+        lab.withIpv6();
+        fw.addNetwork(lab.host, Owner.network(lab.host.name(), Lab.BRIDGE), Lab.BRIDGE, Lab.SUBNET6);
+        for (int port : new int[] {80, 8000, 8099, 7000, 7009}) {
+            lab.echoRemote(lab.sbx, "::", port);
+        }
+        List<PublishedPort> published = fw.publish(lab.host, web, Lab.BRIDGE, List.of(ip(Lab.SBX_IP6)), List.of(
+                new PublishedPort(Protocol.TCP, null, 8000, 8099, 8000, 8099),
+                new PublishedPort(Protocol.TCP, ip(Lab.HOST_IP6), 7000, 7009, 7000, 7009),
+                new PublishedPort(Protocol.TCP, ip(Lab.HOST_IP6), 8180, 80)));
+        assertEquals(3, published.size());
+        String t = web.tag();
+        assertEquals(List.of(
+                "port_ranges: tcp . 8000-8099 comment \"" + t + "\" : fd00:89::2",
+                "addr_ports: fd00:1::1 . tcp . 8180 comment \"" + t + "\" : fd00:89::2 . 80",
+                "addr_port_ranges: fd00:1::1 . tcp . 7000-7009 comment \"" + t + "\" : fd00:89::2"),
+                Nft.tagged(netns(), "ip6", t));
+        assertEquals(8, Nft.rules(netns(), "ip6"));
+        for (int port : new int[] {8000, 8099, 7000, 7009, 8180}) {
+            assertEquals(ip(Lab.CLIENT_IP6), ip(Lab.connect(lab.client, Lab.HOST_IP6, port)), "port " + port);
+        }
+        assertEquals(ip(Lab.GATEWAY6), ip(Lab.connect(lab.sbx2, Lab.HOST_IP6, 8099)), "hairpin");
+        assertEquals(Lab.Outcome.REFUSED, Lab.attempt(lab.client, Lab.HOST_IP6, 7010, 2000));
+        fw.remove(lab.host, web);
+        assertEquals(List.of(), Nft.elements(netns(), "ip6"));
+    }
 }
