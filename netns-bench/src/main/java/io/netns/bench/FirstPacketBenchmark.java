@@ -11,6 +11,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
@@ -54,6 +55,8 @@ public class FirstPacketBenchmark extends AbstractNetnsBenchmark {
 
         NetNamespace client;
         InetSocketAddress target;
+        /** Connections the server in the sandbox accepted. */
+        final AtomicLong accepted = new AtomicLong();
         private final Undo undo = new Undo();
 
         @Setup
@@ -87,6 +90,7 @@ public class FirstPacketBenchmark extends AbstractNetnsBenchmark {
                     while (!ss.isClosed()) {
                         try {
                             ss.accept().close();
+                            accepted.incrementAndGet();
                         } catch (IOException e) {
                             // closed at tear-down, or a connection reset before it was accepted
                         }
@@ -109,7 +113,7 @@ public class FirstPacketBenchmark extends AbstractNetnsBenchmark {
         }
     }
 
-    private static int connect(NetNamespace client, InetSocketAddress target) throws IOException, NetnsException {
+    static int connect(NetNamespace client, InetSocketAddress target) throws IOException, NetnsException {
         return client.call(() -> {
             try (Socket s = new Socket()) {
                 s.setSoLinger(true, 0);

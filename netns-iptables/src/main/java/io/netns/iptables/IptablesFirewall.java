@@ -719,6 +719,10 @@ public final class IptablesFirewall implements Firewall {
             if (pubs.isEmpty()) {
                 continue;
             }
+            if (NatTable.repairBase(host, f)) {
+                changes.add("nft: table " + (f == Family.IPV4 ? "ip " : "ip6 ") + NatTable.TABLE
+                        + ": its maps and lookup rules");
+            }
             List<NatTable.Element> elements = NatTable.list(host, f);
             for (Need.Publication p : pubs) {
                 String tag = tag(p.owner());

@@ -426,6 +426,54 @@ final class NatTable {
         }
     }
 
+    /**
+     * Makes the table's base (maps, chains and their lookup rules) what it must be when its rules are not
+     * exactly one lookup per map in each chain (someone flushed or edited a chain, or the table is gone).
+     *
+     * @return whether the base was written
+     * @throws NetnsException if the rules cannot be read or the kernel refuses the batch
+     */
+    static boolean repairBase(NetNamespace host, Family family) throws NetnsException {
+        Map<String, Integer> lookups = with(host, c -> {
+            Map<String, Integer> out = new java.util.HashMap<>();
+            try {
+                c.socket.dump(() -> "list table " + name(family) + " in " + host,
+                        NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETRULE, 0, b -> {
+                            b.put((byte) nfproto(family)).put((byte) NFNETLINK_V0).putShort((short) 0); // nfgenmsg
+                            RtAttr.addString(b, NFTA_RULE_TABLE, TABLE);
+                        }, out::clear, (r, at, type) -> {
+                            if (type == (NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWRULE)) {
+                                RtAttrs a = RtAttrs.parse(r, at + NlMsgHdr.SIZE + 4, at + NlMsgHdr.length(r, at));
+                                out.merge(String.valueOf(a.getString(NFTA_RULE_CHAIN)), 1, Integer::sum);
+                            }
+                        });
+            } catch (NetlinkException e) {
+                if (e.errno() != Native.ENOENT) {
+                    throw e;
+                }
+            }
+            return out;
+        });
+        boolean intact = true;
+        for (Hook h : Hook.values()) {
+            intact &= lookups.getOrDefault(h.chain, 0) == PortMap.values().length;
+        }
+        if (intact) {
+            return false;
+        }
+        String what = "write the maps and rules of table " + name(family) + " in " + host;
+        with(host, c -> {
+            talk(c, (b, socket) -> {
+                batchMarker(b, NFNL_MSG_BATCH_BEGIN, socket.nextSeq());
+                base(b, socket, family);
+                batchMarker(b, NFNL_MSG_BATCH_END, socket.nextSeq());
+            }, baseMessages(), what);
+            return null;
+        });
+        MADE.add(host.device() + ":" + host.inode() + ":" + family);
+        return true;
+    }
+
     /** Forgets that this JVM made the tables in the namespace: the next addition makes them (again) first. */
     static void forget(NetNamespace host) {
         MADE.removeIf(k -> k.startsWith(host.device() + ":" + host.inode() + ":"));
@@ -478,13 +526,16 @@ final class NatTable {
         for (Mapping m : mappings) {
             byMap.computeIfAbsent(m.map(), k -> new ArrayList<>()).add(m);
         }
-        int[] acks = {0};
+        int acks = (makeTable ? baseMessages() : 0) + (guard ? 2 : 0);
+        for (List<Mapping> l : byMap.values()) {
+            acks += (l.size() + ELEMENTS_PER_MESSAGE - 1) / ELEMENTS_PER_MESSAGE;
+        }
+        int messages = acks;
         with(host, c -> {
             NetlinkSocket.Messages batch = (b, socket) -> {
-                acks[0] = 0;
                 batchMarker(b, NFNL_MSG_BATCH_BEGIN, socket.nextSeq());
                 if (makeTable) {
-                    acks[0] += base(b, socket, family);
+                    base(b, socket, family);
                 }
                 if (guard) {
                     int m = message(b, NFT_MSG_NEWCHAIN, Nl.NLM_F_CREATE | Nl.NLM_F_ACK, socket.nextSeq(), nfproto);
@@ -503,35 +554,38 @@ final class NatTable {
                     guardExpressions(b);
                     RtAttr.addBytes(b, NFTA_RULE_USERDATA, comment(GUARD_TAG));
                     end(b, m);
-                    acks[0] += 2;
                 }
                 for (Map.Entry<PortMap, List<Mapping>> en : byMap.entrySet()) {
                     List<Mapping> all = en.getValue();
                     for (int i = 0; i < all.size(); i += ELEMENTS_PER_MESSAGE) {
                         newElements(b, family, en.getKey(), all.subList(i, Math.min(all.size(), i + ELEMENTS_PER_MESSAGE)),
                                 socket.nextSeq());
-                        acks[0]++;
                     }
                 }
                 batchMarker(b, NFNL_MSG_BATCH_END, socket.nextSeq());
             };
-            talk(c, batch, acks[0], what);
+            talk(c, batch, messages, what);
             return null;
         });
+    }
+
+    /** @return the number of messages {@link #base} writes: table, chains, maps, two flushes, the rules */
+    private static int baseMessages() {
+        return 1 + Hook.values().length + PortMap.values().length + Hook.values().length
+                + Hook.values().length * PortMap.values().length;
     }
 
     /**
      * Writes the table, its chains and maps (made when missing, kept when there) and the chains' rules (the
      * chains are flushed first, so they hold exactly these).
      *
-     * @return the number of messages written, each acknowledged
+     * Writes {@link #baseMessages()} messages, each acknowledged.
      */
-    private static int base(ByteBuffer b, NetlinkSocket socket, Family family) {
+    private static void base(ByteBuffer b, NetlinkSocket socket, Family family) {
         int nfproto = nfproto(family);
         int m = message(b, NFT_MSG_NEWTABLE, Nl.NLM_F_CREATE | Nl.NLM_F_ACK, socket.nextSeq(), nfproto);
         RtAttr.addString(b, NFTA_TABLE_NAME, TABLE);
         end(b, m);
-        int acks = 1;
         for (Hook h : Hook.values()) {
             m = message(b, NFT_MSG_NEWCHAIN, Nl.NLM_F_CREATE | Nl.NLM_F_ACK, socket.nextSeq(), nfproto);
             RtAttr.addString(b, NFTA_CHAIN_TABLE, TABLE);
@@ -542,26 +596,21 @@ final class NatTable {
             RtAttr.endNested(b, hook);
             RtAttr.addString(b, NFTA_CHAIN_TYPE, "nat");
             end(b, m);
-            acks++;
         }
         for (PortMap map : PortMap.values()) {
             newSet(b, family, map, socket.nextSeq());
-            acks++;
         }
         for (Hook h : Hook.values()) {
             m = message(b, NFT_MSG_DELRULE, Nl.NLM_F_ACK, socket.nextSeq(), nfproto); // no handle: every rule
             RtAttr.addString(b, NFTA_RULE_TABLE, TABLE);
             RtAttr.addString(b, NFTA_RULE_CHAIN, h.chain);
             end(b, m);
-            acks++;
         }
         for (Hook h : Hook.values()) {
             for (PortMap map : PortMap.values()) {
                 newRule(b, family, h, map, socket.nextSeq());
-                acks++;
             }
         }
-        return acks;
     }
 
     /** One {@code NFT_MSG_NEWSET}: a map, made unless it exists with the same properties. */

@@ -197,6 +197,14 @@ class PublishedRangesIT {
         assertEquals(Lab.CLIENT_IP, Lab.connect(lab.client, Lab.HOST_IP, 8180));
         assertEquals(List.of(), fw.reconcile(lab.host, List.of(
                 new Need.Publication(web, Lab.BRIDGE, List.of(ip(Lab.SBX_IP)), published))), "idempotent");
+        // someone flushes a chain of the table: the elements are there, the lookups are not
+        Lab.exec(lab.host, "nft", "flush", "chain", "ip", NatTable.TABLE, "prerouting");
+        assertEquals(Lab.Outcome.REFUSED, Lab.attempt(lab.client, Lab.HOST_IP, 8000, 2000), "no lookup, no DNAT");
+        changed = fw.reconcile(lab.host, List.of(new Need.Publication(web, Lab.BRIDGE, List.of(ip(Lab.SBX_IP)), published)));
+        assertEquals(List.of("nft: table ip netns: its maps and lookup rules"), changed);
+        assertEquals(9, Nft.rules(netns(), "ip"));
+        assertEquals(2, Nft.tagged(netns(), "ip", web.tag()).size(), "the elements were kept");
+        assertEquals(Lab.CLIENT_IP, Lab.connect(lab.client, Lab.HOST_IP, 8000));
         fw.remove(lab.host, web);
     }
 
