@@ -7,17 +7,19 @@
  *   getpid             syscall(SYS_getpid): one system call that does nothing; with SwitchAnatomyBenchmark's
  *                      jnrGetpid it gives jnr-ffi's per-call overhead.
  *   setns_roundtrip    setns(other) + setns(home) from one thread: the floor of SwitchBenchmark.callOtherAndBack.
- *   ns_create_delete   what NetNamespace.create + close + delete does, minus the checks: open(O_CREAT|O_EXCL)
- *                      of /run/netns/<name>, a helper thread that unshare(CLONE_NEWNET)s and bind-mounts
- *                      /proc/thread-self/ns/net onto it, open of the result, close, umount2(MNT_DETACH), unlink.
- *   none_create_delete the same plus lo up with one RTM_NEWLINK over a NETLINK_ROUTE socket opened by the
- *                      helper inside the new namespace (acknowledged): the floor of a none sandbox. The
- *                      library's none also writes and removes its owner record; that file is not in the floor.
+ *   ns_create_delete   what NetNamespace.create + close + delete does, minus the checks, as cheaply as the
+ *                      kernel allows: open(O_CREAT|O_EXCL) of /run/netns/<name>; the calling thread itself
+ *                      unshare(CLONE_NEWNET)s, bind-mounts /proc/thread-self/ns/net onto it, opens it, and
+ *                      setns back home (no thread is made); close, umount2(MNT_DETACH), unlink.
+ *   none_create_delete the same plus lo up with one RTM_NEWLINK over a NETLINK_ROUTE socket opened inside
+ *                      the new namespace before the setns back (acknowledged): the floor of a none sandbox.
+ *                      The library's none also writes and removes its owner record; that file is not in the
+ *                      floor.
  *
  *   bridge_create_delete
  *                      a bridge sandbox on a lab namespace whose bridge exists (made once, like the library's
- *                      network): the namespace as above with a NETLINK_ROUTE socket opened inside by the helper,
- *                      then over netlink in the lab: one RTM_NEWLINK veth with its peer "eth0" created directly
+ *                      network): the namespace as above with a NETLINK_ROUTE socket opened inside before
+ *                      the setns back, then over netlink in the lab: one RTM_NEWLINK veth with its peer "eth0" created directly
  *                      in the new namespace (IFLA_NET_NS_FD), one RTM_NEWLINK master + up; inside: lo up, a
  *                      RTM_GETLINK for eth0's index, eth0 up, RTM_NEWADDR, default RTM_NEWROUTE via the
  *                      bridge's address, every message acknowledged; then close, umount2, unlink (the veth
@@ -33,7 +35,6 @@
 #include <linux/rtnetlink.h>
 #include <arpa/inet.h>
 #include <net/if.h>
-#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -227,37 +228,27 @@ static int lo_up(void) {
     return rc;
 }
 
-struct helper_arg {
-    const char *path;
-    int lo;
-    int err;
-    const char *what;
-    int *nl; /* if not NULL: a NETLINK_ROUTE socket opened inside, instead of lo up */
-};
+/*
+ * Creates /run/netns/<name> like NetNamespace.create and returns an open fd on it: the calling thread
+ * unshares into a new namespace, bind-mounts it onto the file, opens it (and, when asked, a NETLINK_ROUTE
+ * socket inside, or brings lo up from inside), and setns back home. No thread is made: this is the least the
+ * kernel allows for a persisted namespace.
+ */
+static int home_ns = -1;
 
-static void *helper(void *p) {
-    struct helper_arg *a = p;
-    if (unshare(CLONE_NEWNET) < 0) { a->err = errno; a->what = "unshare"; return NULL; }
-    if (mount("/proc/thread-self/ns/net", a->path, "none", MS_BIND, NULL) < 0) { a->err = errno; a->what = "mount"; return NULL; }
-    if (a->nl) {
-        *a->nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-        if (*a->nl < 0) { a->err = errno; a->what = "netlink socket"; }
-    } else if (a->lo && lo_up() < 0) { a->err = errno; a->what = "lo up"; }
-    return NULL;
-}
-
-/* Creates /run/netns/<name> like NetNamespace.create and returns an open fd on it. */
 static int ns_create_nl(const char *path, int lo, int *nl) {
     int f = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
     if (f < 0) die(path);
     close(f);
-    struct helper_arg a = {.path = path, .lo = lo, .nl = nl};
-    pthread_t t;
-    if (pthread_create(&t, NULL, helper, &a) != 0) die("pthread_create");
-    pthread_join(t, NULL);
-    if (a.err) { errno = a.err; die(a.what); }
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (unshare(CLONE_NEWNET) < 0) die("unshare");
+    if (mount("/proc/thread-self/ns/net", path, "none", MS_BIND, NULL) < 0) die("mount");
+    int fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
     if (fd < 0) die("open namespace");
+    if (nl) {
+        *nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+        if (*nl < 0) die("netlink socket");
+    } else if (lo && lo_up() < 0) die("lo up");
+    if (setns(home_ns, CLONE_NEWNET) < 0) die("setns home");
     return fd;
 }
 
@@ -274,6 +265,8 @@ int main(int argc, char **argv) {
     double rounds[ROUNDS];
     char path[128];
     mkdir("/run/netns", 0755);
+    home_ns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    if (home_ns < 0) die("open /proc/thread-self/ns/net");
 
     for (int r = 0; r < ROUNDS; r++) {
         long long t0 = now_ns();
@@ -284,8 +277,7 @@ int main(int argc, char **argv) {
 
     snprintf(path, sizeof path, "/run/netns/bench-floor%d", (int) getpid());
     int other = ns_create(path, 0);
-    int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-    if (home < 0) die("open /proc/self/ns/net");
+    int home = home_ns;
     for (long i = 0; i < switch_ops / 10; i++) { /* warm-up */
         if (setns(other, CLONE_NEWNET) < 0 || setns(home, CLONE_NEWNET) < 0) die("setns");
     }
@@ -298,7 +290,6 @@ int main(int argc, char **argv) {
     }
     report("setns_roundtrip", rounds, switch_ops);
     close(other);
-    close(home);
     ns_delete(path);
 
     for (int lo = 0; lo <= 1; lo++) {

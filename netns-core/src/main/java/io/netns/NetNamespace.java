@@ -97,8 +97,15 @@ public final class NetNamespace implements AutoCloseable {
 
     /**
      * Creates a new, empty network namespace persisted at {@code /run/netns/<name>}, like
-     * {@code ip netns add <name>}. The namespace is made on a helper thread of netns, never on the
-     * caller's, and holds only a {@code lo} that is down.
+     * {@code ip netns add <name>}. It holds only a {@code lo} that is down.
+     *
+     * <p>A platform thread makes it itself, as cheaply as the kernel allows: it {@code unshare}s into the new
+     * namespace, bind-mounts it onto its name and switches back with {@code setns} to where it was (home, or
+     * the namespace a {@link #call} switched it into) before this method returns or throws; nothing but these
+     * system calls runs on it in between. Should that switch back ever fail, the thread is poisoned as after a
+     * failed switch back of {@link #call}. A virtual thread, a poisoned thread and every thread of a
+     * {@linkplain Netns.Mode#ROOTLESS rootless} JVM hand the making to a helper thread of netns instead, which
+     * returns to the initial namespace (rootless: netns' own) and is reused.
      *
      * @param name 1 to 64 characters from {@code [A-Za-z0-9_.-]}, starting with a letter or digit
      * @return a handle to it, which the caller closes; {@link #delete()} removes it
@@ -157,7 +164,9 @@ public final class NetNamespace implements AutoCloseable {
             throw e;
         }
         try {
-            return Creator.make(name, file, withClient, beforeMount);
+            ThreadNs thread = ThreadNs.get();
+            return thread.canUnshare() ? Creator.makeHere(thread, name, file, withClient, beforeMount)
+                    : Creator.make(name, file, withClient, beforeMount);
         } catch (NetnsException | RuntimeException e) {
             try {
                 Native.umount2(file, Native.MNT_DETACH);
@@ -388,9 +397,11 @@ public final class NetNamespace implements AutoCloseable {
     }
 
     /**
-     * The threads that make namespaces, never the caller's: a thread {@code unshare}s into a new namespace,
-     * bind-mounts it onto its file, opens it (and, if asked, an {@link RtnlClient} inside it), and switches back
-     * to the JVM's initial namespace with {@code setns}. Threads are reused (starting one costs more than
+     * How namespaces are made: a thread {@code unshare}s into a new namespace, bind-mounts it onto its file,
+     * opens it (and, if asked, an {@link RtnlClient} inside it), and switches back with {@code setns}. A
+     * platform thread that can come back by itself does this itself ({@link #makeHere}); for the others
+     * ({@link ThreadNs#canUnshare}) helper threads do it ({@link #make}) and switch back to the JVM's initial
+     * namespace (rootless: netns' own). Helper threads are reused (starting one costs more than
      * making a namespace's file and mount) and end after {@value #IDLE_SECONDS} s idle. They run nothing
      * but this. A thread whose way back fails could be left inside a namespace, so it ends at once instead
      * of taking another task; the next one starts afresh.
@@ -444,6 +455,24 @@ public final class NetNamespace implements AutoCloseable {
             }
         }
 
+        /**
+         * The calling thread makes the namespace itself ({@link ThreadNs#unshared}): it unshares, persists the
+         * namespace and switches back to where it was. No other thread is woken, which is what keeps
+         * {@code create} at the kernel's floor.
+         */
+        static Created makeHere(ThreadNs thread, String name, String file, boolean withClient, BeforeMount beforeMount)
+                throws NetnsException {
+            Created[] made = new Created[1];
+            try {
+                return thread.unshared(() -> made[0] = persist(name, file, withClient, beforeMount));
+            } catch (NetnsException | RuntimeException | Error e) {
+                if (made[0] != null) { // made, but the way back failed: the thread is poisoned, the caller undoes the mount
+                    closeQuietly(made[0].namespace(), made[0].inside());
+                }
+                throw e;
+            }
+        }
+
         private static void run(String name, String file, boolean withClient, BeforeMount beforeMount, int homeFd,
                 CompletableFuture<Created> result) {
             try {
@@ -457,28 +486,10 @@ public final class NetNamespace implements AutoCloseable {
                 result.completeExceptionally(e); // still home: the thread stays usable
                 return;
             }
-            NetNamespace ns = null;
-            RtnlClient inside = null;
+            Created made = null;
             Throwable failure = null;
             try {
-                FileDescriptor fd = FileDescriptor.open("/proc/thread-self/ns/net", Native.O_RDONLY);
-                try {
-                    // Made by us this instant: a network namespace, so no nsfs check, only its identity,
-                    // told before the mount makes it persist.
-                    FileId id = Native.identity(fd.intValue());
-                    if (beforeMount != null) {
-                        beforeMount.made(id);
-                    }
-                    Native.mount("/proc/thread-self/ns/net", file, "none", Native.MS_BIND);
-                    ns = new NetNamespace(fd, id.dev(), id.ino(), name, directory().resolve(name));
-                } catch (Throwable e) {
-                    fd.close();
-                    throw e;
-                }
-                if (withClient) {
-                    NetNamespace here = ns;
-                    inside = ThreadNs.assumeInside(here, () -> RtnlClient.open(here));
-                }
+                made = persist(name, file, withClient, beforeMount);
             } catch (Throwable e) {
                 failure = e;
             }
@@ -488,15 +499,49 @@ public final class NetNamespace implements AutoCloseable {
                 if (failure != null) {
                     e.addSuppressed(failure);
                 }
-                closeQuietly(ns, inside);
+                if (made != null) {
+                    closeQuietly(made.namespace(), made.inside());
+                }
                 result.completeExceptionally(e);
                 throw new Stranded();
             }
             if (failure != null) {
-                closeQuietly(ns, inside);
                 result.completeExceptionally(failure);
             } else {
-                result.complete(new Created(ns, inside));
+                result.complete(made);
+            }
+        }
+
+        /**
+         * On a thread that has just unshared into the new namespace: its identity (told to {@code beforeMount}
+         * before the mount makes it persist), the bind mount onto {@code file}, and the client if asked. What it
+         * opened is closed again when it fails; the caller undoes the mount.
+         */
+        private static Created persist(String name, String file, boolean withClient, BeforeMount beforeMount)
+                throws NetnsException {
+            NetNamespace ns;
+            FileDescriptor fd = FileDescriptor.open("/proc/thread-self/ns/net", Native.O_RDONLY);
+            try {
+                // Made by us this instant: a network namespace, so no nsfs check, only its identity,
+                // told before the mount makes it persist.
+                FileId id = Native.identity(fd.intValue());
+                if (beforeMount != null) {
+                    beforeMount.made(id);
+                }
+                Native.mount("/proc/thread-self/ns/net", file, "none", Native.MS_BIND);
+                ns = new NetNamespace(fd, id.dev(), id.ino(), name, directory().resolve(name));
+            } catch (NetnsException | RuntimeException | Error e) {
+                fd.close();
+                throw e;
+            }
+            if (!withClient) {
+                return new Created(ns, null);
+            }
+            try {
+                return new Created(ns, ThreadNs.assumeInside(ns, () -> RtnlClient.open(ns)));
+            } catch (NetnsException | RuntimeException | Error e) {
+                ns.close();
+                throw e;
             }
         }
 

@@ -3,6 +3,7 @@ package io.netns;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -254,16 +255,34 @@ class NetNamespaceIT {
     }
 
     @Test
-    void theThreadsThatMakeNamespacesGoBackHomeAndHoldNothing() throws Exception {
-        // Rootless, their home is a namespace of the JVM's own user namespace: the initial one is not theirs to return to.
-        String home = Netns.mode() == Netns.Mode.ROOTLESS ? "net:[" + Netns.rootlessHome().inode() + "]"
+    void theThreadThatMakesANamespaceGoesBackHomeAndHoldsNothing() throws Exception {
+        // Rootless, the makers are helper threads whose home is a namespace of the JVM's own user namespace: the
+        // initial one is not theirs to return to. Otherwise the calling thread makes it, and comes back itself.
+        boolean rootless = Netns.mode() == Netns.Mode.ROOTLESS;
+        String home = rootless ? "net:[" + Netns.rootlessHome().inode() + "]"
                 : Files.readSymbolicLink(Path.of("/proc/self/ns/net")).toString();
+        String callerBefore = Files.readSymbolicLink(Path.of("/proc/thread-self/ns/net")).toString();
         long inode;
-        try (NetNamespace ns = create("maker")) {
+        Thread[] maker = new Thread[1];
+        long[] makerInode = new long[1];
+        String full = lab.name("maker");
+        made.add(full);
+        try (NetNamespace ns = NetNamespace.create(full, false, id -> {
+            maker[0] = Thread.currentThread();
+            try {
+                makerInode[0] = threadInode();
+            } catch (IOException e) {
+                throw NetnsException.wrap("readlink", e);
+            }
+        }).namespace()) {
             inode = ns.inode();
+            assertEquals(inode, makerInode[0], "the maker was inside the new namespace when it was told its identity");
+            assertEquals(callerBefore, Files.readSymbolicLink(Path.of("/proc/thread-self/ns/net")).toString(),
+                    "the calling thread is where it was");
             ns.delete();
         }
         List<String> makers = new ArrayList<>();
+        String gone = "net:[" + inode + "]";
         try (var tasks = Files.list(Path.of("/proc/self/task"))) {
             for (Path task : (Iterable<Path>) tasks::iterator) {
                 String comm;
@@ -271,18 +290,23 @@ class NetNamespaceIT {
                 try {
                     comm = Files.readString(task.resolve("comm")).trim();
                     net = Files.readSymbolicLink(task.resolve("ns/net")).toString();
-                } catch (IOException gone) {
+                } catch (IOException gone2) {
                     continue;
                 }
+                assertNotEquals(gone, net, "task " + task + " (" + comm + ") is still in the namespace it made");
                 if (comm.startsWith("netns-create")) {
                     makers.add(comm);
-                    assertEquals(home, net, comm + " went back to the initial namespace");
+                    assertEquals(home, net, comm + " went back home");
                 }
             }
         }
-        assertFalse(makers.isEmpty(), "the maker thread is kept for the next create");
+        if (rootless) {
+            assertNotSame(Thread.currentThread(), maker[0], "rootless, a helper thread makes it");
+            assertFalse(makers.isEmpty(), "rootless, the helper thread is kept for the next create");
+        } else {
+            assertSame(Thread.currentThread(), maker[0], "a platform thread makes the namespace itself: no hand-off");
+        }
         // Nothing of the process holds the deleted namespace: no task is in it, no descriptor on it.
-        String gone = "net:[" + inode + "]";
         try (var fds = Files.list(Path.of("/proc/self/fd"))) {
             for (Path fd : (Iterable<Path>) fds::iterator) {
                 try {
@@ -291,6 +315,58 @@ class NetNamespaceIT {
                     // the listing's own descriptor
                 }
             }
+        }
+    }
+
+    @Test
+    void aNamespaceMadeInsideACallLeavesTheThreadInsideThatCall() throws Exception {
+        long home = threadInode();
+        try (NetNamespace outer = create("outer")) {
+            long[] seen = outer.call(() -> {
+                try (NetNamespace made = create("inner")) {
+                    long after = threadInode();
+                    long insideMade = made.call(NetNamespaceIT::threadInode);
+                    made.delete();
+                    return new long[] {after, insideMade, made.inode(), threadInode()};
+                }
+            });
+            assertEquals(outer.inode(), seen[0], "back in the namespace the call switched it into, not home");
+            assertEquals(seen[2], seen[1], "the new namespace is the one the handle names");
+            assertNotEquals(outer.inode(), seen[2]);
+            assertEquals(outer.inode(), seen[3]);
+            assertEquals(home, threadInode());
+            outer.delete();
+        }
+    }
+
+    @Test
+    void aThreadBornInsideMakesANamespaceAndComesBackToItsBirthNamespace() throws Exception {
+        try (NetNamespace birth = create("birth")) {
+            long[] seen = new long[3];
+            Throwable[] failed = new Throwable[1];
+            birth.run(() -> {
+                Thread t = new Thread(() -> {
+                    try (NetNamespace made = create("bornmade")) {
+                        seen[0] = threadInode();
+                        seen[1] = made.inode();
+                        made.delete();
+                    } catch (Throwable e) {
+                        failed[0] = e;
+                    }
+                });
+                t.start();
+                try {
+                    t.join();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            if (failed[0] != null) {
+                throw new AssertionError(failed[0]);
+            }
+            assertEquals(birth.inode(), seen[0], "the thread is back in the namespace it was born in");
+            assertNotEquals(birth.inode(), seen[1]);
+            birth.delete();
         }
     }
 

@@ -19,7 +19,7 @@ import java.util.Map;
  * means for its exit code).
  */
 public final class Report {
-    private final Map<String, double[]> jmh = new LinkedHashMap<>(); // short name → {score ns, error ns}
+    private final Map<String, double[]> jmh = new LinkedHashMap<>(); // short name → {score ns, error ns, median ns}
     private final Map<String, Double> ext = new LinkedHashMap<>();   // "floor.key" / "peer.key" → ns/op
     private final StringBuilder out = new StringBuilder();
     private boolean missed;
@@ -79,7 +79,7 @@ public final class Report {
             String unit = (String) metric.get("scoreUnit");
             double toNs = unit.startsWith("ns") ? 1 : unit.startsWith("us") ? 1e3 : unit.startsWith("ms") ? 1e6
                     : unit.startsWith("s/") ? 1e9 : Double.NaN;
-            jmh.put(name, new double[] {score * toNs, error * toNs});
+            jmh.put(name, new double[] {score * toNs, error * toNs, median(metric.get("rawData")) * toNs});
             out.append("| ").append(name).append(" | ").append(run.get("mode")).append(" | ").append(fmt(score))
                     .append(" | ").append(Double.isNaN(error) ? "—" : fmt(error)).append(" | ").append(unit).append(" |\n");
         }
@@ -154,9 +154,13 @@ public final class Report {
                 "PublishBenchmark.onePort{published=10}", Double.NaN);
         ratio("publish+remove one port, 10,000 / 10 published", "PublishBenchmark.onePort{published=10000}",
                 "PublishBenchmark.onePort{published=10}", 1.2);
+        medianRatio("publish+remove one port, 10,000 / 10 published", "PublishBenchmark.onePort{published=10000}",
+                "PublishBenchmark.onePort{published=10}");
         ratio("publish+remove one port, 100 sandboxes x 100 ports / 10 published",
                 "PublishBenchmark.onePortAmongSandboxes{portsEach=100,sandboxes=100}",
                 "PublishBenchmark.onePort{published=10}", 1.2);
+        medianRatio("publish+remove one port, 100 sandboxes x 100 ports / 10 published",
+                "PublishBenchmark.onePortAmongSandboxes{portsEach=100,sandboxes=100}", "PublishBenchmark.onePort{published=10}");
         ratio("publish+remove a 1,000-port range / one port (10 published)", "PublishBenchmark.range",
                 "PublishBenchmark.onePort{published=10}", Double.NaN);
         absolute("first packet: fresh connection through a published port, 10 published",
@@ -165,13 +169,51 @@ public final class Report {
                 "FirstPacketBenchmark.connect{background=10}", Double.NaN);
         ratio("first packet, 10,000 / 10 published", "FirstPacketBenchmark.connect{background=10000}",
                 "FirstPacketBenchmark.connect{background=10}", 1.2);
+        medianRatio("first packet, 10,000 / 10 published", "FirstPacketBenchmark.connect{background=10000}",
+                "FirstPacketBenchmark.connect{background=10}");
         ratio("dual-stack bridge create+close / IPv4-only", "DualStackBenchmark.dualStack", "DualStackBenchmark.ipv4", 1.25);
+        medianRatio("dual-stack bridge create+close / IPv4-only", "DualStackBenchmark.dualStack", "DualStackBenchmark.ipv4");
         absolute("planner, 10,000 requests over 64 addresses", "PlannerBenchmark.plan{addresses=64,requests=10000}", 100e6);
         ratio("planner 10,000 / 1,000 requests (linear: ≈10×)", "PlannerBenchmark.plan{addresses=64,requests=10000}",
                 "PlannerBenchmark.plan{addresses=64,requests=1000}", Double.NaN);
         inverse("ip link add veth / library veth (peer/ours)", "RtnlBenchmark.vethIpProcess", "RtnlBenchmark.vethLibrary");
         inverse("ip link show (1,000) / library dump (peer/ours)", "RtnlBenchmark.dumpIpProcess", "RtnlBenchmark.dumpLibrary");
         out.append('\n');
+    }
+
+    /** @return the median of JMH's per-iteration scores ({@code rawData}, one list per fork), NaN when none */
+    static double median(Object rawData) {
+        List<Double> all = new ArrayList<>();
+        if (rawData instanceof List<?> forks) {
+            for (Object f : forks) {
+                if (f instanceof List<?> iterations) {
+                    for (Object v : iterations) {
+                        if (v instanceof Number n) {
+                            all.add(n.doubleValue());
+                        }
+                    }
+                }
+            }
+        }
+        if (all.isEmpty()) {
+            return Double.NaN;
+        }
+        all.sort(null);
+        int n = all.size();
+        return n % 2 == 1 ? all.get(n / 2) : (all.get(n / 2 - 1) + all.get(n / 2)) / 2;
+    }
+
+    /**
+     * The ratio of the medians of the measured iterations, beside a target's row of means: on a loaded machine
+     * one slow iteration moves a mean more than a median. Informative only: the verdict is the means'.
+     */
+    private void medianRatio(String what, String ours, String ref) {
+        double[] a = jmh.get(ours);
+        double[] b = jmh.get(ref);
+        boolean both = a != null && b != null && !Double.isNaN(a[2]) && !Double.isNaN(b[2]);
+        if (both) {
+            row(what + ", medians of the iterations", a[2], b[2], String.format(Locale.ROOT, "%.2f×", a[2] / b[2]), "", "");
+        }
     }
 
     private Double get(String key) {

@@ -23,7 +23,8 @@ import org.openjdk.jmh.annotations.TearDown;
  * as long as the host, so {@link LabState} keeps one anchor sandbox on it and the benchmark measures the
  * n-th sandbox, not the first.
  *
- * <p>Floors in {@code floor.c}: {@code ns_create_delete} (unshare on a thread, bind mount, umount, unlink)
+ * <p>Floors in {@code floor.c}: {@code ns_create_delete} (unshare on the calling thread, bind mount, setns
+ * back, umount, unlink)
  * for {@link #namespaceCreateDelete}, and {@code none_create_delete} (the same plus {@code lo} up over a raw
  * rtnetlink socket) for {@link #none} (target ≤ 1.5×), {@code bridge_create_delete} (the same namespace, a veth
  * made with its peer inside, attached and up, lo and eth0 up, address, default route, over raw rtnetlink) for
@@ -76,8 +77,8 @@ public class SetupBenchmark extends AbstractNetnsBenchmark {
     /**
      * {@code NetNamespace.create} + {@code close} + {@code delete}: the part of none and bridge that is the
      * namespace itself. Fair against {@code floor.c ns_create_delete}, which makes the same system calls
-     * (open O_EXCL of the mount point, a helper thread that unshares and bind-mounts, open of the result,
-     * umount2 MNT_DETACH, unlink) without the checks and the helper being a Java thread.
+     * (open O_EXCL of the mount point, unshare and bind mount, open of the result, setns back,
+     * umount2 MNT_DETACH, unlink) without the checks.
      */
     @Benchmark
     public NetNamespace namespaceCreateDelete() throws NetnsException {

@@ -47,4 +47,12 @@ class ReportJsonTest {
             assertTrue(e.getMessage().contains("offset"), e.getMessage());
         }
     }
+
+    @Test
+    void medianOfTheIterationsOfEveryFork() {
+        assertEquals(2.0, Report.median(List.of(List.of(1.0, 100.0, 2.0))));
+        assertEquals(2.5, Report.median(List.of(List.of(1.0, 2.0), List.of(3.0, 1000.0))));
+        assertTrue(Double.isNaN(Report.median(List.of())));
+        assertTrue(Double.isNaN(Report.median(null)));
+    }
 }
