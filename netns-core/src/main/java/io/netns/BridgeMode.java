@@ -216,10 +216,37 @@ public final class BridgeMode extends ModeSetup implements NetworkMode {
     }
 
     /**
+     * Publishes a port, a range or a choice of host ports, written as {@code docker run -p} takes it and
+     * parsed exactly as Docker parses it ({@link PublishedPort#parse(String)}). Calls add up. Default: nothing
+     * published.
+     *
+     * <pre>{@code
+     * NetworkMode.bridge().publish("8080:80")                  // tcp, every host address
+     * NetworkMode.bridge().publish("127.0.0.1:8080:80/udp")    // udp, one host address
+     * NetworkMode.bridge().publish("[::1]:8080:80")            // an IPv6 host address
+     * NetworkMode.bridge().publish("8000-8099:8000-8099")      // a range, port for port
+     * NetworkMode.bridge().publish("9000-9010:80")             // one free host port of 9000..9010
+     * NetworkMode.bridge().publish("127.0.0.1::80")            // any free host port (of the ephemeral range)
+     * }</pre>
+     *
+     * A host port that is chosen (a host range for one container port, or none given) is chosen when the
+     * sandbox is made; {@link Sandbox#published()} tells which. Without a host port, each port of a container
+     * range ({@code "8000-8002"}) gets its own free host port.
+     *
+     * @param spec {@code [hostIp:][hostPort:]containerPort[/protocol]}, see {@link PublishedPort#parse(String)}
+     * @return a new mode
+     * @throws IllegalArgumentException if the text breaks Docker's rules (the message names it and the rule),
+     *     or a host port it publishes is published already by this mode
+     */
+    public BridgeMode publish(String spec) {
+        return publish(PublishedPort.parse(spec));
+    }
+
+    /**
      * Publishes a TCP port on every host address, like {@code docker run -p 8080:80}. Default: nothing
      * published.
      *
-     * @param hostPort 1..65535
+     * @param hostPort 1..65535, or 0 for any free port of the host's ephemeral range
      * @param containerPort 1..65535
      * @return a new mode
      */
@@ -231,7 +258,7 @@ public final class BridgeMode extends ModeSetup implements NetworkMode {
      * Publishes a TCP port on one host address, like {@code docker run -p 10.20.30.100:8080:80}.
      *
      * @param hostIp an IP literal of the host
-     * @param hostPort 1..65535
+     * @param hostPort 1..65535, or 0 for any free port of the host's ephemeral range
      * @param containerPort 1..65535
      * @return a new mode
      */
@@ -243,7 +270,7 @@ public final class BridgeMode extends ModeSetup implements NetworkMode {
      * Publishes a port of {@code protocol} on every host address, like {@code -p 5353:53/udp}.
      *
      * @param protocol TCP or UDP
-     * @param hostPort 1..65535
+     * @param hostPort 1..65535, or 0 for any free port of the host's ephemeral range
      * @param containerPort 1..65535
      * @return a new mode
      */
@@ -256,14 +283,29 @@ public final class BridgeMode extends ModeSetup implements NetworkMode {
      *
      * @param protocol TCP or UDP
      * @param hostIp an IP literal of the host, or null
-     * @param hostPort 1..65535
+     * @param hostPort 1..65535, or 0 for any free port of the host's ephemeral range
      * @param containerPort 1..65535
      * @return a new mode
      */
     public BridgeMode publish(Protocol protocol, String hostIp, int hostPort, int containerPort) {
         InetAddress addr = hostIp == null ? null : Inet.parse("publish host ip", hostIp);
-        PublishedPort p = new PublishedPort(protocol, addr, hostPort, containerPort);
-        return new BridgeMode(name, subnet, ip, mtu, PublishedPort.append(published, p), connected, ipv6, subnet6);
+        return publish(new PublishedPort(protocol, addr, hostPort, containerPort));
+    }
+
+    /**
+     * Publishes a port as built or parsed ({@link PublishedPort#parse(String)}); an any-free-port range is
+     * kept as one port per container port, as each gets its own host port.
+     *
+     * @param port the port, range or choice
+     * @return a new mode
+     * @throws IllegalArgumentException if a host port it publishes is published already by this mode
+     */
+    public BridgeMode publish(PublishedPort port) {
+        List<PublishedPort> all = published;
+        for (PublishedPort p : Objects.requireNonNull(port, "port").each()) {
+            all = PublishedPort.append(all, p);
+        }
+        return new BridgeMode(name, subnet, ip, mtu, all, connected, ipv6, subnet6);
     }
 
     /**
@@ -343,7 +385,10 @@ public final class BridgeMode extends ModeSetup implements NetworkMode {
         return mtu;
     }
 
-    /** @return the published ports, in the order given */
+    /**
+     * @return the ports to publish, in the order given (a range without host port, {@code "8000-8002"}, as one
+     *     port per container port); {@link Sandbox#published()} tells what they became
+     */
     public List<PublishedPort> published() {
         return published;
     }
@@ -355,10 +400,13 @@ public final class BridgeMode extends ModeSetup implements NetworkMode {
     @Override
     Sandbox setUp(Host host, String name, OwnerRecord record, Cleanup cleanup) throws NetnsException {
         NetNamespace.Created made = SandboxSetup.newNamespace(name, record, cleanup);
+        List<PublishedPort> ports;
         try (RtnlClient inside = made.inside()) {
-            BridgeSetup.attach(host, name, this, made.namespace(), inside, record, cleanup);
+            ports = BridgeSetup.attach(host, name, this, made.namespace(), inside, record, cleanup);
         }
-        return new Sandbox(host, name, this, made.namespace(), cleanup, null);
+        Sandbox s = new Sandbox(host, name, this, made.namespace(), cleanup, null);
+        s.published(ports);
+        return s;
     }
 
     @Override

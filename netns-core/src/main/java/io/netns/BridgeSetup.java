@@ -53,8 +53,10 @@ final class BridgeSetup {
      * Wires a new namespace in.
      *
      * @param inside a client whose socket lives in {@code ns}; the caller closes it
+     * @return the mode's ports as published ({@link Firewall#publish}: every host-port choice made), empty when
+     *     it publishes none
      */
-    static void attach(Host host, String name, BridgeMode mode, NetNamespace ns, RtnlClient inside,
+    static List<PublishedPort> attach(Host host, String name, BridgeMode mode, NetNamespace ns, RtnlClient inside,
             OwnerRecord record, Cleanup cleanup) throws NetnsException {
         RtnlClient hostRtnl = host.rtnl();
         int[] bridgeIndex = new int[1];
@@ -103,14 +105,15 @@ final class BridgeSetup {
                 inside.addAddress("eth0", ip6, net.subnet6().prefix(), Addr.F_NODAD);
                 inside.addDefaultRoute(net.gateway6());
             }
-            if (!mode.published().isEmpty()) {
-                Firewall fw = Firewall.load();
-                Firewall.Owner owner = Firewall.Owner.sandbox(host.id(), name);
-                record.put("firewall", "1");
-                cleanup.push("published ports of " + name, () -> fw.remove(host.namespace(), owner));
-                fw.publish(host.namespace(), owner, net.bridge(), ip6 == null ? List.of(ip) : List.of(ip, ip6),
-                        mode.published());
+            if (mode.published().isEmpty()) {
+                return List.of();
             }
+            Firewall fw = Firewall.load();
+            Firewall.Owner owner = Firewall.Owner.sandbox(host.id(), name);
+            record.put("firewall", "1");
+            cleanup.push("published ports of " + name, () -> fw.remove(host.namespace(), owner));
+            List<InetAddress> addresses = ip6 == null ? List.of(ip) : List.of(ip, ip6); // one per family
+            return List.copyOf(fw.publish(host.namespace(), owner, net.bridge(), addresses, mode.published()));
         } catch (NetnsException | RuntimeException e) {
             try {
                 deleteVeth.undo();

@@ -200,10 +200,47 @@ public final class CniMode extends ModeSetup implements NetworkMode {
     }
 
     /**
+     * Publishes ports through the {@code portMappings} capability, written as {@code docker run -p} takes them
+     * and parsed as Docker parses them ({@link PublishedPort#parse(String)}): {@code "8080:80"},
+     * {@code "127.0.0.1:5353:53/udp"}, {@code "8000-8009:8000-8009"}. A {@code portMappings} entry names one
+     * host port and one container port, so a range becomes one entry per port. Only plugins whose
+     * configuration declares {@code "capabilities": {"portMappings": true}} (e.g. {@code portmap}) see them.
+     * Calls add up. Default: nothing published.
+     *
+     * @param spec {@code [hostIp:]hostPort:containerPort[/protocol]}, host and container part of the same size
+     * @return a new mode
+     * @throws IllegalArgumentException if the text breaks Docker's rules, if it leaves the host port to be
+     *     chosen ({@code "80"}, {@code "0:80"}, {@code "127.0.0.1::80"}, {@code "9000-9010:80"}: CNI's
+     *     {@code portMappings} have no way to ask for a free port), or if a host port is published twice
+     */
+    public CniMode publish(String spec) {
+        return publish(PublishedPort.parse(spec));
+    }
+
+    /**
+     * Publishes a port or a range as built or parsed ({@link PublishedPort#parse(String)}); see
+     * {@link #publish(String)}.
+     *
+     * @param port the port or range; not a choice of host port
+     * @return a new mode
+     * @throws IllegalArgumentException if the host port is a choice or is published twice
+     */
+    public CniMode publish(PublishedPort port) {
+        Objects.requireNonNull(port, "port");
+        if (port.choosesHostPort()) {
+            throw new IllegalArgumentException("cni cannot publish " + port + ": CNI portMappings name one host "
+                    + "port each, and the portmap plugin cannot choose a free one; give the host port (e.g. "
+                    + "8080:80)");
+        }
+        List<PublishedPort> all = PublishedPort.append(published, port);
+        return with(confDir, pluginDirs, ifName, args, all, ips, mac, bandwidth, dns, capabilities, timeout);
+    }
+
+    /**
      * Publishes a TCP port on every host address through the {@code portMappings} capability, like
-     * {@code docker run -p 8080:80}; the same values as {@link BridgeMode#publish(int, int)}. Only plugins whose
-     * configuration declares {@code "capabilities": {"portMappings": true}} (e.g. {@code portmap}) see it.
-     * Default: nothing published.
+     * {@code docker run -p 8080:80}; the same values as {@link BridgeMode#publish(int, int)}, except that the
+     * host port must be given. Only plugins whose configuration declares
+     * {@code "capabilities": {"portMappings": true}} (e.g. {@code portmap}) see it. Default: nothing published.
      *
      * @param hostPort 1..65535
      * @param containerPort 1..65535
@@ -248,8 +285,7 @@ public final class CniMode extends ModeSetup implements NetworkMode {
      */
     public CniMode publish(Protocol protocol, String hostIp, int hostPort, int containerPort) {
         InetAddress addr = hostIp == null ? null : Inet.parse("publish host ip", hostIp);
-        List<PublishedPort> all = PublishedPort.append(published, new PublishedPort(protocol, addr, hostPort, containerPort));
-        return with(confDir, pluginDirs, ifName, args, all, ips, mac, bandwidth, dns, capabilities, timeout);
+        return publish(new PublishedPort(protocol, addr, hostPort, containerPort));
     }
 
     /**
@@ -436,14 +472,16 @@ public final class CniMode extends ModeSetup implements NetworkMode {
         if (!published.isEmpty()) {
             List<Object> pm = new ArrayList<>();
             for (PublishedPort p : published) {
-                Map<String, Object> e = new LinkedHashMap<>();
-                e.put("hostPort", (long) p.hostPort());
-                e.put("containerPort", (long) p.containerPort());
-                e.put("protocol", p.protocol().id());
-                if (p.hostIp() != null) {
-                    e.put("hostIP", Inet.toText(p.hostIp()));
+                for (int i = 0; i < p.count(); i++) { // a range: one mapping per port
+                    Map<String, Object> e = new LinkedHashMap<>();
+                    e.put("hostPort", (long) p.hostPort() + i);
+                    e.put("containerPort", (long) p.containerPort() + i);
+                    e.put("protocol", p.protocol().id());
+                    if (p.hostIp() != null) {
+                        e.put("hostIP", Inet.toText(p.hostIp()));
+                    }
+                    pm.add(e);
                 }
-                pm.add(e);
             }
             m.put("portMappings", pm);
         }

@@ -126,8 +126,10 @@ public interface Firewall {
      * @param owner the sandbox
      * @param bridge its bridge interface
      * @param sandboxIps its addresses, at most one per family (IPv4 first when both)
-     * @param ports the ports; a port whose host port is a choice (a host range for one container port)
-     *     is given the first free host port of its range
+     * @param ports the ports; a port whose host port is a choice is given a free host port: a host range
+     *     for one container port the first free port of its range, host port 0 ({@code 0..0}, one container
+     *     port) a free port of the host's ephemeral range ({@code net.ipv4.ip_local_port_range}); never a
+     *     port another port of {@code ports} publishes
      * @return the ports as published: the same as {@code ports}, with every host-port choice made
      * @throws NetnsException if a host port is already published or the change fails; nothing is left
      * @since 0.2.0

@@ -14,6 +14,7 @@ import java.nio.file.Path;
  * NetworkMode.bridge()                                        // default bridge network of the host
  * NetworkMode.bridge().name("nsbr1").subnet("10.89.9.0/28")   // a named bridge network
  * NetworkMode.bridge().publish(8080, 80)                      // like docker run -p 8080:80
+ * NetworkMode.bridge().publish("127.0.0.1:8080:80/udp")       // docker run -p text, parsed as Docker does
  * NetworkMode.container("web1")                               // join web1's stack
  * NetworkMode.cni("mynet")                                    // the plugins of a CNI network connect it
  * }</pre>

@@ -42,6 +42,8 @@ public final class Sandbox implements AutoCloseable {
     private final List<Sandbox> joiners = new CopyOnWriteArrayList<>();
     private final List<Process> processes = new CopyOnWriteArrayList<>();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** The ports of a {@link BridgeMode} sandbox as published, set once before the sandbox is returned. */
+    private volatile List<PublishedPort> published = List.of();
     /** The CNI attachment of a {@link CniMode} sandbox, set once before the sandbox is returned; else null. */
     private volatile CniSetup.Attached cni;
 
@@ -103,6 +105,23 @@ public final class Sandbox implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    void published(List<PublishedPort> ports) {
+        this.published = List.copyOf(ports);
+    }
+
+    /**
+     * The ports of a bridge sandbox as they were published: {@link BridgeMode#published()} with every host-port
+     * choice made, so {@code publish("9000-9010:80")} shows here as the one host port chosen (e.g.
+     * {@code tcp *:9000->80}) and {@code publish("127.0.0.1::80")} as the free port taken. This is what the
+     * firewall holds for the sandbox, and what {@link Host#reconcile()} makes again after the rules were lost.
+     *
+     * @return the ports in the order published; empty for the other modes and a bridge sandbox that publishes
+     *     nothing
+     */
+    public List<PublishedPort> published() {
+        return published;
     }
 
     void attachCni(CniSetup.Attached attached) {

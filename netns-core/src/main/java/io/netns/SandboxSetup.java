@@ -99,9 +99,10 @@ final class SandboxSetup {
         for (Sandbox s : host.sandboxes()) {
             live.add(s.name());
             Firewall.Owner owner = Firewall.Owner.sandbox(host.id(), s.name());
-            if (s.mode() instanceof BridgeMode b && !b.published().isEmpty() && bridges.containsKey(b.name())) {
+            // The ports as published (choices made), not the mode's: a reconcile makes the same host ports again.
+            if (s.mode() instanceof BridgeMode b && !s.published().isEmpty() && bridges.containsKey(b.name())) {
                 needs.add(new Firewall.Need.Publication(owner, bridges.get(b.name()), leased(byName.get(b.name()), s),
-                        b.published()));
+                        s.published()));
             } else if (s.mode() instanceof HostMode h && !h.exposures().isEmpty()) {
                 needs.add(new Firewall.Need.Opening(owner, h.exposures()));
             }

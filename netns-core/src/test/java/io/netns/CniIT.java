@@ -70,7 +70,7 @@ class CniIT {
         cni.writeFull();
         makeOutside();
         List<String> ips = new ArrayList<>();
-        try (Sandbox a = lab.create(p + "a", mode().publish(18080, 80).mac("c2:11:22:33:44:55"));
+        try (Sandbox a = lab.create(p + "a", mode().publish(18080, 80).publish("18081-18082:81-82").mac("c2:11:22:33:44:55"));
                 Sandbox b = lab.create(p + "b", mode())) {
             InetAddress ipA = a.addresses().get(0);
             InetAddress ipB = b.addresses().get(0);
@@ -111,6 +111,18 @@ class CniIT {
                 try (Socket in = s.accept()) {
                     assertEquals('x', in.getInputStream().read());
                     assertEquals(InetAddress.getByName("192.0.2.2"), in.getInetAddress());
+                }
+            }
+            // outside -> the last port of the range 18081-18082:81-82 (one portMappings entry per port) -> a:82
+            try (ServerSocket s = a.call(() -> new ServerSocket(82, 5, ipA))) {
+                ext.run(() -> {
+                    try (Socket c = new Socket()) {
+                        c.connect(new InetSocketAddress("192.0.2.1", 18082), 3000);
+                        c.getOutputStream().write('y');
+                    }
+                });
+                try (Socket in = s.accept()) {
+                    assertEquals('y', in.getInputStream().read());
                 }
             }
             // a <-> b over the bridge

@@ -50,6 +50,22 @@ class CniModeTest {
     }
 
     @Test
+    void publishTakesDockersSyntaxAndARangeIsOneMappingPerPort() {
+        CniMode m = NetworkMode.cni("n").publish("127.0.0.1:5353:53/udp").publish("8000-8002:9000-9002");
+        assertEquals("{\"portMappings\":[{\"hostPort\":5353,\"containerPort\":53,\"protocol\":\"udp\",\"hostIP\":\"127.0.0.1\"},"
+                + "{\"hostPort\":8000,\"containerPort\":9000,\"protocol\":\"tcp\"},"
+                + "{\"hostPort\":8001,\"containerPort\":9001,\"protocol\":\"tcp\"},"
+                + "{\"hostPort\":8002,\"containerPort\":9002,\"protocol\":\"tcp\"}]}", Json.write(m.capabilityArgs()));
+        assertEquals(2, m.published().size(), "the range stays one published port");
+        refuses("cni cannot publish tcp *:9000-9010->80: CNI portMappings name one host port each, and the portmap "
+                + "plugin cannot choose a free one", () -> NetworkMode.cni("n").publish("9000-9010:80"));
+        refuses("cni cannot publish tcp *:0->80", () -> NetworkMode.cni("n").publish("80"));
+        refuses("cni cannot publish tcp 127.0.0.1:0->80", () -> NetworkMode.cni("n").publish("127.0.0.1::80"));
+        refuses("publish spec \"9000-9010:80-85\": invalid ranges", () -> NetworkMode.cni("n").publish("9000-9010:80-85"));
+        refuses("is published twice", () -> NetworkMode.cni("n").publish("8000-8002:9000-9002").publish("8002:80"));
+    }
+
+    @Test
     void badValuesAreRefusedNamingValueAndRule() {
         refuses("cni network name must start with a letter or digit", () -> NetworkMode.cni("-x"));
         refuses("\"a/b\"", () -> NetworkMode.cni("a/b"));
@@ -66,7 +82,7 @@ class CniModeTest {
         refuses("must not contain ':'", () -> NetworkMode.cni("n").pluginDirs(Path.of("/a:b")));
         refuses("at least one directory", () -> NetworkMode.cni("n").pluginDirs(new Path[0]));
         refuses("is published twice", () -> NetworkMode.cni("n").publish(8080, 80).publish(8080, 81));
-        refuses("hostPort must be 1..65535: 0", () -> NetworkMode.cni("n").publish(0, 80));
+        refuses("cni cannot publish tcp *:0->80: CNI portMappings name one host port each", () -> NetworkMode.cni("n").publish(0, 80));
         refuses("has its own method", () -> NetworkMode.cni("n").capability("portMappings", "[]"));
         refuses("cni capability aliases must be JSON", () -> NetworkMode.cni("n").capability("aliases", "[db]"));
     }

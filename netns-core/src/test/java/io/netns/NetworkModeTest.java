@@ -48,6 +48,29 @@ class NetworkModeTest {
     }
 
     @Test
+    void bridgePublishTakesDockersSyntax() throws Exception {
+        BridgeMode b = NetworkMode.bridge().publish("8080:80").publish("127.0.0.1:5353:53/udp").publish("[::1]:8443:443")
+                .publish("8100-8199:8000-8099").publish("9000-9010:80").publish("127.0.0.1::81").publish("7000-7001");
+        assertEquals(List.of("tcp *:8080->80", "udp 127.0.0.1:5353->53", "tcp [::1]:8443->443",
+                "tcp *:8100-8199->8000-8099", "tcp *:9000-9010->80", "tcp 127.0.0.1:0->81", "tcp *:0->7000",
+                "tcp *:0->7001"), b.published().stream().map(PublishedPort::toString).toList(),
+                "in order; a free-port range as one port per container port");
+        assertEquals(NetworkMode.bridge().publish(8080, 80).publish(Protocol.UDP, "127.0.0.1", 5353, 53),
+                NetworkMode.bridge().publish("8080:80").publish("127.0.0.1:5353:53/udp"), "the same as the int forms");
+        assertEquals(NetworkMode.bridge().publish(0, 80), NetworkMode.bridge().publish("80"));
+        assertMessage("publish spec \"9000-9010:80-85\": invalid ranges specified for container and host ports",
+                () -> NetworkMode.bridge().publish("9000-9010:80-85"));
+        assertMessage("publish spec \"80/sctp\": protocol sctp is not supported",
+                () -> NetworkMode.bridge().publish("80/sctp"));
+        assertMessage("host port tcp 8050 is published twice",
+                () -> NetworkMode.bridge().publish("8000-8099:8000-8099").publish("8050:80"));
+        assertMessage("publish spec must not be null", () -> NetworkMode.bridge().publish((String) null));
+        BridgeMode base = NetworkMode.bridge().publish("8080:80");
+        assertThrows(IllegalArgumentException.class, () -> base.publish("8080:81"));
+        assertEquals(1, base.published().size(), "a refused publish leaves the mode as it was");
+    }
+
+    @Test
     void badValuesFailAtTheCallNamingTheValueAndTheRule() {
         assertMessage("prefix must be 0..32", () -> NetworkMode.bridge().subnet("10.0.0.0/33"));
         assertMessage("at most /30", () -> NetworkMode.bridge().subnet("10.0.0.0/31"));
@@ -67,8 +90,12 @@ class NetworkModeTest {
         assertMessage("255.255.255.252/30 overlaps the limited broadcast", () -> NetworkMode.bridge().subnet("255.255.255.252/30"));
         assertEquals("10.0.0.0/8", NetworkMode.bridge().subnet("10.0.0.0/8").subnet());
         assertEquals("126.255.255.252/30", NetworkMode.bridge().subnet("126.255.255.252/30").subnet());
-        assertMessage("hostPort must be 1..65535: 0", () -> NetworkMode.bridge().publish(0, 80));
-        assertMessage("hostPort must be 1..65535: -1", () -> NetworkMode.bridge().publish(-1, 80));
+        assertEquals("tcp *:0->80", NetworkMode.bridge().publish(0, 80).published().get(0).toString(),
+                "host port 0: any free port, as -p 0:80");
+        assertMessage("hostPort must be 1..65535, or 0 for any free port: -1", () -> NetworkMode.bridge().publish(-1, 80));
+        assertMessage("hostPort must be 1..65535, or 0 for any free port: 65536",
+                () -> NetworkMode.bridge().publish(65536, 80));
+        assertMessage("containerPort must be 1..65535: 0", () -> NetworkMode.bridge().publish(8080, 0));
         assertMessage("containerPort must be 1..65535: 70000", () -> NetworkMode.bridge().publish(80, 70000));
         assertMessage("published twice", () -> NetworkMode.bridge().publish(8080, 80).publish(8080, 81));
         assertMessage("not in subnet", () -> NetworkMode.bridge().subnet("10.89.9.0/28").ip("10.89.10.5"));

@@ -75,7 +75,7 @@ public final class Demo {
             System.out.println("usage: java -jar netns-demo.jar <command> [--server=apache|jdk]\n\n"
                     + "  seed       the whole lab: host-mode collision and its fix, bridge, container, none\n"
                     + "  host       host mode: two servers on port 80, the planner's fix, expose()\n"
-                    + "  bridge     bridge mode with publish(8080, 80)\n"
+                    + "  bridge     bridge mode with publish(\"8080:80\")\n"
                     + "  container  container mode: a second sandbox in the first one's stack\n"
                     + "  none       none mode: only loopback\n"
                     + "  ipv6       IPv6: two servers on two IPv6 host addresses (curl -6), a dual-stack bridge sandbox\n"
@@ -289,17 +289,17 @@ public final class Demo {
         }
     }
 
-    /** Step c: bridge mode with publish(8080, 80), fetched from the client through the host's address. */
+    /** Step c: bridge mode with publish("8080:80"), fetched from the client through the host's address. */
     void bridge() throws Exception {
-        step("c. bridge mode: NetworkMode.bridge().publish(8080, 80)");
-        try (Sandbox br = lab.create(prefix + "-br", NetworkMode.bridge().publish(8080, 80))) {
+        step("c. bridge mode: NetworkMode.bridge().publish(\"8080:80\")   (docker run -p 8080:80)");
+        try (Sandbox br = lab.create(prefix + "-br", NetworkMode.bridge().publish("8080:80"))) {
             String ip = br.addresses().get(0).getHostAddress();
             WebServers.Started st = web.start(br, new InetSocketAddress(80), "bridge sandbox " + ip);
             if (!st.up) {
                 throw new IllegalStateException("the bridge sandbox's server did not start: " + st.detail);
             }
             row("sandbox " + br.name() + "  Listen 80", "eth0 " + ip + " on bridge netns0 (10.89.0.0/24)");
-            row("published", "lab :8080 -> " + ip + ":80 (DNAT in the lab's firewall)");
+            row("published " + br.published(), "lab :8080 -> " + ip + ":80 (DNAT in the lab's firewall)");
             row("client: GET http://" + HOST_IP1 + ":8080/", "-> " + fetch("http://" + HOST_IP1 + ":8080/"));
         } finally {
             web.stopAll();

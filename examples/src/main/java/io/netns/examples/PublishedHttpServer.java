@@ -43,7 +43,7 @@ public final class PublishedHttpServer {
             NetNamespace client = NetNamespace.create(prefix + "-client");
             try {
                 wire(host, client);
-                Sandbox web = host.create(prefix + "-web", NetworkMode.bridge().publish(8080, 80));
+                Sandbox web = host.create(prefix + "-web", NetworkMode.bridge().publish("8080:80"));
                 String ip = web.addresses().get(0).getHostAddress();
                 HttpServer server = serve(web, ip);
                 try {

@@ -111,10 +111,18 @@ class BadInputIT {
             rejects(IllegalArgumentException.class, Names.printable(bad), () -> NetworkMode.bridge().subnet(bad));
         }
         for (int bad : new int[] {0, -1, 65536, 70000}) {
-            rejects(IllegalArgumentException.class, Integer.toString(bad), () -> NetworkMode.bridge().publish(bad, 80));
+            if (bad != 0) { // host port 0: any free port, as docker run -p 0:80
+                rejects(IllegalArgumentException.class, Integer.toString(bad), () -> NetworkMode.bridge().publish(bad, 80));
+                rejects(IllegalArgumentException.class, Integer.toString(bad),
+                        () -> NetworkMode.bridge().publish("10.0.0.1", bad, 80));
+            }
             rejects(IllegalArgumentException.class, Integer.toString(bad), () -> NetworkMode.bridge().publish(8080, bad));
-            rejects(IllegalArgumentException.class, Integer.toString(bad),
-                    () -> NetworkMode.bridge().publish("10.0.0.1", bad, 80));
+            rejects(IllegalArgumentException.class, "8080:" + bad, () -> NetworkMode.bridge().publish("8080:" + bad));
+        }
+        for (String bad : List.of("", "8080:", "80/sctp", "9000-9010:80-85", "localhost:8080:80", "1.2.3.4:5:8080:80",
+                "8080:80\n-A", "80/udp/x", "0-10:80")) {
+            rejects(IllegalArgumentException.class, "publish spec \"" + Names.printable(bad) + "\"",
+                    () -> NetworkMode.bridge().publish(bad));
         }
         rejects(IllegalArgumentException.class, "8080", () -> NetworkMode.bridge().publish(8080, 80).publish(8080, 81));
         rejects(IllegalArgumentException.class, "web.example", () -> NetworkMode.bridge().publish("web.example", 80, 80));

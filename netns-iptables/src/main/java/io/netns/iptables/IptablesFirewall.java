@@ -368,6 +368,24 @@ public final class IptablesFirewall implements Firewall {
         return new PublishedPort(p.protocol(), p.hostIp(), port, port, p.containerPort(), p.containerPortEnd());
     }
 
+    /** @return the first and last port of the host's {@value #EPHEMERAL}, read inside its namespace */
+    private static int[] ephemeralRange(NetNamespace host) throws NetnsException {
+        String text = Sysctl.read(host, EPHEMERAL).strip();
+        String[] f = text.split("\\s+");
+        int from;
+        int to;
+        try {
+            from = Integer.parseInt(f[0]);
+            to = Integer.parseInt(f[f.length - 1]);
+        } catch (NumberFormatException e) {
+            throw NetnsException.failure("publish", "cannot read " + EPHEMERAL + " of " + host + ": " + text);
+        }
+        if (from < 1 || to > 65535 || to < from) {
+            throw NetnsException.failure("publish", EPHEMERAL + " of " + host + " is not a port range: " + text);
+        }
+        return new int[] {from, to};
+    }
+
     /**
      * Chooses and claims a host port: the first port of {@code from..to} (for {@code from} 0, of the host's
      * ephemeral range, read inside the host's namespace, starting at a random port of it and wrapping) that
@@ -385,17 +403,9 @@ public final class IptablesFirewall implements Firewall {
         int start = from;
         boolean ephemeral = from == 0;
         if (ephemeral) {
-            String text = Sysctl.read(host, EPHEMERAL).strip();
-            String[] f = text.split("\\s+");
-            try {
-                from = Integer.parseInt(f[0]);
-                to = Integer.parseInt(f[f.length - 1]);
-            } catch (NumberFormatException e) {
-                throw NetnsException.failure("publish", "cannot read " + EPHEMERAL + " of " + host + ": " + text);
-            }
-            if (from < 1 || to > 65535 || to < from) {
-                throw NetnsException.failure("publish", EPHEMERAL + " of " + host + " is not a port range: " + text);
-            }
+            int[] range = ephemeralRange(host);
+            from = range[0];
+            to = range[1];
             start = from + java.util.concurrent.ThreadLocalRandom.current().nextInt(to - from + 1);
         }
         Set<Integer> busy = new HashSet<>(taken);
@@ -726,7 +736,8 @@ public final class IptablesFirewall implements Firewall {
             List<NatTable.Element> elements = NatTable.list(host, f);
             for (Need.Publication p : pubs) {
                 String tag = tag(p.owner());
-                List<NatTable.Mapping> desired = Rules.publish(tag, p.sandboxIps().get(0), p.ports());
+                List<NatTable.Mapping> desired = Rules.publish(tag, p.sandboxIps().get(0),
+                        chosen(host, p.owner().host(), tag, f, p.ports()));
                 long have = elements.stream().filter(e -> tag.equals(e.comment())).count();
                 if (have != desired.size()) {
                     if (have > 0) {
@@ -760,6 +771,40 @@ public final class IptablesFirewall implements Firewall {
             }
         }
         return changes;
+    }
+
+    /**
+     * The ports of a publication need with its choices made: a choice the owner made before is the port of
+     * its range the owner holds the claim of; otherwise one is chosen now (as {@link #publish} does).
+     */
+    private static List<PublishedPort> chosen(NetNamespace host, String hostId, String tag, Family family,
+            List<PublishedPort> ports) throws NetnsException {
+        if (ports.stream().noneMatch(IptablesFirewall::chooses)) {
+            return ports;
+        }
+        List<PublishedPort> out = new ArrayList<>();
+        Map<Protocol, List<HostSockets.Socket>> bound = new EnumMap<>(Protocol.class);
+        for (PublishedPort p : ports) {
+            if (!chooses(p)) {
+                out.add(p);
+                continue;
+            }
+            int held = -1;
+            int[] range = p.hostPort() == 0 ? ephemeralRange(host) : new int[] {p.hostPort(), p.hostPortEnd()};
+            int from = range[0];
+            int to = range[1];
+            for (int q = from; q <= to && held < 0; q++) {
+                if (PortClaims.holds(hostId, tag, p.protocol(), p.hostIp(), q)) {
+                    held = q;
+                }
+            }
+            if (held < 0) {
+                held = choosePort(host, hostId, tag, family, p.protocol(), p.hostIp(), p.hostPort(), p.hostPortEnd(), bound,
+                        new ArrayList<>(), p.toString(), Set.of());
+            }
+            out.add(new PublishedPort(p.protocol(), p.hostIp(), held, held, p.containerPort(), p.containerPortEnd()));
+        }
+        return out;
     }
 
     private static boolean concerns(Need need, Family f) {

@@ -79,6 +79,12 @@ final class PortClaims {
         return claim(host, tag, protocol, hostIp, port, port, made) == null;
     }
 
+    /** @return whether the owner holds the claim of one port (on that address, or every address) */
+    static boolean holds(String host, String tag, Protocol protocol, InetAddress hostIp, int port) {
+        String me = hostIp == null || hostIp.isAnyLocalAddress() ? "any" : Inet.toText(hostIp);
+        return tag.equals(holder(DIR.resolve(host).resolve(protocol.id() + "-" + port).resolve(me)));
+    }
+
     /** @return null when claimed (added to {@code made} when made now), else the overlapping claim, described */
     private static String claim(String host, String tag, Protocol protocol, InetAddress hostIp, int from, int to,
             List<Path> made) throws NetnsException {

@@ -182,9 +182,14 @@ class PublishedRangesIT {
     void reconcileAfterAFlushRestoresRangesAndPorts() throws Exception {
         lab.echoRemote(lab.sbx, "0.0.0.0", 8000);
         lab.echoRemote(lab.sbx, "0.0.0.0", 80);
+        lab.echoRemote(lab.host, "0.0.0.0", 9100);
         List<PublishedPort> ports = List.of(new PublishedPort(Protocol.TCP, null, 8000, 8099, 8000, 8099),
                 new PublishedPort(Protocol.TCP, null, 8180, 80));
         List<PublishedPort> published = fw.publish(lab.host, web, Lab.BRIDGE, List.of(ip(Lab.SBX_IP)), ports);
+        Owner chooser = Owner.sandbox(lab.host.name(), "chooser");
+        PublishedPort choice = new PublishedPort(Protocol.TCP, null, 9100, 9110, 80, 80);
+        assertEquals(List.of(new PublishedPort(Protocol.TCP, null, 9101, 80)),
+                fw.publish(lab.host, chooser, Lab.BRIDGE, List.of(ip(Lab.SBX_IP)), List.of(choice)));
         Lab.exec(lab.host, "nft", "flush", "ruleset");
         assertEquals(Lab.Outcome.REFUSED, Lab.attempt(lab.client, Lab.HOST_IP, 8000, 2000), "the flush took the DNAT");
         List<String> changed = fw.reconcile(lab.host, List.of(
@@ -195,6 +200,12 @@ class PublishedRangesIT {
         assertEquals(9, Nft.rules(netns(), "ip"));
         assertEquals(Lab.CLIENT_IP, Lab.connect(lab.client, Lab.HOST_IP, 8000));
         assertEquals(Lab.CLIENT_IP, Lab.connect(lab.client, Lab.HOST_IP, 8180));
+        // a need that still names the choice, not the port chosen: the port the owner holds is made again
+        fw.reconcile(lab.host, List.of(new Need.Publication(chooser, Lab.BRIDGE, List.of(ip(Lab.SBX_IP)), List.of(choice))));
+        assertEquals(List.of("ports: tcp . 9101 comment \"" + chooser.tag() + "\" : 10.89.0.2 . 80"),
+                Nft.tagged(netns(), "ip", chooser.tag()));
+        assertEquals(Lab.CLIENT_IP, Lab.connect(lab.client, Lab.HOST_IP, 9101));
+        fw.remove(lab.host, chooser);
         assertEquals(List.of(), fw.reconcile(lab.host, List.of(
                 new Need.Publication(web, Lab.BRIDGE, List.of(ip(Lab.SBX_IP)), published))), "idempotent");
         // someone flushes a chain of the table: the elements are there, the lookups are not
@@ -229,6 +240,13 @@ class PublishedRangesIT {
                 new java.util.EnumMap<>(Protocol.class), new java.util.ArrayList<>(), "tcp *:0->80", java.util.Set.of()));
         assertTrue(e.getMessage().contains("40000-40002") && e.getMessage().contains("ip_local_port_range"), e.getMessage());
         PortClaims.release(claims);
+        // through publish: host port 0 takes the one port of the range left
+        lab.echoRemote(lab.sbx, "0.0.0.0", 80);
+        List<PublishedPort> published = fw.publish(lab.host, web, Lab.BRIDGE, List.of(ip(Lab.SBX_IP)),
+                List.of(new PublishedPort(Protocol.TCP, null, 0, 0, 80, 80)));
+        assertEquals(List.of(new PublishedPort(Protocol.TCP, null, 40002, 80)), published);
+        assertEquals(Lab.CLIENT_IP, Lab.connect(lab.client, Lab.HOST_IP, 40002));
+        fw.remove(lab.host, web);
         fw.remove(lab.host, other);
     }
 
@@ -279,5 +297,25 @@ class PublishedRangesIT {
         assertEquals(Lab.Outcome.REFUSED, Lab.attempt(lab.client, Lab.HOST_IP6, 7010, 2000));
         fw.remove(lab.host, web);
         assertEquals(List.of(), Nft.elements(netns(), "ip6"));
+    }
+
+    /** A dead owner's range claim and map elements are leftovers of that owner, and reclaim() removes them. */
+    @Test
+    void aDeadOwnersRangeClaimAndElementsAreItsLeftoversAndReclaimRemovesThem() throws Exception {
+        Owner ghost = Owner.sandbox(lab.host.name(), "ghost");
+        fw.publish(lab.host, ghost, Lab.BRIDGE, List.of(ip(Lab.SBX_IP)), List.of(
+                new PublishedPort(Protocol.TCP, null, 8000, 8099, 8000, 8099), new PublishedPort(Protocol.UDP, null, 8180, 80)));
+        try (io.netns.Host h = io.netns.Host.of(io.netns.NetNamespace.open(lab.host.name()))) {
+            io.netns.Leftovers left = h.leftovers();
+            assertEquals(List.of(new io.netns.Leftovers.Item(io.netns.Leftovers.Kind.CLAIM, "udp-8180/any", "ghost"),
+                    new io.netns.Leftovers.Item(io.netns.Leftovers.Kind.CLAIM, "tcp-8000-8099/any", "ghost")),
+                    left.items(io.netns.Leftovers.Kind.CLAIM), left.toString());
+            assertEquals(List.of(new io.netns.Leftovers.Item(io.netns.Leftovers.Kind.RULE, ghost.tag(), "ghost")),
+                    left.items(io.netns.Leftovers.Kind.RULE), "its tagged elements: " + left);
+            h.reclaim();
+        }
+        assertEquals(List.of(), Nft.tagged(netns(), "ip", ghost.tag()));
+        assertTrue(Files.notExists(PortClaims.RANGES.resolve(lab.host.name())), "the range claim went");
+        assertTrue(Files.notExists(PortClaims.DIR.resolve(lab.host.name())), "the port claim went");
     }
 }

@@ -17,6 +17,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -170,15 +171,15 @@ public final class NetnsExtension implements ExecutionCondition, ParameterResolv
                     }
                 }
                 for (String spec : m.publish()) {
-                    String[] hc = spec.split(":", -1);
                     try {
-                        if (hc.length != 2) {
-                            throw new IllegalArgumentException("two ports expected");
-                        }
-                        b = b.publish(Integer.parseInt(hc[0].trim()), Integer.parseInt(hc[1].trim()));
-                    } catch (RuntimeException e) {
+                        // Docker's -p text through the one parser; spaces around the parts are forgiven, as
+                        // the "hostPort:containerPort" form of earlier versions forgave them.
+                        b = b.publish(String.join(":", Arrays.stream(spec.split(":", -1)).map(String::strip)
+                                .toArray(String[]::new)));
+                    } catch (IllegalArgumentException e) {
                         throw new ExtensionConfigurationException("@Mode(publish) of parameter '" + param
-                                + "' must be \"hostPort:containerPort\": \"" + spec + "\"", e);
+                                + "' must be docker run -p text, [hostIp:][hostPort:]containerPort[/protocol]: "
+                                + e.getMessage(), e);
                     }
                 }
                 return b;

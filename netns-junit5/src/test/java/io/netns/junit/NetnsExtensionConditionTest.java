@@ -6,7 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netns.BridgeMode;
+import io.netns.NetworkMode;
+import io.netns.PublishedPort;
 import java.lang.reflect.Method;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.jupiter.api.extension.ExtensionConfigurationException;
@@ -40,7 +44,7 @@ class NetnsExtensionConditionTest {
 
     @SuppressWarnings("unused")
     static void modes(@Mode(value = Mode.Kind.BRIDGE, publish = "8080:80") Object ok,
-            @Mode(value = Mode.Kind.BRIDGE, publish = "8080") Object onePort,
+            @Mode(value = Mode.Kind.BRIDGE, publish = "9000-9010:80-85") Object badRanges,
             @Mode(value = Mode.Kind.NONE, publish = "8080:80") Object publishOnNone,
             @Mode(value = Mode.Kind.HOST, expose = "10.0.0.1:80") Object exposed,
             @Mode(value = Mode.Kind.HOST, expose = "web:80") Object exposedName,
@@ -54,12 +58,34 @@ class NetnsExtensionConditionTest {
         return m.getParameters()[i].getAnnotation(Mode.class);
     }
 
+    @SuppressWarnings("unused")
+    static void publishes(@Mode(value = Mode.Kind.BRIDGE, publish = {"8080:80", "127.0.0.1:5353:53/udp", " 8081 : 81 ",
+            "[::1]:8443:443", "8000-8009:8000-8009", "9000-9010:80", "82", "127.0.0.1::83/udp"}) Object all) {
+    }
+
+    @Test
+    void publishTakesDockersSyntaxThroughTheOneParser() throws Exception {
+        Mode m = NetnsExtensionConditionTest.class.getDeclaredMethod("publishes", Object.class).getParameters()[0]
+                .getAnnotation(Mode.class);
+        BridgeMode b = (BridgeMode) NetnsExtension.toMode(m, null, null);
+        assertEquals(List.of("tcp *:8080->80", "udp 127.0.0.1:5353->53", "tcp *:8081->81", "tcp [::1]:8443->443",
+                "tcp *:8000-8009->8000-8009", "tcp *:9000-9010->80", "tcp *:0->82", "udp 127.0.0.1:0->83"),
+                b.published().stream().map(PublishedPort::toString).toList());
+        BridgeMode same = NetworkMode.bridge();
+        for (String spec : m.publish()) {
+            same = same.publish(spec.replace(" ", ""));
+        }
+        assertEquals(same, b, "the same as BridgeMode.publish(String)");
+    }
+
     @Test
     void modeAnnotationsBecomeModesOrNameTheMistake() throws Exception {
         assertEquals("bridge", NetnsExtension.toMode(mode(0), null, null).kind());
         assertEquals("host", NetnsExtension.toMode(mode(3), null, null).kind());
         assertEquals("none", NetnsExtension.toMode(null, null, null).kind());
-        String[] expected = {null, "\"8080\"", "need Kind.BRIDGE", null, "\"web:80\"", "needs join", "\"missing\""};
+        String[] expected = {null, "@Mode(publish) of parameter '?' must be docker run -p text, "
+                + "[hostIp:][hostPort:]containerPort[/protocol]: publish spec \"9000-9010:80-85\": invalid ranges specified "
+                + "for container and host ports: 80-85 and 9000-9010", "need Kind.BRIDGE", null, "\"web:80\"", "needs join", "\"missing\""};
         for (int i = 0; i < expected.length; i++) {
             if (expected[i] == null) {
                 continue;

@@ -11,6 +11,8 @@ import io.netns.Sandbox;
 import io.netns.testing.Cmd;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -88,6 +90,45 @@ class NetnsExtensionIT {
         assertEquals(0, nft.exit(), nft.error());
         String rules = nft.output();
         assertTrue(rules.contains("netns:" + lab.id() + "/sandbox/" + web.name()), rules);
+    }
+
+    @Test
+    void publishTakesDockersTextAndTheSandboxSaysWhatWasPublished(Host lab,
+            @Mode(value = Mode.Kind.BRIDGE, publish = {"127.0.0.1:18083:80", "18084:81/udp"}) Sandbox web)
+            throws Exception {
+        assertEquals("[tcp 127.0.0.1:18083->80, udp *:18084->81]", web.published().toString());
+        try (ServerSocket server = web.call(() -> new ServerSocket(80));
+                DatagramSocket udp = web.call(() -> new DatagramSocket(81))) {
+            CompletableFuture<Void> served = CompletableFuture.runAsync(() -> {
+                try {
+                    try (Socket s = server.accept(); OutputStream out = s.getOutputStream()) {
+                        out.write("tcp\n".getBytes(StandardCharsets.UTF_8));
+                    }
+                    DatagramPacket in = new DatagramPacket(new byte[64], 64);
+                    udp.receive(in);
+                    udp.send(new DatagramPacket("udp".getBytes(StandardCharsets.UTF_8), 3, in.getSocketAddress()));
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            String got = lab.namespace().call(() -> {
+                String text;
+                try (Socket s = new Socket()) {
+                    s.connect(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 18083), 3000);
+                    s.setSoTimeout(3000);
+                    text = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                }
+                try (DatagramSocket c = new DatagramSocket()) {
+                    c.setSoTimeout(3000);
+                    c.send(new DatagramPacket(new byte[] {1}, 1, new InetSocketAddress(InetAddress.getByName("10.89.0.1"), 18084)));
+                    DatagramPacket in = new DatagramPacket(new byte[64], 64);
+                    c.receive(in);
+                    return text + new String(in.getData(), 0, in.getLength(), StandardCharsets.UTF_8);
+                }
+            });
+            served.get(5, TimeUnit.SECONDS);
+            assertEquals("tcp\nudp", got, "tcp through 127.0.0.1:18083, udp through the lab's bridge address :18084");
+        }
     }
 
     @Test
