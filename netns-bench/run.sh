@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# netns-bench/run.sh — build, run the C floor, the CNI peer (if present), JMH and ScaleCheck in one
+# netns-bench/run.sh — build, run the C floor, the CNI peer (if present), JMH, NoneFloorCheck and ScaleCheck in one
 # invocation, and write results/RESULTS.md with the scores and the same-run ratios.
 #
 # Usage: netns-bench/run.sh [--smoke] [--cni] [--strict] [--no-build] [--scale N] [-- JMH args...]
@@ -111,6 +111,7 @@ if [ $smoke = 1 ]; then
     jmh_params=(published=10,100 sandboxes=10 portsEach=10 background=10,100)
     scale=${scale:-100}
     cni_iterations=3
+    none_rounds=50
 else
     floor_args=(1000000 200)
     # Two forks, 3 warm-up and 4 measured iterations of 1 s (the classes' defaults are 2 x (5 + 5)): the full
@@ -119,6 +120,7 @@ else
     jmh_params=() # the classes' own: 10, 1,000, 10,000 ports; 100 x 100; 10 vs 10,000 for the first packet
     scale=${scale:-1000}
     cni_iterations=50
+    none_rounds=1000
 fi
 
 # The floor runs before and after JMH (the report averages the two), so that load from elsewhere on a
@@ -224,6 +226,16 @@ fi
 log "C floor (after JMH)"
 "$FLOOR" "${floor_args[@]}" | tee -a "$RESULTS/floor.txt" >&2 || failures+=("floor")
 
+log "none vs the floor, interleaved (NoneFloorCheck)"
+# One none create+close, then the floor's system calls made from Java on the same thread, alternately: load from
+# elsewhere weighs on both alike, which the JMH-vs-C ratio above (seconds apart) cannot promise on a busy machine.
+: > "$RESULTS/nonefloor.md"
+if cap none; then
+    java -Xmx512m -cp "$JAR" io.netns.bench.NoneFloorCheck "$none_rounds" >"$RESULTS/nonefloor.md" 2>>"$RESULTS/nonefloor.log" \
+        || failures+=("NoneFloorCheck failed (see results/nonefloor.log)")
+    cat "$RESULTS/nonefloor.md" >&2
+fi
+
 log "ScaleCheck"
 : > "$RESULTS/scale.md"
 for mode in bridge container; do
@@ -299,6 +311,14 @@ set -e
     echo
     echo "$report"
     echo
+    if [ -s "$RESULTS/nonefloor.md" ]; then
+        echo "## none vs the floor, interleaved"
+        echo
+        echo "\`NoneFloorCheck $none_rounds\`: one \`none\` create+close, then \`floor.c\`'s none_create_delete system calls from Java, alternately on one thread."
+        echo
+        cat "$RESULTS/nonefloor.md"
+        echo
+    fi
     echo "## Scale"
     echo
     cat "$RESULTS/scale.md"

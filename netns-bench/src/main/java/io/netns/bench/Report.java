@@ -33,6 +33,13 @@ public final class Report {
      * @throws IOException if a file cannot be read
      */
     public static void main(String[] args) throws IOException {
+        Report r = of(args);
+        System.out.print(r.out);
+        System.exit(r.unreadable ? 2 : r.missed ? 1 : 0);
+    }
+
+    /** The report of these files (jmh.json, then floor.txt and peer.txt), without printing or exiting. */
+    static Report of(String... args) throws IOException {
         Report r = new Report();
         r.readJmh(Path.of(args[0]));
         for (int i = 1; i < args.length; i++) {
@@ -40,8 +47,12 @@ public final class Report {
         }
         r.scores();
         r.ratios();
-        System.out.print(r.out);
-        System.exit(r.unreadable ? 2 : r.missed ? 1 : 0);
+        return r;
+    }
+
+    /** @return the Markdown text */
+    String text() {
+        return out.toString();
     }
 
     @SuppressWarnings("unchecked")
@@ -128,6 +139,7 @@ public final class Report {
         ratio("namespace create+delete / C floor", "SetupBenchmark.namespaceCreateDelete", "floor.ns_create_delete",
                 Double.NaN);
         ratio("none create+close / C floor (ns + lo up)", "SetupBenchmark.none", "floor.none_create_delete", 1.5);
+        medianRatio("none create+close / C floor (ns + lo up)", "SetupBenchmark.none", "floor.none_create_delete");
         absolute("container create+close (opens the joined stack, owner record)", "SetupBenchmark.container", Double.NaN);
         absolute("host create+close (a handle on the host's stack, owner record)", "SetupBenchmark.host", Double.NaN);
         inverse("CNI bridge lifecycle (ip netns add, ADD, DEL, ip netns del) / bridge create+close (peer/ours)", "peer.cni_bridge_lifecycle",
@@ -205,14 +217,16 @@ public final class Report {
 
     /**
      * The ratio of the medians of the measured iterations, beside a target's row of means: on a loaded machine
-     * one slow iteration moves a mean more than a median. Informative only: the verdict is the means'.
+     * one slow iteration moves a mean more than a median. Informative only: the verdict is the means'. A C floor
+     * reference ({@code floor.*}) is a median of its rounds already.
      */
     private void medianRatio(String what, String ours, String ref) {
         double[] a = jmh.get(ours);
         double[] b = jmh.get(ref);
-        boolean both = a != null && b != null && !Double.isNaN(a[2]) && !Double.isNaN(b[2]);
+        double bm = b != null ? b[2] : ext.getOrDefault(ref, Double.NaN);
+        boolean both = a != null && !Double.isNaN(a[2]) && !Double.isNaN(bm);
         if (both) {
-            row(what + ", medians of the iterations", a[2], b[2], String.format(Locale.ROOT, "%.2f×", a[2] / b[2]), "", "");
+            row(what + ", medians of the iterations", a[2], bm, String.format(Locale.ROOT, "%.2f×", a[2] / bm), "", "");
         }
     }
 

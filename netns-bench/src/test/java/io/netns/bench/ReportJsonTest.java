@@ -4,9 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The JSON reader of {@link Report}: JMH's result format, and failure as an exception, never an index error. */
 class ReportJsonTest {
@@ -54,5 +57,20 @@ class ReportJsonTest {
         assertEquals(2.5, Report.median(List.of(List.of(1.0, 2.0), List.of(3.0, 1000.0))));
         assertTrue(Double.isNaN(Report.median(List.of())));
         assertTrue(Double.isNaN(Report.median(null)));
+    }
+
+    @Test
+    void noneAgainstTheFloorAlsoByTheMedianOfItsIterations(@TempDir Path dir) throws Exception {
+        Path jmh = dir.resolve("jmh.json");
+        Files.writeString(jmh, "[{\"benchmark\" : \"io.netns.bench.SetupBenchmark.none\", \"mode\" : \"avgt\",\n"
+                + "\"primaryMetric\" : {\"score\" : 3700.0, \"scoreError\" : 9000.0, \"scoreUnit\" : \"us/op\",\n"
+                + "\"rawData\" : [[500.0, 600.0, 10000.0]]}}]");
+        Path floor = dir.resolve("floor.txt");
+        Files.writeString(floor, "floor none_create_delete 480000.0 200\nfloor none_create_delete 520000.0 200\n");
+        String text = Report.of(jmh.toString(), floor.toString()).text();
+        assertTrue(text.contains("| none create+close / C floor (ns + lo up) (SetupBenchmark.none / floor.none_create_delete)"
+                + " | 3.70 ms | 500 µs | 7.40× | ≤ 1.5× | **MISSED** |"), text);
+        assertTrue(text.contains("| none create+close / C floor (ns + lo up), medians of the iterations | 600 µs | 500 µs | 1.20× |"),
+                text);
     }
 }
