@@ -37,7 +37,8 @@ public final class BridgeMode extends ModeSetup implements NetworkMode {
     /** The default MTU. */
     public static final int DEFAULT_MTU = 1500;
 
-    static final BridgeMode DEFAULT = new BridgeMode(DEFAULT_NAME, null, null, DEFAULT_MTU, List.of(), Set.of(), false, null);
+    static final BridgeMode DEFAULT = new BridgeMode(DEFAULT_NAME, null, null, DEFAULT_MTU, List.of(), Set.of(), false, null,
+            null);
 
     private final String name;
     private final Cidr subnet;
@@ -47,9 +48,11 @@ public final class BridgeMode extends ModeSetup implements NetworkMode {
     private final Set<String> connected;
     private final boolean ipv6;
     private final Cidr subnet6;
+    /** NAT66 as asked; null when not asked (a new network masquerades, an existing one stays as made). */
+    private final Boolean nat66;
 
     private BridgeMode(String name, Cidr subnet, InetAddress ip, int mtu, List<PublishedPort> published,
-            Set<String> connected, boolean ipv6, Cidr subnet6) {
+            Set<String> connected, boolean ipv6, Cidr subnet6, Boolean nat66) {
         this.name = name;
         this.subnet = subnet;
         this.ip = ip;
@@ -58,6 +61,7 @@ public final class BridgeMode extends ModeSetup implements NetworkMode {
         this.connected = Collections.unmodifiableSet(new LinkedHashSet<>(connected));
         this.ipv6 = ipv6;
         this.subnet6 = subnet6;
+        this.nat66 = nat66;
     }
 
     /**
@@ -72,7 +76,7 @@ public final class BridgeMode extends ModeSetup implements NetworkMode {
             throw new IllegalArgumentException("bridge network '" + name + "' cannot be connected to itself: it is "
                     + "among connectTo " + connected);
         }
-        return new BridgeMode(name, subnet, ip, mtu, published, connected, ipv6, subnet6);
+        return new BridgeMode(name, subnet, ip, mtu, published, connected, ipv6, subnet6, nat66);
     }
 
     /**
@@ -104,7 +108,7 @@ public final class BridgeMode extends ModeSetup implements NetworkMode {
         if (ip != null && !c.contains(ip)) {
             throw new IllegalArgumentException("bridge ip " + Inet.toText(ip) + " is not in subnet " + c);
         }
-        return new BridgeMode(name, c, ip, mtu, published, connected, ipv6, subnet6);
+        return new BridgeMode(name, c, ip, mtu, published, connected, ipv6, subnet6, nat66);
     }
 
     /**
@@ -131,7 +135,7 @@ public final class BridgeMode extends ModeSetup implements NetworkMode {
      * @return a new mode
      */
     public BridgeMode ipv6() {
-        return new BridgeMode(name, subnet, ip, mtu, published, connected, true, subnet6);
+        return new BridgeMode(name, subnet, ip, mtu, published, connected, true, subnet6, nat66);
     }
 
     /**
@@ -167,7 +171,36 @@ public final class BridgeMode extends ModeSetup implements NetworkMode {
                     + cidr + "\")");
         }
         Subnets.checkUsable6(c, cidr);
-        return new BridgeMode(name, subnet, ip, mtu, published, connected, true, c);
+        return new BridgeMode(name, subnet, ip, mtu, published, connected, true, c, nat66);
+    }
+
+    /**
+     * Whether the network's IPv6 traffic leaving the host (through an interface other than the bridge) is
+     * masqueraded to the host's address: NAT66, as IPv4 is always masqueraded. Implies {@link #ipv6()}.
+     * Default: on, for a unique local subnet (the default {@link #subnet6}) as for a global one, like
+     * Docker's default for IPv6 networks ({@code ip6tables} on, {@code com.docker.network.bridge.enable_ip_masquerade}).
+     *
+     * <p>{@code nat66(false)} makes the network routed: other hosts see the sandboxes' own IPv6 addresses,
+     * and the next router must route {@link #subnet6} to the host (typically a global prefix delegated to
+     * it; a unique local subnet is reachable only where someone routes it). Forwarding, replies, published
+     * ports and the masquerade of hairpin traffic (a sandbox reaching a published port of its own network)
+     * are as with NAT66; new connections from outside to a sandbox's own address are not opened: they meet
+     * the host's {@code FORWARD} policy. Needs {@code netns-iptables}'s support for it
+     * ({@link Firewall#addNetwork(NetNamespace, Firewall.Owner, String, String, boolean)}).
+     *
+     * <p>Like the subnets it is fixed when the network is first made: a later mode of this {@link Host}
+     * asking the other choice of the same network is refused when the sandbox is made; a mode that does not
+     * ask joins the network as it is.
+     *
+     * <pre>{@code
+     * host.create("web", NetworkMode.bridge().name("pub6").subnet6("2001:db8:0:1::/64").nat66(false));
+     * }</pre>
+     *
+     * @param enabled false for a routed network
+     * @return a new mode
+     */
+    public BridgeMode nat66(boolean enabled) {
+        return new BridgeMode(name, subnet, ip, mtu, published, connected, true, subnet6, enabled);
     }
 
     /**
@@ -199,7 +232,7 @@ public final class BridgeMode extends ModeSetup implements NetworkMode {
         if (subnet != null && !subnet.contains(a)) {
             throw new IllegalArgumentException("bridge ip " + address + " is not in subnet " + subnet);
         }
-        return new BridgeMode(name, subnet, a, mtu, published, connected, ipv6, subnet6);
+        return new BridgeMode(name, subnet, a, mtu, published, connected, ipv6, subnet6, nat66);
     }
 
     /**
@@ -212,7 +245,7 @@ public final class BridgeMode extends ModeSetup implements NetworkMode {
         if (mtu < 68 || mtu > 65535) {
             throw new IllegalArgumentException("mtu must be 68..65535: " + mtu);
         }
-        return new BridgeMode(name, subnet, ip, mtu, published, connected, ipv6, subnet6);
+        return new BridgeMode(name, subnet, ip, mtu, published, connected, ipv6, subnet6, nat66);
     }
 
     /**
@@ -305,7 +338,7 @@ public final class BridgeMode extends ModeSetup implements NetworkMode {
         for (PublishedPort p : Objects.requireNonNull(port, "port").each()) {
             all = PublishedPort.append(all, p);
         }
-        return new BridgeMode(name, subnet, ip, mtu, all, connected, ipv6, subnet6);
+        return new BridgeMode(name, subnet, ip, mtu, all, connected, ipv6, subnet6, nat66);
     }
 
     /**
@@ -331,7 +364,7 @@ public final class BridgeMode extends ModeSetup implements NetworkMode {
         }
         Set<String> all = new LinkedHashSet<>(connected);
         all.add(network);
-        return new BridgeMode(name, subnet, ip, mtu, published, all, ipv6, subnet6);
+        return new BridgeMode(name, subnet, ip, mtu, published, all, ipv6, subnet6, nat66);
     }
 
     private static void checkBridgeName(String what, String name) {
@@ -373,6 +406,16 @@ public final class BridgeMode extends ModeSetup implements NetworkMode {
 
     Cidr subnet6Cidr() {
         return subnet6;
+    }
+
+    /** @return whether a new network made by this mode masquerades its IPv6 traffic: {@link #nat66(boolean)}, default true */
+    public boolean nat66() {
+        return nat66 == null || nat66;
+    }
+
+    /** @return NAT66 as asked, or null when not asked */
+    Boolean nat66Asked() {
+        return nat66;
     }
 
     /** @return the address asked for, or null to let IPAM choose */
@@ -422,18 +465,19 @@ public final class BridgeMode extends ModeSetup implements NetworkMode {
         BridgeMode b = (BridgeMode) o;
         return name.equals(b.name) && Objects.equals(subnet, b.subnet) && Objects.equals(ip, b.ip) && mtu == b.mtu
                 && published.equals(b.published) && connected.equals(b.connected) && ipv6 == b.ipv6
-                && Objects.equals(subnet6, b.subnet6);
+                && Objects.equals(subnet6, b.subnet6) && Objects.equals(nat66, b.nat66);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(name, subnet, ip, mtu, published, connected, ipv6, subnet6);
+        return Objects.hash(name, subnet, ip, mtu, published, connected, ipv6, subnet6, nat66);
     }
 
     @Override
     public String toString() {
         return "bridge " + name + (subnet == null ? "" : " " + subnet)
-                + (subnet6 != null ? " " + subnet6 : ipv6 ? " ipv6" : "") + (ip == null ? "" : " ip " + Inet.toText(ip))
+                + (subnet6 != null ? " " + subnet6 : ipv6 ? " ipv6" : "") + (nat66 == null ? "" : nat66 ? " nat66" : " no-nat66")
+                + (ip == null ? "" : " ip " + Inet.toText(ip))
                 + (mtu == DEFAULT_MTU ? "" : " mtu " + mtu) + (published.isEmpty() ? "" : " publish " + published)
                 + (connected.isEmpty() ? "" : " connectTo " + connected);
     }

@@ -37,10 +37,10 @@ final class BridgeSetup {
      * @param connected the networks it was connected to by this host ({@link BridgeMode#connectTo}); grows
      */
     record Network(String bridge, Cidr subnet, InetAddress gateway, Cidr subnet6, InetAddress gateway6, boolean madeHere,
-            Set<String> connected) {
-        Network(String bridge, Cidr subnet, InetAddress gateway, Cidr subnet6, boolean madeHere) {
+            Set<String> connected, boolean nat66) {
+        Network(String bridge, Cidr subnet, InetAddress gateway, Cidr subnet6, boolean madeHere, boolean nat66) {
             this(bridge, subnet, gateway, subnet6, subnet6 == null ? null : subnet6.address(1), madeHere,
-                    ConcurrentHashMap.newKeySet());
+                    ConcurrentHashMap.newKeySet(), nat66);
         }
 
         /** @return whether the network has IPv6 too */
@@ -152,6 +152,11 @@ final class BridgeSetup {
                         + (mode.subnet6() == null ? "" : " (subnet6 " + mode.subnet6() + ")")
                         + " (use another name for a dual-stack network)");
             }
+            if (mode.nat66Asked() != null && known.dualStack() && known.nat66() != mode.nat66()) {
+                throw new IllegalArgumentException("bridge network '" + mode.name() + "' on " + host + " was made with NAT66 "
+                        + (known.nat66() ? "on" : "off") + "; this mode asks for nat66(" + mode.nat66() + ") (use another "
+                        + "name for a network with the other choice)");
+            }
             Cidr asked6 = mode.subnet6Cidr();
             if (asked6 != null && !asked6.equals(known.subnet6())) {
                 throw new IllegalArgumentException("bridge network '" + mode.name() + "' on " + host + " has IPv6 subnet "
@@ -176,7 +181,7 @@ final class BridgeSetup {
         String bridge = mode.name();
         Optional<Link> there = rtnl.link(bridge);
         if (there.isPresent()) {
-            return existing(host, rtnl, there.get());
+            return existing(host, rtnl, there.get(), mode.nat66());
         }
         Cidr subnet = mode.subnetCidr() != null ? mode.subnetCidr() : Cidr.parse("subnet", BridgeMode.DEFAULT_SUBNET);
         InetAddress gateway = subnet.address(1);
@@ -200,14 +205,20 @@ final class BridgeSetup {
             if (made.isEmpty()) {
                 throw e;
             }
-            return existing(host, rtnl, made.get());
+            return existing(host, rtnl, made.get(), mode.nat66());
         }
-        Network made = new Network(bridge, subnet, gateway, subnet6, true);
+        Network made = new Network(bridge, subnet, gateway, subnet6, true, mode.nat66());
         try {
             if (made.dualStack()) {
                 // Before the IPv4 address, which another process joining this network waits for (existing()):
                 // it then sees both. No duplicate address detection: the gateway is usable at once.
                 rtnl.addAddress(bridge, made.gateway6(), subnet6.prefix(), Addr.F_NODAD);
+            }
+            if (made.dualStack()) {
+                // No duplicate address detection of the bridge's link-local address either: until it ends (≈1 s
+                // after the first port joins) the host sends no neighbour solicitation on the bridge (it has no
+                // usable source), so nothing reaches a sandbox through the host in that second.
+                Sysctl.writeIpv6Conf(host.namespace(), bridge, "accept_dad", "0");
             }
             rtnl.addAddress(bridge, gateway, subnet.prefix());
             rtnl.setUp(bridge);
@@ -220,7 +231,7 @@ final class BridgeSetup {
                 Firewall.Owner owner = Firewall.Owner.network(host.id(), bridge);
                 fw.addNetwork(host.namespace(), owner, bridge, subnet.toString());
                 if (made.dualStack()) {
-                    fw.addNetwork(host.namespace(), owner, bridge, subnet6.toString());
+                    fw.addNetwork(host.namespace(), owner, bridge, subnet6.toString(), made.nat66()); // false: routed
                 }
             }
         } catch (NetnsException | RuntimeException e) {
@@ -245,7 +256,7 @@ final class BridgeSetup {
      * A bridge that exists already (a link of another kind is refused): its gateway address gives the subnet. A process that has just made it
      * adds the address right after the bridge, so it is awaited briefly before the bridge is called foreign.
      */
-    private static Network existing(Host host, RtnlClient rtnl, Link link) throws NetnsException {
+    private static Network existing(Host host, RtnlClient rtnl, Link link, boolean nat66) throws NetnsException {
         String bridge = link.name();
         if (!"bridge".equals(link.kind())) {
             throw NetnsException.failure("bridge network", "link '" + bridge + "' exists on " + host + " but is "
@@ -267,7 +278,7 @@ final class BridgeSetup {
                     }
                     return new Network(bridge, Cidr.of(a.address(), a.prefixLength()), a.address(),
                             v6 == null ? null : Cidr.of(v6.address(), v6.prefixLength()), v6 == null ? null : v6.address(),
-                            false, ConcurrentHashMap.newKeySet());
+                            false, ConcurrentHashMap.newKeySet(), nat66);
                 }
             }
             try {

@@ -81,10 +81,42 @@ public interface Firewall {
     void addNetwork(NetNamespace host, Owner owner, String bridge, String subnet) throws NetnsException;
 
     /**
+     * {@link #addNetwork(NetNamespace, Owner, String, String)} with the outbound masquerade chosen. With
+     * {@code masquerade} false, traffic from {@code subnet} leaving the host through another interface keeps
+     * the sandboxes' own source addresses (the network is routed: the next hop must route {@code subnet}
+     * back to the host), like Docker's {@code com.docker.network.bridge.enable_ip_masquerade=false}; the
+     * rest (forwarding accepts, isolation, the masquerade of hairpin traffic to published ports) is the
+     * same. Bridge mode passes false for an IPv6 subnet whose NAT66 is off
+     * ({@code BridgeMode.nat66(false)}). A network's masquerade is what its last call asked for: the rules
+     * of the other choice are replaced.
+     *
+     * <p>The default implementation calls {@link #addNetwork(NetNamespace, Owner, String, String)} when
+     * {@code masquerade} is true and refuses otherwise; an implementation that can route a network
+     * without NAT overrides it.
+     *
+     * @param host the host's namespace
+     * @param owner the network's owner
+     * @param bridge the bridge interface
+     * @param subnet the network's subnet of one family, e.g. {@code 10.89.0.0/24} or {@code fd89:0:0:1::/64}
+     * @param masquerade whether traffic of {@code subnet} leaving the host is masqueraded (NAT66 for IPv6)
+     * @throws NetnsException if the change cannot be applied; nothing of it is left
+     * @since 0.2.0
+     */
+    default void addNetwork(NetNamespace host, Owner owner, String bridge, String subnet, boolean masquerade)
+            throws NetnsException {
+        if (!masquerade) {
+            throw NetnsException.failure("firewall", getClass().getName() + " cannot make a bridge network without "
+                    + "masquerade (" + subnet + ")");
+        }
+        addNetwork(host, owner, bridge, subnet);
+    }
+
+    /**
      * Connects two bridge networks of a host, both ways: forwarded traffic between {@code bridge} and
      * {@code other} passes the isolation that {@link #addNetwork} puts between networks. Tagged with
      * {@code owner} (the network of {@code bridge}), so it goes when that network's rules are removed.
-     * Idempotent. IPv4 (bridge networks are IPv4). The default implementation refuses: an implementation
+     * Idempotent. In IPv4, and in IPv6 when {@link #addNetwork} made an IPv6 part of the network of
+     * {@code bridge} before. The default implementation refuses: an implementation
      * that isolates networks must implement it.
      *
      * @param host the host's namespace
@@ -172,13 +204,25 @@ public interface Firewall {
         Owner owner();
 
         /**
-         * The rules of {@link #addNetwork}.
+         * The rules of {@link #addNetwork(NetNamespace, Owner, String, String, boolean)}: one per subnet (a
+         * dual-stack network has two).
          *
          * @param owner the network
          * @param bridge its bridge
-         * @param subnet its subnet
+         * @param subnet its subnet of one family
+         * @param masquerade whether traffic of {@code subnet} leaving the host is masqueraded
          */
-        record Network(Owner owner, String bridge, String subnet) implements Need {
+        record Network(Owner owner, String bridge, String subnet, boolean masquerade) implements Need {
+            /**
+             * A network whose outbound traffic is masqueraded.
+             *
+             * @param owner the network
+             * @param bridge its bridge
+             * @param subnet its subnet
+             */
+            public Network(Owner owner, String bridge, String subnet) {
+                this(owner, bridge, subnet, true);
+            }
         }
 
         /**

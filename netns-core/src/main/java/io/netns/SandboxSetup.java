@@ -84,7 +84,7 @@ final class SandboxSetup {
             Firewall.Owner owner = Firewall.Owner.network(host.id(), n.bridge());
             needs.add(new Firewall.Need.Network(owner, n.bridge(), n.subnet().toString()));
             if (n.dualStack()) {
-                needs.add(new Firewall.Need.Network(owner, n.bridge(), n.subnet6().toString()));
+                needs.add(new Firewall.Need.Network(owner, n.bridge(), n.subnet6().toString(), n.nat66()));
             }
             for (String other : n.connected()) {
                 needs.add(new Firewall.Need.Connection(owner, n.bridge(), other));

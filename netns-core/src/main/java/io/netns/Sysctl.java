@@ -71,7 +71,29 @@ public final class Sysctl {
      * @throws NetnsException if the key does not exist there, or the kernel refuses the value
      */
     public static void write(NetNamespace ns, String key, String value) throws NetnsException {
-        Path file = path(key);
+        write(ns, path(key), key, value);
+    }
+
+    /**
+     * Writes {@code net.ipv6.conf.<interface>.<leaf>} inside a namespace: the interface's name is the
+     * directory's name as it is (a dot included, which a dotted key cannot say).
+     *
+     * @param ns the namespace
+     * @param ifname an interface name: 1 to 15 characters from {@code [A-Za-z0-9_.-]}, not {@code .} or {@code ..}
+     * @param leaf e.g. {@code accept_dad}
+     * @param value e.g. {@code 0}
+     * @throws IllegalArgumentException if the name, the leaf or the value is invalid
+     * @throws NetnsException if the interface has no such sysctl there, or the kernel refuses the value
+     */
+    static void writeIpv6Conf(NetNamespace ns, String ifname, String leaf, String value) throws NetnsException {
+        if (ifname == null || !ifname.matches("[A-Za-z0-9_.-]{1,15}") || ifname.equals(".") || ifname.equals("..")) {
+            throw new IllegalArgumentException("interface name must be 1 to 15 characters from [A-Za-z0-9_.-]: " + ifname);
+        }
+        Path file = path("net.ipv6.conf.all." + leaf).getParent().getParent().resolve(ifname).resolve(leaf);
+        write(ns, file, "net.ipv6.conf." + ifname + "." + leaf, value);
+    }
+
+    private static void write(NetNamespace ns, Path file, String key, String value) throws NetnsException {
         Objects.requireNonNull(value, "value");
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);

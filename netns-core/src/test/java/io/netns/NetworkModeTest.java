@@ -151,6 +151,21 @@ class NetworkModeTest {
     }
 
     @Test
+    void nat66IsOnByDefaultAndImpliesIpv6() {
+        BridgeMode b = NetworkMode.bridge();
+        assertTrue(b.nat66(), "a new network masquerades by default");
+        assertTrue(b.ipv6().nat66());
+        BridgeMode routed = b.nat66(false);
+        assertTrue(routed.isIpv6(), "nat66 implies ipv6()");
+        assertFalse(routed.nat66());
+        assertFalse(routed.subnet6("2001:db8:0:1::/64").name("pub6").publish(8080, 80).nat66(), "kept by other setters");
+        assertNotEquals(b.ipv6(), b.ipv6().nat66(true), "asked differs from not asked");
+        assertEquals(b.nat66(false), b.ipv6().nat66(false));
+        assertEquals(b.nat66(false).hashCode(), b.ipv6().nat66(false).hashCode());
+        assertTrue(routed.toString().contains("no-nat66"), routed.toString());
+    }
+
+    @Test
     void theDefaultIpv6SubnetIsAUlaSlash64DerivedFromTheNameAlone() {
         String d = BridgeMode.defaultSubnet6("netns0");
         assertTrue(d.matches("fd[0-9a-f]{2}:[0-9a-f]{1,4}:[0-9a-f]{1,4}::/64"), d);

@@ -195,18 +195,30 @@ public final class IptablesFirewall implements Firewall {
 
     @Override
     public void addNetwork(NetNamespace host, Owner owner, String bridge, String subnet) throws NetnsException {
+        addNetwork(host, owner, bridge, subnet, true);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The rules go to {@code iptables} or {@code ip6tables} by the subnet's family; a dual-stack network
+     * is two calls, one per subnet, each with its own choice.
+     */
+    @Override
+    public void addNetwork(NetNamespace host, Owner owner, String bridge, String subnet, boolean masquerade)
+            throws NetnsException {
         String tag = tag(owner);
         Rule.checkInterface("bridge", bridge);
         Inet.Cidr cidr = Inet.Cidr.parse("subnet", subnet);
         Family family = cidr.isIpv6() ? Family.IPV6 : Family.IPV4;
         Rule first = Rules.isolation(tag, bridge);
-        List<Rule> rest = Rules.network(tag, bridge, cidr);
+        List<Rule> rest = Rules.network(tag, bridge, cidr, masquerade);
         Set<Chain> chains = new LinkedHashSet<>(Rules.chains(rest));
         chains.add(Chain.NETNS_FORWARD);
         lock(host);
         try {
             addNetworkLocked(host, tag, bridge, family, first, rest, chains);
-            remember(host, bridge, new Need.Network(owner, bridge, cidr.toString()));
+            remember(host, bridge, new Need.Network(owner, bridge, cidr.toString(), masquerade));
         } finally {
             unlock();
         }
@@ -217,7 +229,8 @@ public final class IptablesFirewall implements Firewall {
         String ns = identity(host);
         NETWORKS.computeIfAbsent(ns, k -> new ConcurrentHashMap<>()).compute(bridge, (k, l) -> {
             List<Need> all = l == null ? new ArrayList<>() : new ArrayList<>(l);
-            all.removeIf(n -> n.equals(need) || need instanceof Need.Network && n instanceof Need.Network);
+            all.removeIf(n -> n.equals(need) || need instanceof Need.Network m && n instanceof Need.Network o
+                    && familyOf(m) == familyOf(o)); // one network need per family: a dual-stack network has two
             all.add(need);
             return List.copyOf(all);
         });
@@ -240,52 +253,72 @@ public final class IptablesFirewall implements Firewall {
         List<Rule> desired = Rules.connect(tag, bridge, other);
         lock(host);
         try {
-            apply(host, Family.IPV4, Set.of(Chain.NETNS_ISOLATION), false, rs -> {
-                List<Rule> add = new ArrayList<>();
-                for (Rule r : desired) {
-                    if (rs.count(r) == 0) {
-                        add.add(r);
+            // IPv4 always; IPv6 where the network has an IPv6 part (rules of its owner in ip6tables)
+            for (Family f : Family.values()) {
+                apply(host, f, Set.of(Chain.NETNS_ISOLATION), false, rs -> {
+                    if (f == Family.IPV6 && rs.tagged(tag).isEmpty()) {
+                        return Change.NONE;
                     }
-                }
-                return add.isEmpty() ? Change.NONE : new Change(List.of(), List.of(), add);
-            });
+                    List<Rule> add = new ArrayList<>();
+                    for (Rule r : desired) {
+                        if (rs.count(r) == 0) {
+                            add.add(r);
+                        }
+                    }
+                    return add.isEmpty() ? Change.NONE : new Change(List.of(), List.of(), add);
+                });
+            }
             remember(host, bridge, new Need.Connection(owner, bridge, other));
         } finally {
             unlock();
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>With an address of each family (a dual-stack network), a port without a host address is published
+     * in both: elements of {@code table ip netns} to the IPv4 address and of {@code table ip6 netns} to the
+     * IPv6 address. A port on {@code 0.0.0.0} or an IPv4 address is published in IPv4 only, one on
+     * {@code ::} or an IPv6 address in IPv6 only (Docker's rules). Both families are one change as callers
+     * see it: when the second fails, the first is taken back. The host port is claimed once per port,
+     * whatever its families ({@code PortClaims}); the check that no host socket is bound to it is made per
+     * family ({@code [::]:8080} bound with {@code IPV6_V6ONLY} off blocks both), and a host port chosen for
+     * a port of both families is free in both.
+     *
+     * @throws IllegalArgumentException if {@code sandboxIps} is empty, has more than one address of a family
+     *     or a null, or a port's host address is of a family the sandbox has no address of, or is {@code ::1}
+     */
     @Override
     public List<PublishedPort> publish(NetNamespace host, Owner owner, String bridge, List<InetAddress> sandboxIps,
             List<PublishedPort> ports) throws NetnsException {
-        if (sandboxIps.size() != 1) { // dual-stack publication comes with IPv6 bridge networks (#17)
-            throw new IllegalArgumentException("one sandbox address expected: " + sandboxIps);
-        }
-        return publishOne(host, owner, bridge, sandboxIps.get(0), ports);
+        return publishAll(host, owner, bridge, Rules.byFamily(sandboxIps), ports);
     }
 
     /**
-     * Publishes on one sandbox address: claims the fixed ports and ranges (one claim per range), checks them
-     * against the host's bound sockets, chooses the host port of each choice (the first of its range free of
-     * claims and bound sockets; for host port 0 one of the host's ephemeral range), then adds the map
-     * elements.
+     * Publishes on the sandbox's addresses: claims the fixed ports and ranges (one claim per range), checks them
+     * against the host's bound sockets of each family they are published in, chooses the host port of each
+     * choice (the first of its range free of claims and bound sockets; for host port 0 one of the host's
+     * ephemeral range), then adds the map elements of each family.
      *
+     * @param to the sandbox's address of each family
      * @return the ports as published, choices made, in the order given
      */
-    private List<PublishedPort> publishOne(NetNamespace host, Owner owner, String bridge, InetAddress sandboxIp,
+    private List<PublishedPort> publishAll(NetNamespace host, Owner owner, String bridge, Map<Family, InetAddress> to,
             List<PublishedPort> ports) throws NetnsException {
         String tag = tag(owner);
         Rule.checkInterface("bridge", bridge);
-        Objects.requireNonNull(sandboxIp, "sandboxIp");
         List<PublishedPort> list = List.copyOf(ports);
         if (list.isEmpty()) {
             return list;
         }
-        Family family = Family.of(sandboxIp);
         for (PublishedPort p : list) {
-            if (p.hostIp() != null && Family.of(p.hostIp()) != family) {
-                throw new IllegalArgumentException("published port " + p + " has a host address of another family than "
-                        + "the sandbox address " + Addr.text(sandboxIp));
+            Rules.checkNotLoopback6(p);
+            if (p.hostIp() != null && !to.containsKey(Family.of(p.hostIp()))) {
+                String family = Family.of(p.hostIp()) == Family.IPV4 ? "IPv4" : "IPv6";
+                throw new IllegalArgumentException("published port " + p + " is on an " + family + " host address, but "
+                        + "the sandbox has no " + family + " address (it has " + to.values().stream().map(Addr::text)
+                        .toList() + ")");
             }
         }
         List<PublishedPort> fixed = list.stream().filter(p -> !chooses(p)).toList();
@@ -296,12 +329,14 @@ public final class IptablesFirewall implements Firewall {
             io.netns.internal.CrashPoint.passed("port claims of " + tag);
             try {
                 Map<Protocol, List<HostSockets.Socket>> bound = new EnumMap<>(Protocol.class);
-                checkNotBound(host, family, fixed, bound);
+                for (Family f : to.keySet()) {
+                    checkNotBound(host, f, Rules.portsOf(f, fixed), bound);
+                }
                 List<PublishedPort> published = new ArrayList<>(fixed);
                 List<PublishedPort> chosen = new ArrayList<>();
                 for (PublishedPort p : list) {
                     if (chooses(p)) { // not a port this call publishes otherwise: its claims are this owner's too
-                        PublishedPort c = choose(host, owner.host(), tag, family, p, bound, claims, published);
+                        PublishedPort c = choose(host, owner.host(), tag, families(p, to), p, bound, claims, published);
                         published.add(c);
                         chosen.add(c);
                     }
@@ -310,25 +345,33 @@ public final class IptablesFirewall implements Firewall {
                 for (PublishedPort p : list) {
                     published.add(chooses(p) ? chosen.remove(0) : p);
                 }
-                List<NatTable.Mapping> desired = Rules.publish(tag, sandboxIp, published);
-                boolean localnet = Rules.needsRouteLocalnet(sandboxIp, published);
+                Map<Family, List<NatTable.Mapping>> desired = new EnumMap<>(Family.class);
+                to.forEach((f, ip) -> desired.put(f, Rules.publish(tag, ip, Rules.portsOf(f, published))));
+                InetAddress v4 = to.get(Family.IPV4);
+                boolean localnet = v4 != null && Rules.needsRouteLocalnet(v4, Rules.portsOf(Family.IPV4, published));
                 repairNetwork(host, bridge);
-                List<NatTable.Mapping> add = new ArrayList<>(desired);
+                Map<Family, List<NatTable.Mapping>> add = new EnumMap<>(Family.class);
+                desired.forEach((f, d) -> add.put(f, new ArrayList<>(d)));
                 Written w = WRITTEN.get(writtenKey(host, tag));
                 if (w != null && w.complete) {
-                    w.nat.forEach(e -> add.remove(e.mapping())); // published before: publish is idempotent
+                    w.nat.forEach(e -> add.values().forEach(l -> l.remove(e.mapping()))); // published before: idempotent
                 } else if (w != null) { // published before, and the ruleset changed since: what is left of it?
-                    List<NatTable.Element> left = tagged(host, family, tag);
-                    if (left.size() >= desired.size()) {
-                        add.clear();
-                    } else {
-                        deleteExactly(host, family, tag);
+                    boolean stale = false;
+                    for (Map.Entry<Family, List<NatTable.Mapping>> en : add.entrySet()) {
+                        List<NatTable.Element> left = tagged(host, en.getKey(), tag);
+                        if (left.size() >= desired.get(en.getKey()).size()) {
+                            en.getValue().clear();
+                        } else {
+                            deleteExactly(host, en.getKey(), tag);
+                            stale = true;
+                        }
+                    }
+                    if (stale) {
                         WRITTEN.remove(writtenKey(host, tag));
                     }
                 }
-                List<NatTable.Element> made = localnet ? publishLocalnet(host, owner.host(), add)
-                        : NatTable.add(host, family, add);
-                record(host, tag, family, List.of(), made, claims, false);
+                List<NatTable.Element> made = addAll(host, owner.host(), add, localnet);
+                record(host, tag, Family.IPV4, List.of(), made, claims, false);
                 return List.copyOf(published);
             } catch (NetnsException | RuntimeException e) {
                 PortClaims.release(claims);
@@ -336,6 +379,44 @@ public final class IptablesFirewall implements Firewall {
             }
         } finally {
             unlock();
+        }
+    }
+
+    /** The families a port is published in on a sandbox with addresses {@code to}. */
+    private static Set<Family> families(PublishedPort p, Map<Family, InetAddress> to) {
+        return p.hostIp() == null ? to.keySet() : Set.of(Family.of(p.hostIp()));
+    }
+
+    /**
+     * The elements of each family, IPv4 first; when a family fails, what the others made goes again (and
+     * {@code route_localnet} back to its value before when nothing else needs it), so the caller sees one
+     * change. With {@code localnet}, IPv4 goes through {@link #publishLocalnet} even without new elements:
+     * it makes the guard again when someone deleted it.
+     */
+    private static List<NatTable.Element> addAll(NetNamespace host, String hostId, Map<Family, List<NatTable.Mapping>> add,
+            boolean localnet) throws NetnsException {
+        List<NatTable.Element> made = new ArrayList<>();
+        boolean localnetMade = false;
+        try {
+            for (Map.Entry<Family, List<NatTable.Mapping>> en : add.entrySet()) {
+                if (en.getKey() == Family.IPV4 && localnet) {
+                    made.addAll(publishLocalnet(host, hostId, en.getValue()));
+                    localnetMade = true;
+                } else if (!en.getValue().isEmpty()) {
+                    made.addAll(NatTable.add(host, en.getKey(), en.getValue()));
+                }
+            }
+            return made;
+        } catch (NetnsException | RuntimeException e) {
+            try {
+                NatTable.delete(host, made);
+                if (localnetMade) {
+                    settleLocalnet(host, hostId);
+                }
+            } catch (NetnsException | RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
         }
     }
 
@@ -352,7 +433,7 @@ public final class IptablesFirewall implements Firewall {
      *
      * @return the port as published: one host port for the container port
      */
-    private static PublishedPort choose(NetNamespace host, String hostId, String tag, Family family, PublishedPort p,
+    private static PublishedPort choose(NetNamespace host, String hostId, String tag, Set<Family> families, PublishedPort p,
             Map<Protocol, List<HostSockets.Socket>> bound, List<Path> claims, List<PublishedPort> others)
             throws NetnsException {
         Set<Integer> taken = new HashSet<>();
@@ -363,7 +444,7 @@ public final class IptablesFirewall implements Firewall {
                 }
             }
         }
-        int port = choosePort(host, hostId, tag, family, p.protocol(), p.hostIp(), p.hostPort(), p.hostPortEnd(), bound,
+        int port = choosePort(host, hostId, tag, families, p.protocol(), p.hostIp(), p.hostPort(), p.hostPortEnd(), bound,
                 claims, p.toString(), taken);
         return new PublishedPort(p.protocol(), p.hostIp(), port, port, p.containerPort(), p.containerPortEnd());
     }
@@ -400,6 +481,14 @@ public final class IptablesFirewall implements Firewall {
     static int choosePort(NetNamespace host, String hostId, String tag, Family family, Protocol protocol, InetAddress hostIp,
             int from, int to, Map<Protocol, List<HostSockets.Socket>> bound, List<Path> claims, String what,
             Set<Integer> taken) throws NetnsException {
+        return choosePort(host, hostId, tag, Set.of(family), protocol, hostIp, from, to, bound, claims, what, taken);
+    }
+
+    /** {@link #choosePort(NetNamespace, String, String, Family, Protocol, InetAddress, int, int, Map, List, String, Set)}
+     * for a port published in several families: free of bound sockets in each. */
+    static int choosePort(NetNamespace host, String hostId, String tag, Set<Family> families, Protocol protocol, InetAddress hostIp,
+            int from, int to, Map<Protocol, List<HostSockets.Socket>> bound, List<Path> claims, String what,
+            Set<Integer> taken) throws NetnsException {
         int start = from;
         boolean ephemeral = from == 0;
         if (ephemeral) {
@@ -410,7 +499,7 @@ public final class IptablesFirewall implements Firewall {
         }
         Set<Integer> busy = new HashSet<>(taken);
         for (HostSockets.Socket s : sockets(host, protocol, bound)) {
-            if (sameFamily(s, family) && overlaps(s.address(), hostIp)) {
+            if (families.stream().anyMatch(f -> sameFamily(s, f)) && takes(s.address(), hostIp)) {
                 busy.add(s.port());
             }
         }
@@ -670,7 +759,7 @@ public final class IptablesFirewall implements Firewall {
     private List<String> reconcileLocked(NetNamespace host, List<Need> needs) throws NetnsException {
         List<String> changes = new ArrayList<>();
         for (Family f : Family.values()) {
-            if (needs.stream().noneMatch(n -> concerns(n, f))) {
+            if (needs.stream().noneMatch(n -> concerns(n, f, needs))) {
                 continue;
             }
             Ruleset rs = parse(f, tools.save(host, f));
@@ -679,13 +768,13 @@ public final class IptablesFirewall implements Firewall {
             List<SavedRule> delete = new ArrayList<>();
             Set<Chain> chains = new LinkedHashSet<>();
             for (Need need : needs) {
-                if (!concerns(need, f)) {
+                if (!concerns(need, f, needs)) {
                     continue;
                 }
                 String tag = tag(need.owner());
                 if (need instanceof Need.Network n) {
                     Rule isolation = Rules.isolation(tag, n.bridge());
-                    List<Rule> rest = Rules.network(tag, n.bridge(), Inet.Cidr.parse("subnet", n.subnet()));
+                    List<Rule> rest = Rules.network(tag, n.bridge(), Inet.Cidr.parse("subnet", n.subnet()), n.masquerade());
                     chains.addAll(Rules.chains(rest));
                     chains.add(Chain.NETNS_FORWARD);
                     Change c = networkChange(rs, tag, isolation, rest);
@@ -725,7 +814,7 @@ public final class IptablesFirewall implements Firewall {
         String localnetHost = null;
         for (Family f : Family.values()) {
             List<Need.Publication> pubs = needs.stream().filter(n -> n instanceof Need.Publication)
-                    .map(n -> (Need.Publication) n).filter(p -> Family.of(p.sandboxIps().get(0)) == f).toList();
+                    .map(n -> (Need.Publication) n).filter(p -> Rules.byFamily(p.sandboxIps()).containsKey(f)).toList();
             if (pubs.isEmpty()) {
                 continue;
             }
@@ -736,20 +825,25 @@ public final class IptablesFirewall implements Firewall {
             List<NatTable.Element> elements = NatTable.list(host, f);
             for (Need.Publication p : pubs) {
                 String tag = tag(p.owner());
-                List<NatTable.Mapping> desired = Rules.publish(tag, p.sandboxIps().get(0),
-                        chosen(host, p.owner().host(), tag, f, p.ports()));
+                InetAddress sandboxIp = Rules.byFamily(p.sandboxIps()).get(f);
+                List<PublishedPort> ports = chosen(host, p.owner().host(), tag, f, Rules.portsOf(f, p.ports()));
+                List<NatTable.Mapping> desired = Rules.publish(tag, sandboxIp, ports);
                 long have = elements.stream().filter(e -> tag.equals(e.comment())).count();
                 if (have != desired.size()) {
                     if (have > 0) {
                         deleteExactly(host, f, tag);
                     }
                     List<NatTable.Element> made = NatTable.add(host, f, desired);
-                    WRITTEN.computeIfPresent(writtenKey(host, tag), (k, w) -> new Written(w.rules, new ArrayList<>(made),
-                            w.claims, w.complete));
+                    WRITTEN.computeIfPresent(writtenKey(host, tag), (k, w) -> {
+                        List<NatTable.Element> nat = new ArrayList<>(w.nat);
+                        nat.removeIf(e -> e.family() == f); // the other family's stay
+                        nat.addAll(made);
+                        return new Written(w.rules, nat, w.claims, w.complete);
+                    });
                     changes.add("nft: table " + (f == Family.IPV4 ? "ip " : "ip6 ") + NatTable.TABLE + ": " + desired.size()
                             + " map element(s) of " + tag);
                 }
-                if (Rules.needsRouteLocalnet(p.sandboxIps().get(0), p.ports())) {
+                if (Rules.needsRouteLocalnet(sandboxIp, ports)) {
                     localnetHost = p.owner().host();
                 }
             }
@@ -807,12 +901,18 @@ public final class IptablesFirewall implements Firewall {
         return out;
     }
 
-    private static boolean concerns(Need need, Family f) {
+    private static Family familyOf(Need.Network n) {
+        return Inet.Cidr.parse("subnet", n.subnet()).isIpv6() ? Family.IPV6 : Family.IPV4;
+    }
+
+    /** Whether {@code need} has rules in the family's ruleset; a connection in IPv6 if its network has an IPv6 part. */
+    private static boolean concerns(Need need, Family f, List<Need> needs) {
         if (need instanceof Need.Network n) {
-            return Inet.Cidr.parse("subnet", n.subnet()).isIpv6() == (f == Family.IPV6);
+            return familyOf(n) == f;
         }
-        if (need instanceof Need.Connection) {
-            return f == Family.IPV4;
+        if (need instanceof Need.Connection c) {
+            return f == Family.IPV4 || needs.stream().anyMatch(n -> n instanceof Need.Network net
+                    && net.owner().equals(c.owner()) && familyOf(net) == f);
         }
         if (need instanceof Need.Opening o) {
             return o.openings().stream().anyMatch(e -> Family.of(e.address().getAddress()) == f);
@@ -1143,8 +1243,20 @@ public final class IptablesFirewall implements Firewall {
         }
     }
 
+    /**
+     * Whether two publications' host addresses share an address: one without a host address overlaps every
+     * other; else only addresses of one family do, a wildcard of that family overlapping all of them.
+     */
     private static boolean overlaps(InetAddress a, InetAddress b) {
-        return a == null || b == null || a.isAnyLocalAddress() || b.isAnyLocalAddress() || a.equals(b);
+        if (a == null || b == null) {
+            return true;
+        }
+        return Family.of(a) == Family.of(b) && (a.isAnyLocalAddress() || b.isAnyLocalAddress() || a.equals(b));
+    }
+
+    /** Whether a bound socket's address (of the publication's family) takes a publication's host address. */
+    private static boolean takes(InetAddress bound, InetAddress hostIp) {
+        return hostIp == null || bound.isAnyLocalAddress() || hostIp.isAnyLocalAddress() || bound.equals(hostIp);
     }
 
     private static List<HostSockets.Socket> sockets(NetNamespace host, Protocol protocol,
@@ -1170,7 +1282,7 @@ public final class IptablesFirewall implements Firewall {
                 if (s.port() < p.hostPort() || s.port() > p.hostPortEnd()) {
                     continue;
                 }
-                if (sameFamily(s, family) && overlaps(s.address(), p.hostIp())) {
+                if (sameFamily(s, family) && takes(s.address(), p.hostIp())) {
                     throw NetnsException.failure("publish", "cannot publish " + p + ": host port " + s.port() + "/"
                             + p.protocol().id() + (p.hostPortEnd() > p.hostPort() ? " (of the range " + p.hostPort() + "-"
                             + p.hostPortEnd() + ")" : "") + " is already bound on the host by " + s

@@ -52,7 +52,9 @@ import static io.netns.internal.nl.NfTables.*;
  *         the same four without the loopback exclusion (the host itself, 127.0.0.1 included) }
  * }
  * </pre>
- * {@code ip6 netns} is the same with {@code ipv6_addr} and {@code ip6 daddr != ::1}. The single-port maps
+ * {@code ip6 netns} is the same with {@code ipv6_addr} and {@code ip6 daddr != ::1}, in the output chain
+ * too: a DNAT of the host's {@code [::1]} to a sandbox would leave with the source {@code ::1}, which the
+ * sandbox's kernel drops (IPv6 has no {@code route_localnet}). The single-port maps
  * are hash tables (a lookup and an update cost the same with 10 or 10,000 elements); the range maps are
  * interval maps of concatenated keys ({@code pipapo}, kernel 5.6 and later), which hold only ranges. An
  * element of a range map DNATs the address only, so the port is kept: the kernel's {@code nat} expression
@@ -648,7 +650,9 @@ final class NatTable {
         int daddr = v4 ? IPV4_DADDR : IPV6_DADDR;
         int alen = addressLength(family);
         int list = RtAttr.startNested(b, NFTA_RULE_EXPRESSIONS | NLA_F_NESTED);
-        if (hook == Hook.PREROUTING) { // 127.0.0.0/8 and ::1 are the host's own: never from outside
+        // 127.0.0.0/8 and ::1 are the host's own: never from outside; and ::1 not from the host either: the kernel
+        // drops a DNAT from ::1 to a sandbox (a loopback source off the loopback interface; no route_localnet)
+        if (hook == Hook.PREROUTING || !v4) {
             if (v4) {
                 payload(b, NFT_PAYLOAD_NETWORK_HEADER, daddr, 1);
                 cmp(b, NFT_CMP_NEQ, new byte[] {127});

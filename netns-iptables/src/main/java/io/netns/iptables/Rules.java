@@ -5,6 +5,8 @@ import io.netns.PublishedPort;
 import io.netns.internal.Inet;
 import java.net.InetAddress;
 import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -31,11 +33,20 @@ final class Rules {
      * out of the bridge from its subnet, of replies into it, and of flows into it that a published port's
      * DNAT made (so a sandbox's publication writes no filter rule, whatever the FORWARD policy); and its
      * isolation: in {@code NETNS-ISOLATION}, a drop of what other networks send into it that is not the
-     * DNAT of a published port. Every rule names the bridge; the accepts also the subnet.
+     * DNAT of a published port. Every rule names the bridge; the accepts also the subnet. Without
+     * {@code masquerade} (a routed network: NAT66 off) the first rule, the masquerade of traffic leaving
+     * the bridge, is left out; the hairpin masquerade stays (without it a sandbox's reply to a DNATed flow
+     * from its own network would bypass the host and never be un-NATed).
      */
     static List<Rule> network(String tag, String bridge, Inet.Cidr subnet) {
+        return network(tag, bridge, subnet, true);
+    }
+
+    static List<Rule> network(String tag, String bridge, Inet.Cidr subnet, boolean masquerade) {
         List<Rule> r = new ArrayList<>();
-        r.add(Rule.in(Chain.NETNS_POSTROUTING).source(subnet).notOutInterface(bridge).comment(tag).jump("MASQUERADE"));
+        if (masquerade) {
+            r.add(Rule.in(Chain.NETNS_POSTROUTING).source(subnet).notOutInterface(bridge).comment(tag).jump("MASQUERADE"));
+        }
         r.add(Rule.in(Chain.NETNS_POSTROUTING).source(subnet).outInterface(bridge).ctstate("DNAT").comment(tag)
                 .jump("MASQUERADE"));
         if (!subnet.isIpv6()) {
@@ -76,10 +87,11 @@ final class Rules {
      * ({@code 8000-8099:9000-9099}: the kernel's nf_tables cannot shift a port range, see {@link NatTable}).
      * A published port on every host address matches every local address of the host (from other hosts
      * and sandboxes, and from the host itself, 127.0.0.1 included); one on a loopback address only the
-     * host's own traffic. Forwarding of the DNATed flows is the network's rule ({@link #network}).
+     * host's own traffic; {@code ::1} is never DNATed (see {@link #checkNotLoopback6}). Forwarding of the
+     * DNATed flows is the network's rule ({@link #network}).
      *
      * @throws IllegalArgumentException if a port still chooses its host port ({@link PublishedPort#choosesHostPort()}:
-     *     the choice is made before), or has a host address of the other family
+     *     the choice is made before), or has a host address of the other family, or is on {@code ::1}
      */
     static List<NatTable.Mapping> publish(String tag, InetAddress sandboxIp, List<PublishedPort> ports) {
         Family family = Family.of(sandboxIp);
@@ -89,6 +101,7 @@ final class Rules {
                 throw new IllegalArgumentException("published port " + p + " has a host address of another family than "
                         + "the sandbox address " + Addr.text(sandboxIp));
             }
+            checkNotLoopback6(p);
             if (p.choosesHostPort()) {
                 throw new IllegalArgumentException("the host port of " + p + " is not chosen yet");
             }
@@ -104,6 +117,62 @@ final class Rules {
             }
         }
         return new ArrayList<>(r);
+    }
+
+    /**
+     * Refuses a port published on {@code ::1}: the host's packets to {@code [::1]} DNATed to a sandbox leave
+     * the host with the source {@code ::1}, which the sandbox's kernel drops (a loopback source on a
+     * non-loopback interface, RFC 4291 2.5.3); IPv6 has no {@code route_localnet}. Docker answers
+     * {@code [::1]} with its userland proxy; netns has none. For the same reason a wildcard publication's
+     * DNAT from the host leaves {@code ::1} alone.
+     *
+     * @throws IllegalArgumentException if the port's host address is {@code ::1}
+     */
+    static void checkNotLoopback6(PublishedPort p) {
+        if (p.hostIp() != null && Family.of(p.hostIp()) == Family.IPV6 && p.hostIp().isLoopbackAddress()) {
+            throw new IllegalArgumentException("published port " + p + " cannot be on the IPv6 loopback address ::1: "
+                    + "the kernel drops a DNAT from ::1 to a sandbox (IPv6 has no route_localnet); publish on 127.0.0.1 "
+                    + "or on an address of the host");
+        }
+    }
+
+    /**
+     * A sandbox's addresses by family, checked.
+     *
+     * @param sandboxIps one address, or one of each family
+     * @return them by family, IPv4 first
+     * @throws IllegalArgumentException if there is none, a null, or two of one family
+     */
+    static Map<Family, InetAddress> byFamily(List<InetAddress> sandboxIps) {
+        if (sandboxIps == null || sandboxIps.isEmpty() || sandboxIps.size() > 2) {
+            throw new IllegalArgumentException("a sandbox publishes with one address, or one of each family: "
+                    + sandboxIps);
+        }
+        Map<Family, InetAddress> out = new EnumMap<>(Family.class);
+        for (InetAddress a : sandboxIps) {
+            if (a == null) {
+                throw new IllegalArgumentException("a sandbox address is null: " + sandboxIps);
+            }
+            if (out.put(Family.of(a), a) != null) {
+                throw new IllegalArgumentException("two sandbox addresses of one family: " + sandboxIps);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The ports a publication makes in one family: those without a host address (every family) and those
+     * whose host address, a wildcard included, is of that family ({@code 0.0.0.0}: IPv4 only; {@code ::}:
+     * IPv6 only).
+     */
+    static List<PublishedPort> portsOf(Family family, List<PublishedPort> ports) {
+        List<PublishedPort> out = new ArrayList<>();
+        for (PublishedPort p : ports) {
+            if (p.hostIp() == null || Family.of(p.hostIp()) == family) {
+                out.add(p);
+            }
+        }
+        return out;
     }
 
     /** Host-mode openings: an ACCEPT in NETNS-INPUT per opening, without {@code -d} for a wildcard address. */

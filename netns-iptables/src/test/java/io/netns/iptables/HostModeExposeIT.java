@@ -13,6 +13,7 @@ import io.netns.testing.TestLab;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -57,6 +58,55 @@ class HostModeExposeIT {
         try (ServerSocket again = lab.namespace().call(() -> new ServerSocket(7000, 5, hostIp))) {
             assertDropped(lab.namespace(), client, 7000);
         }
+    }
+
+    /**
+     * The IPv6 twin: the opening goes to ip6tables' INPUT, for exactly that address and port; another port
+     * of that address and the same port of another address of the host stay dropped by the policy.
+     */
+    @Test
+    void anIpv6ExposureOpensExactlyThatAddressAndPort() throws Exception {
+        Host lab = testLab.host();
+        NetNamespace client = testLab.namespace("client");
+        String host = lab.id();
+        Cmd.run("ip", "-n", host, "link", "add", "vc", "type", "veth", "peer", "name", "eth0", "netns", client.name());
+        Cmd.run("ip", "-n", host, "addr", "add", "fd00:20:30::100/64", "dev", "vc", "nodad");
+        Cmd.run("ip", "-n", host, "addr", "add", "fd00:20:30::200/64", "dev", "vc", "nodad");
+        Cmd.run("ip", "-n", host, "link", "set", "vc", "up");
+        Cmd.run("ip", "-n", client.name(), "addr", "add", "fd00:20:30::2/64", "dev", "eth0", "nodad");
+        Cmd.run("ip", "-n", client.name(), "link", "set", "eth0", "up");
+        Lab.awaitNotTentative(List.of(lab.namespace(), client));
+        // a DROP policy as IPv6 hosts have it: neighbour discovery (ICMPv6) accepted, the rest dropped
+        Cmd.in(host, "ip6tables", "-A", "INPUT", "-p", "ipv6-icmp", "-j", "ACCEPT");
+        Cmd.in(host, "ip6tables", "-P", "INPUT", "DROP");
+        InetAddress a100 = InetAddress.getByName("fd00:20:30::100");
+        InetAddress a200 = InetAddress.getByName("fd00:20:30::200");
+        String tag = "netns:" + host + "/sandbox/" + testLab.name("h6");
+
+        try (Sandbox h = lab.create(testLab.name("h6"), NetworkMode.host().expose(new InetSocketAddress("fd00:20:30::100", 80)))) {
+            String save = Cmd.in(host, "ip6tables-save");
+            assertTrue(save.contains("-A NETNS-INPUT -d fd00:20:30::100/128 -p tcp -m tcp --dport 80 -m comment --comment \""
+                    + tag + "\" -j ACCEPT"), save);
+            assertFalse(Cmd.in(host, "iptables-save").contains(tag), "nothing in the IPv4 firewall");
+            try (ServerSocket open = h.call(() -> new ServerSocket(80, 5, a100));
+                    ServerSocket otherPort = h.call(() -> new ServerSocket(81, 5, a100));
+                    ServerSocket otherAddress = h.call(() -> new ServerSocket(80, 5, a200))) {
+                assertEquals(Lab.Outcome.CONNECTED, Lab.attempt(client, "fd00:20:30::100", 80, 2000));
+                assertDropped6(lab.namespace(), client, "fd00:20:30::100", 81);
+                assertDropped6(lab.namespace(), client, "fd00:20:30::200", 80);
+            }
+        }
+        assertFalse(Cmd.in(host, "ip6tables-save").contains(tag), "no rule of the sandbox left");
+        try (ServerSocket again = lab.namespace().call(() -> new ServerSocket(80, 5, a100))) {
+            assertDropped6(lab.namespace(), client, "fd00:20:30::100", 80);
+        }
+    }
+
+    private static void assertDropped6(NetNamespace host, NetNamespace client, String ip, int port) throws Exception {
+        long before = Lab.policyPackets(host, "ip6tables", "INPUT");
+        assertEquals(Lab.Outcome.TIMED_OUT, Lab.attempt(client, ip, port, 1000), "[" + ip + "]:" + port);
+        assertTrue(Lab.policyPackets(host, "ip6tables", "INPUT") > before, "the INPUT policy counted the dropped SYN to ["
+                + ip + "]:" + port);
     }
 
     private static void assertDropped(NetNamespace host, NetNamespace client, int port) throws Exception {

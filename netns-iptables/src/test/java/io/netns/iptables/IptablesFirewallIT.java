@@ -404,8 +404,9 @@ class IptablesFirewallIT {
         String save6 = lab.save6();
         assertEquals(List.of("ports: tcp . 8080 comment \"" + web.tag() + "\" : fd00:89::2 . 80"),
                 Nft.tagged(netns(), "ip6", web.tag()), save6);
-        assertTrue(save6.contains("\t\tip6 daddr != ::1 fib daddr type local dnat ip6 to meta l4proto . th dport map @ports\n"),
-                save6);
+        // in prerouting and in output, both leaving ::1 alone (the kernel would drop its DNAT to a sandbox)
+        assertEquals(2, save6.split("\t\tip6 daddr != ::1 fib daddr type local dnat ip6 to meta l4proto . th dport map "
+                + "@ports\n", -1).length - 1, save6);
         assertEquals(8, Nft.rules(netns(), "ip6"), save6);
         assertTrue(save6.contains("-A NETNS-INPUT -d fd00:1::1/128 -p tcp -m tcp --dport 443"), save6);
         assertEquals(1, lines(lab.save(), web.tag()).size());

@@ -286,9 +286,17 @@ final class Lab implements AutoCloseable {
         ip(sbx2, "addr", "add", SBX2_IP6 + "/64", "dev", "eth0", "nodad");
         ip(sbx, "-6", "route", "add", "default", "via", GATEWAY6);
         ip(sbx2, "-6", "route", "add", "default", "via", GATEWAY6);
-        // until duplicate address detection of the link-local addresses ends, neighbour discovery stalls
+        awaitNotTentative(all);
+        return this;
+    }
+
+    /**
+     * Waits until no IPv6 address of the namespaces is tentative: until duplicate address detection of the
+     * link-local addresses ends, neighbour discovery stalls.
+     */
+    static void awaitNotTentative(List<NetNamespace> namespaces) throws Exception {
         long deadline = System.nanoTime() + 10_000_000_000L;
-        for (NetNamespace n : all) {
+        for (NetNamespace n : namespaces) {
             while (!ip(n, "-6", "addr", "show", "tentative").isBlank()) {
                 if (System.nanoTime() > deadline) {
                     throw new AssertionError("IPv6 addresses still tentative in " + n.name() + ": " + ip(n, "-6", "addr"));
@@ -296,7 +304,6 @@ final class Lab implements AutoCloseable {
                 Thread.sleep(50);
             }
         }
-        return this;
     }
 
     /**

@@ -90,6 +90,20 @@ class RenderingTest {
     }
 
     @Test
+    void aRoutedNetworkLeavesOutOnlyTheOutboundMasquerade() {
+        Inet.Cidr subnet = Inet.Cidr.parse("s", "fd00:89::/64");
+        List<Rule> nat = Rules.network(NET.tag(), "nsbr0", subnet, true);
+        List<Rule> routed = Rules.network(NET.tag(), "nsbr0", subnet, false);
+        List<Rule> expected = new ArrayList<>(nat);
+        expected.remove(0);
+        assertEquals(expected, routed);
+        assertEquals("-A NETNS-POSTROUTING -s fd00:89::/64 ! -o nsbr0 -m comment --comment \"netns:lab/network/nsbr0\" "
+                + "-j MASQUERADE", nat.get(0).appendLine());
+        assertEquals(1, routed.stream().filter(r -> "MASQUERADE".equals(r.targetName())).count(),
+                "the hairpin masquerade stays: " + routed);
+    }
+
+    @Test
     void exposeWhereTheChainsExistDeclaresNothing() {
         Ruleset rs = Ruleset.parse(Golden.read("docker-host.save"));
         List<Rule> rules = Rules.expose(Owner.sandbox("lab", "api").tag(),
@@ -114,6 +128,16 @@ class RenderingTest {
         for (Rule r : rules) {
             assertEquals(r, SavedRule.parse(r.chain().table().id(), r.appendLine()).toRule(), r.appendLine());
         }
+    }
+
+    @Test
+    void ipv6LoopbackIsNeverDnated() {
+        PublishedPort loopback = new PublishedPort(Protocol.TCP, ip("::1"), 8080, 80);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Rules.publish(WEB.tag(),
+                ip("fd00:89::2"), List.of(loopback)));
+        assertEquals("published port " + loopback + " cannot be on the IPv6 loopback address ::1: the kernel drops a "
+                + "DNAT from ::1 to a sandbox (IPv6 has no route_localnet); publish on 127.0.0.1 or on an address of the "
+                + "host", e.getMessage());
     }
 
     @Test
