@@ -134,4 +134,28 @@ class DualStackBridgeIT {
             assertEquals(v6(s), ip(Lab.connect(s.namespace(), CLIENT6, 9000)));
         }
     }
+
+    /**
+     * Isolation between dual-stack networks holds in IPv6 as in IPv4, and {@code connectTo} opens both
+     * families.
+     */
+    @Test
+    void networksAreIsolatedInIpv6TooUntilConnected() throws Exception {
+        try (Sandbox a = host.create(testLab.name("a"), NetworkMode.bridge().name("dsa0").subnet("10.89.61.0/24")
+                .subnet6("fd00:89:61::/64"));
+                Sandbox b = host.create(testLab.name("b"), NetworkMode.bridge().name("dsb1").subnet("10.89.62.0/24")
+                        .subnet6("fd00:89:62::/64"))) {
+            servers.echoRemote(a.namespace(), "::", 80);
+            assertEquals(Lab.Outcome.TIMED_OUT, Lab.attempt(b.namespace(), v6(a).getHostAddress(), 80, 1000));
+            assertEquals(Lab.Outcome.TIMED_OUT, Lab.attempt(b.namespace(), "10.89.61.2", 80, 1000));
+            try (Sandbox c = host.create(testLab.name("c"), NetworkMode.bridge().name("dsc0").subnet("10.89.63.0/24")
+                    .subnet6("fd00:89:63::/64").connectTo("dsa0"))) {
+                // (masqueraded like all traffic leaving a network's bridge, in both families)
+                assertEquals(ip("fd00:89:61::1"), ip(Lab.connect(c.namespace(), v6(a).getHostAddress(), 80)), "connected");
+                assertEquals(ip("10.89.61.1"), ip(Lab.connect(c.namespace(), "10.89.61.2", 80)), "and IPv4");
+                assertTrue(Cmd.in(host.id(), "ip6tables-save").contains("-A NETNS-ISOLATION -i dsc0 -o dsa0"));
+            }
+            assertEquals(Lab.Outcome.TIMED_OUT, Lab.attempt(b.namespace(), v6(a).getHostAddress(), 80, 1000));
+        }
+    }
 }

@@ -234,6 +234,13 @@ class Ipv6FirewallIT {
         }
         if (bridgeCalls(lab.host, "ip6tables")) {
             assertEquals(Lab.Outcome.TIMED_OUT, Lab.attempt(lab.sbx, Lab.HOST_IP6, 8080, 1000));
+            // bridged frames skipping ip6tables and iptables: the SYN is routed, and it works without hairpin mode
+            Lab.exec(lab.host, "sysctl", "-q", "-w", "net.bridge.bridge-nf-call-iptables=0",
+                    "net.bridge.bridge-nf-call-ip6tables=0");
+            assertEquals(ip(Lab.GATEWAY), seen(lab.sbx, Lab.HOST_IP, 8080));
+            assertEquals(ip(Lab.GATEWAY6), seen(lab.sbx, Lab.HOST_IP6, 8080));
+            Lab.exec(lab.host, "sysctl", "-q", "-w", "net.bridge.bridge-nf-call-iptables=1",
+                    "net.bridge.bridge-nf-call-ip6tables=1");
         }
         Lab.ip(lab.host, "link", "set", "vsbx", "type", "bridge_slave", "hairpin", "on");
         assertEquals(ip(Lab.GATEWAY), seen(lab.sbx, Lab.HOST_IP, 8080));
