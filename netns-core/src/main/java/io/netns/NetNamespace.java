@@ -101,11 +101,11 @@ public final class NetNamespace implements AutoCloseable {
      *
      * <p>A platform thread makes it itself, as cheaply as the kernel allows: it {@code unshare}s into the new
      * namespace, bind-mounts it onto its name and switches back with {@code setns} to where it was (home, or
-     * the namespace a {@link #call} switched it into) before this method returns or throws; nothing but these
-     * system calls runs on it in between. Should that switch back ever fail, the thread is poisoned as after a
-     * failed switch back of {@link #call}. A virtual thread, a poisoned thread and every thread of a
-     * {@linkplain Netns.Mode#ROOTLESS rootless} JVM hand the making to a helper thread of netns instead, which
-     * returns to the initial namespace (rootless: netns' own) and is reused.
+     * the namespace a {@link #call} switched it into) before this method returns or throws; in between it runs
+     * only netns' own system calls, never code of the caller's. Should that switch back ever fail, the thread
+     * is poisoned as after a failed switch back of {@link #call}. A virtual thread, a poisoned thread and every
+     * thread of a {@linkplain Netns.Mode#ROOTLESS rootless} JVM hand the making to a helper thread of netns
+     * instead, which returns to the initial namespace (rootless: netns' own) and is reused.
      *
      * @param name 1 to 64 characters from {@code [A-Za-z0-9_.-]}, starting with a letter or digit
      * @return a handle to it, which the caller closes; {@link #delete()} removes it

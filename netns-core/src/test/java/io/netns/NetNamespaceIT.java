@@ -487,7 +487,10 @@ class NetNamespaceIT {
     void aFailedWayBackPoisonsTheThreadForEveryLaterCall() throws Exception {
         NetNamespace a = create("p1");
         NetNamespace b = create("p2");
-        Throwable[] outcome = new Throwable[2];
+        Throwable[] outcome = new Throwable[3];
+        Thread[] threads = new Thread[2]; // the poisoned thread, the thread that made a namespace for it
+        String madeName = lab.name("p3");
+        made.add(madeName);
         Runnable body = () -> {
             try {
                 a.run(() -> b.run(() -> {
@@ -502,6 +505,14 @@ class NetNamespaceIT {
                 b.run(() -> { });
             } catch (Throwable t) {
                 outcome[1] = t;
+            }
+            // A poisoned thread may be anywhere: it does not make a namespace itself, a helper thread does.
+            threads[0] = Thread.currentThread();
+            try (NetNamespace p3 = NetNamespace.create(madeName, false, id -> threads[1] = Thread.currentThread())
+                    .namespace()) {
+                p3.delete();
+            } catch (Throwable t) {
+                outcome[2] = t;
             }
         };
         if (Netns.mode() == Netns.Mode.ROOTLESS) {
@@ -523,6 +534,9 @@ class NetNamespaceIT {
         assertTrue(outcome[0].getMessage().contains("poisoned"), outcome[0].getMessage());
         assertTrue(outcome[1] instanceof IllegalStateException, String.valueOf(outcome[1]));
         assertTrue(outcome[1].getMessage().contains("poisoned"), outcome[1].getMessage());
+        assertNull(outcome[2], "create on a poisoned thread: " + outcome[2]);
+        assertNotSame(threads[0], threads[1], "a helper thread made it");
+        assertTrue(threads[1].getName().startsWith("netns-create"), threads[1].getName());
     }
 
     @Test
