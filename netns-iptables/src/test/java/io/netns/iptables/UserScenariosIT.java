@@ -195,6 +195,28 @@ class UserScenariosIT {
     }
 
     @Test
+    void aDualStackPortWhoseIpv6HalfIsTakenLeavesNeitherFamily() throws Exception {
+        // a host program holds [fd00:1::1]:8085, an IPv6 address of the host; the IPv4 side of 8085 is free
+        java.net.ServerSocket held = testLab.closeLater(host.namespace().call(() -> {
+            java.net.ServerSocket ss = new java.net.ServerSocket();
+            ss.bind(new java.net.InetSocketAddress(InetAddress.getByName(HOST6), 8085));
+            return ss;
+        }));
+        assertTrue(Cmd.in(host.id(), "ss", "-Hltn").contains("[" + HOST6 + "]:8085"), "held in IPv6");
+        String name = testLab.name("half");
+        List<String> vethsBefore = veths();
+        Exception e = assertThrows(Exception.class,
+                () -> host.create(name, NetworkMode.bridge().ipv6().publish(8085, 80)));
+        assertTrue(e.getMessage().contains("8085"), e.getMessage());
+        assertFalse(ruleset().contains(tag(name)), "neither family's element is left");
+        assertEquals(List.of(), stateFiles("ports"), "no claim");
+        assertEquals(List.of(), leases(), "no lease of either family");
+        assertFalse(Files.exists(NetNamespace.NETNS_DIR.resolve(name)), "no namespace");
+        assertEquals(vethsBefore, veths(), "no veth");
+        assertEquals(Lab.Outcome.REFUSED, Lab.attempt(client, HOST4, 8085, 1000), "no IPv4 DNAT either");
+    }
+
+    @Test
     void loopbackIpv6TextIsRefusedAtCreateAsDocumentedLeavingNothing() throws Exception {
         // README: "::1 ... refused": the kernel drops a DNAT from ::1 (IPv6 has no route_localnet)
         List<String> vethsBefore = veths();
