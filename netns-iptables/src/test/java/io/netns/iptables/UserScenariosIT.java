@@ -195,6 +195,54 @@ class UserScenariosIT {
     }
 
     @Test
+    void dualStackRangesAndChoicesAnswerInBothFamiliesOnTheSamePorts() throws Exception {
+        try (Sandbox s = host.create(testLab.name("dsr"), NetworkMode.bridge().ipv6()
+                .publish("8000-8099:8000-8099").publish("9000-9010:80").publish("81"))) {
+            for (int port : List.of(8000, 8050, 8099, 80, 81)) {
+                servers.echoRemote(s.namespace(), "::", port);
+            }
+            List<PublishedPort> got = s.published();
+            assertEquals(3, got.size(), got.toString());
+            int choice = got.get(1).hostPort();
+            int any = got.get(2).hostPort();
+            assertTrue(choice >= 9000 && choice <= 9010 && any > 0 && !got.get(2).choosesHostPort(), got.toString());
+            for (int port : List.of(8000, 8050, 8099, choice, any)) {
+                assertEquals(ip(CLIENT6), ip(Lab.connect(client, HOST6, port)), "[" + HOST6 + "]:" + port);
+                assertEquals(ip(CLIENT4), ip(Lab.connect(client, HOST4, port)), HOST4 + ":" + port);
+            }
+        }
+        assertEquals(Lab.Outcome.REFUSED, Lab.attempt(client, HOST6, 8050, 1000));
+        assertEquals(List.of(), stateFiles("ports"));
+        assertEquals(List.of(), stateFiles("port-ranges"));
+    }
+
+    @Test
+    void theSamePortInEachFamilyGoesToTwoSandboxesAsInDocker() throws Exception {
+        // README: "a host address chooses the family, as in Docker": 0.0.0.0 every IPv4 address, :: every
+        // IPv6 address; so, as with docker run -p 0.0.0.0:8090:80 and -p [::]:8090:80, both are published
+        try (Sandbox four = host.create(testLab.name("four"), NetworkMode.bridge().ipv6().publish("0.0.0.0:8090:80"));
+                Sandbox six = host.create(testLab.name("six"), NetworkMode.bridge().ipv6().publish("[::]:8090:80"))) {
+            servers.echoRemote(four.namespace(), "::", 80);
+            servers.echoRemote(six.namespace(), "::", 80);
+            String four4 = io.netns.internal.Inet.toText(four.addresses().get(0));
+            assertEquals(ip(CLIENT4), ip(Lab.connect(client, HOST4, 8090)), "IPv4 to the first");
+            assertEquals(ip(CLIENT6), ip(Lab.connect(client, HOST6, 8090)), "IPv6 to the second");
+            String v4 = Cmd.in(host.id(), "nft", "list", "table", "ip", "netns");
+            String v6 = Cmd.in(host.id(), "nft", "list", "table", "ip6", "netns");
+            assertTrue(v4.contains(tag(four.name())) && !v4.contains(tag(six.name())), v4);
+            assertTrue(v6.contains(tag(six.name())) && !v6.contains(tag(four.name())), v6);
+            assertTrue(v4.contains(four4), v4);
+            // a third asking both families of that port overlaps each
+            String both = testLab.name("both");
+            Exception e = assertThrows(Exception.class,
+                    () -> host.create(both, NetworkMode.bridge().ipv6().publish("8090:80")));
+            assertTrue(e.getMessage().contains("8090"), e.getMessage());
+            assertFalse(ruleset().contains(tag(both)));
+        }
+        assertEquals(List.of(), stateFiles("ports"));
+    }
+
+    @Test
     void aDualStackPortWhoseIpv6HalfIsTakenLeavesNeitherFamily() throws Exception {
         // a host program holds [fd00:1::1]:8085, an IPv6 address of the host; the IPv4 side of 8085 is free
         java.net.ServerSocket held = testLab.closeLater(host.namespace().call(() -> {
