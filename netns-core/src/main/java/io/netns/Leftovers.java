@@ -27,7 +27,8 @@ import java.util.regex.Pattern;
  *   <li>{@link Kind#RECORD}: an owner record {@code /run/netns.d/sandboxes/<name>} of this host;</li>
  *   <li>{@link Kind#NAMESPACE}: a namespace under {@code /run/netns} that such a record names;</li>
  *   <li>{@link Kind#VETH}: a sandbox veth (host side, {@code nv} + 12 hex digits) in the host namespace;</li>
- *   <li>{@link Kind#LEASE}: an address lease {@code /run/netns.d/ipam/<host>/<network>/<ip>};</li>
+ *   <li>{@link Kind#LEASE}: an address lease {@code /run/netns.d/ipam/<host>/<network>/<ip>}, IPv4 or IPv6 (a
+ *       sandbox of a dual-stack network has one of each);</li>
  *   <li>{@link Kind#CLAIM}: a published-port claim {@code /run/netns.d/ports/<host>/<protocol>-<port>/<ip>}, or
  *       of a range {@code /run/netns.d/port-ranges/<host>/<protocol>-<first>-<last>/<ip>};</li>
  *   <li>{@link Kind#RULE}: a sandbox owner the firewall reports for the host namespace (its tagged rules,

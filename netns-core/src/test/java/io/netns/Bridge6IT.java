@@ -177,7 +177,15 @@ class Bridge6IT {
         NetnsException route = assertThrows(NetnsException.class,
                 () -> lab.create(p + "o2", NetworkMode.bridge().name("nso2").subnet("10.89.42.0/24").subnet6("fd89:0:0:8::/80")));
         assertTrue(route.getMessage().contains("route fd89:0:0:8::/64"), route.getMessage());
-        for (String br : List.of("nso1", "nso2")) {
+        // another dual-stack network of the host has it: refused naming that network's bridge
+        try (Sandbox first = lab.create(p + "o4", NetworkMode.bridge().name("nso4").subnet("10.89.44.0/24")
+                .subnet6("fd89:0:0:44::/64"))) {
+            NetnsException other = assertThrows(NetnsException.class, () -> lab.create(p + "o5",
+                    NetworkMode.bridge().name("nso5").subnet("10.89.45.0/24").subnet6("fd89:0:0:44::/64")));
+            assertTrue(other.getMessage().contains("fd89:0:0:44::1/64 of bridge nso4 (a bridge network of the host)"),
+                    other.getMessage());
+        }
+        for (String br : List.of("nso1", "nso2", "nso5")) {
             assertTrue(Cmd.run("ip", "-n", p + "lab", "-o", "link").lines().noneMatch(l -> l.contains(" " + br + ":")),
                     "no bridge " + br + " made");
         }

@@ -356,18 +356,10 @@ public final class Demo {
             for (String url : List.of("http://[" + HOST6_1 + "]/", "http://[" + HOST6_2 + "]/", "http://[" + HOST6_1 + "]:8081/")) {
                 row("  curl -6 " + url, "-> " + curl6(client.name(), url));
             }
-            // A dual-stack bridge network: an IPv6 address (no DAD wait) and route besides the IPv4 ones.
-            String published = "";
-            Sandbox br;
-            try {
-                br = lab.create(prefix + "-br6", NetworkMode.bridge().name("netns6").subnet("10.89.6.0/24")
-                        .subnet6("fd89:0:0:6::/64").publish(8086, 80));
-                published = "published";
-            } catch (IllegalArgumentException notYet) { // a netns-iptables that cannot publish both families yet
-                br = lab.create(prefix + "-br6", NetworkMode.bridge().name("netns6").subnet("10.89.6.0/24")
-                        .subnet6("fd89:0:0:6::/64"));
-                published = "not published: " + notYet.getMessage();
-            }
+            // A dual-stack bridge network: an IPv6 address (no DAD wait) and route besides the IPv4 ones; the port
+            // is published in both families.
+            Sandbox br = lab.create(prefix + "-br6", NetworkMode.bridge().name("netns6").subnet("10.89.6.0/24")
+                    .subnet6("fd89:0:0:6::/64").publish(8086, 80));
             sandboxes.add(br);
             List<InetAddress> addrs = br.addresses();
             String v4 = addrs.get(0).getHostAddress();
@@ -379,13 +371,11 @@ public final class Demo {
             row("sandbox " + br.name() + "  Listen 80", "eth0 " + v4 + ", " + v6 + " on bridge netns6");
             row("", "(10.89.6.0/24, fd89:0:0:6::/64; gateways 10.89.6.1, fd89:0:0:6::1)");
             row("lab: curl -6 http://[" + v6 + "]/", "-> " + curl6(lab.namespace().name(), "http://[" + v6 + "]/"));
-            if (published.equals("published")) {
-                row("published", "lab [::]:8086 -> [" + v6 + "]:80, and :8086 -> " + v4 + ":80");
-                String url = "http://[" + HOST6_1 + "]:8086/";
-                row("client: curl -6 " + url, "-> " + curl6(client.name(), url));
-            } else {
-                row("publish(8086, 80)", published);
-            }
+            row("published", "lab :8086 -> [" + v6 + "]:80 and " + v4 + ":80");
+            String url6 = "http://[" + HOST6_1 + "]:8086/";
+            row("client: curl -6 " + url6, "-> " + curl6(client.name(), url6));
+            String url4 = "http://" + HOST_IP1 + ":8086/";
+            row("client: GET " + url4, "-> " + fetch(url4));
         } finally {
             web.stopAll();
             for (Sandbox s : sandboxes) {

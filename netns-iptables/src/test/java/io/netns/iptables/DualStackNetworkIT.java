@@ -61,6 +61,24 @@ class DualStackNetworkIT {
     }
 
     @Test
+    void reconcileRepublishesBothAddressesOfADualStackSandbox() throws Exception {
+        Host lab = testLab.host();
+        NetNamespace labNs = lab.namespace();
+        try (Sandbox s = lab.create(testLab.name("w"), NetworkMode.bridge().name("nsrp").subnet("10.89.72.0/24")
+                .subnet6("fd89:0:0:72::/64").publish(8072, 80))) {
+            String path = labNs.path().toString();
+            assertTrue(Leftovers.nat(path, "ip6").contains("fd89:0:0:72::2"), Leftovers.nat(path, "ip6"));
+            assertTrue(Leftovers.nat(path, "ip").contains("10.89.72.2"), Leftovers.nat(path, "ip"));
+            Lab.exec(labNs, "nft", "flush", "ruleset");
+            assertFalse(Leftovers.nat(path, "ip6").contains("fd89:0:0:72::2"));
+            List<String> changed = lab.reconcile();
+            assertTrue(Leftovers.nat(path, "ip6").contains("fd89:0:0:72::2"), "IPv6 DNAT back: " + changed);
+            assertTrue(Leftovers.nat(path, "ip").contains("10.89.72.2"), "IPv4 DNAT back: " + changed);
+            assertEquals(List.of(), lab.reconcile(), "nothing the second time");
+        }
+    }
+
+    @Test
     void aPlainHostRemovesBothFamiliesNetworkRulesWhenItCloses() throws Exception {
         Host host = testLab.plainHost();
         NetNamespace ns = host.namespace();
