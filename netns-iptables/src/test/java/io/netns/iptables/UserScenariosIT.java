@@ -243,6 +243,21 @@ class UserScenariosIT {
     }
 
     @Test
+    void udpTextPublishesInBothFamiliesAndOnOneIpv6Address() throws Exception {
+        try (Sandbox dns = host.create(testLab.name("dns"), NetworkMode.bridge().ipv6()
+                .publish("5353:53/udp").publish("[" + HOST6 + "]:5354:54/udp"))) {
+            servers.udpEchoRemote(dns.namespace(), "::", 53);
+            servers.udpEchoRemote(dns.namespace(), "::", 54);
+            assertEquals("[udp *:5353->53, udp [" + HOST6 + "]:5354->54]", dns.published().toString());
+            assertEquals(ip(CLIENT6), ip(Lab.udp(client, HOST6, 5353, 2000)), "udp over IPv6");
+            assertEquals(ip(CLIENT4), ip(Lab.udp(client, HOST4, 5353, 2000)), "udp over IPv4");
+            assertEquals(ip(CLIENT6), ip(Lab.udp(client, HOST6, 5354, 2000)), "udp on the one IPv6 address");
+            assertEquals(null, Lab.udp(client, HOST4, 5354, 500), "not on IPv4");
+        }
+        assertEquals(null, Lab.udp(client, HOST6, 5353, 500), "closed: gone");
+    }
+
+    @Test
     void aDualStackPortWhoseIpv6HalfIsTakenLeavesNeitherFamily() throws Exception {
         // a host program holds [fd00:1::1]:8085, an IPv6 address of the host; the IPv4 side of 8085 is free
         java.net.ServerSocket held = testLab.closeLater(host.namespace().call(() -> {
