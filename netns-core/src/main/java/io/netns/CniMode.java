@@ -23,6 +23,7 @@ import java.util.regex.Pattern;
  * NetworkMode.cni("mynet").confDir(Path.of("/srv/cni")).pluginDirs(Path.of("/srv/cni/bin"))
  * NetworkMode.cni(Path.of("/srv/cni/mynet.conflist"))         // a file
  * NetworkMode.cni("mynet").publish(8080, 80)                  // portMappings, for plugins that declare it
+ * NetworkMode.cni("mynet").publish("127.0.0.1:5353:53/udp")    // docker run -p text; a range: one mapping per port
  * NetworkMode.cni("mynet").ifName("net1").args("IgnoreUnknown", "1").ip("10.22.0.9/24").mac("c2:11:22:33:44:55")
  * }</pre>
  *
