@@ -282,7 +282,8 @@ public final class IptablesFirewall implements Firewall {
      * IPv6 address. A port on {@code 0.0.0.0} or an IPv4 address is published in IPv4 only, one on
      * {@code ::} or an IPv6 address in IPv6 only (Docker's rules). Both families are one change as callers
      * see it: when the second fails, the first is taken back. The host port is claimed once per port,
-     * whatever its families ({@code PortClaims}); the check that no host socket is bound to it is made per
+     * whatever its families ({@code PortClaims}), except that {@code 0.0.0.0} and {@code ::} claim only their
+     * family (one owner may publish {@code 0.0.0.0:8080}, another {@code [::]:8080}, as in Docker); the check that no host socket is bound to it is made per
      * family ({@code [::]:8080} bound with {@code IPV6_V6ONLY} off blocks both), and a host port chosen for
      * a port of both families is free in both.
      *

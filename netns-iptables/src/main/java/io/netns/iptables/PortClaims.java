@@ -6,6 +6,7 @@ import io.netns.PublishedPort;
 import io.netns.internal.Inet;
 import io.netns.internal.StateDir;
 import java.io.IOException;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -26,8 +27,10 @@ import java.util.Set;
  * <p>A claim is a file holding the owner's tag, made atomically (written under a temporary name, then
  * hard-linked to its name, which fails when the name exists): {@code /run/netns.d/ports/<host>/<protocol>-<port>/<address or any>}
  * for one port, {@code /run/netns.d/port-ranges/<host>/<protocol>-<first>-<last>/<address or any>} for a
- * range (one claim per range, whatever its size). A wildcard publication overlaps every publication of the
- * same protocol and port, a specific one the wildcard and itself. So: make the own claim first, then look
+ * range (one claim per range, whatever its size). A publication without a host address overlaps every
+ * publication of the same protocol and port; {@code 0.0.0.0} every IPv4 one and {@code ::} every IPv6 one
+ * (so the two wildcards of one port can go to two owners, as in Docker); a specific address the wildcards of
+ * its family and itself. So: make the own claim first, then look
  * at the other claims it may overlap — those of its directory, the single ports inside a range (one
  * lookup per port of the range), and the ranges of the host (one listing of the host's ranges, not of its
  * single ports, so a claim costs the same with 10 or 10,000 ports claimed) — an overlapping one of another
@@ -81,7 +84,7 @@ final class PortClaims {
 
     /** @return whether the owner holds the claim of one port (on that address, or every address) */
     static boolean holds(String host, String tag, Protocol protocol, InetAddress hostIp, int port) {
-        String me = hostIp == null || hostIp.isAnyLocalAddress() ? "any" : Inet.toText(hostIp);
+        String me = name(hostIp);
         return tag.equals(holder(DIR.resolve(host).resolve(protocol.id() + "-" + port).resolve(me)));
     }
 
@@ -91,7 +94,7 @@ final class PortClaims {
         boolean range = to > from;
         Path dir = range ? RANGES.resolve(host).resolve(protocol.id() + "-" + from + "-" + to)
                 : DIR.resolve(host).resolve(protocol.id() + "-" + from);
-        String me = hostIp == null || hostIp.isAnyLocalAddress() ? "any" : Inet.toText(hostIp);
+        String me = name(hostIp);
         Path file = dir.resolve(me);
         boolean mine = create(dir, file, tag);
         if (!mine && !tag.equals(holder(file))) {
@@ -132,7 +135,7 @@ final class PortClaims {
             if (name.startsWith(".") || own && name.equals(me)) {
                 continue;
             }
-            if (me.equals("any") || name.equals("any") || name.equals(me)) {
+            if (overlap(me, name)) {
                 String h = holder(other);
                 if (h != null && !h.equals(tag)) {
                     return describe(other, h);
@@ -142,11 +145,45 @@ final class PortClaims {
         return null;
     }
 
+    /**
+     * The name of a claim's file: {@code any} for every address of every family the owner publishes in (no
+     * host address), {@code any4} for {@code 0.0.0.0} (every IPv4 address), {@code any6} for {@code ::} (every
+     * IPv6 address, as Docker publishes {@code -p [::]:8080:80} beside another container's
+     * {@code -p 0.0.0.0:8080:80}), else the address.
+     */
+    static String name(InetAddress hostIp) {
+        if (hostIp == null) {
+            return "any";
+        }
+        if (hostIp.isAnyLocalAddress()) {
+            return hostIp instanceof Inet6Address ? "any6" : "any4";
+        }
+        return Inet.toText(hostIp);
+    }
+
+    /** @return whether claims named {@code a} and {@code b} (see {@link #name}) take a common address */
+    static boolean overlap(String a, String b) {
+        if (a.equals(b) || a.equals("any") || b.equals("any")) {
+            return true;
+        }
+        return a.equals("any4") && ipv4(b) || b.equals("any4") && ipv4(a)
+                || a.equals("any6") && ipv6(b) || b.equals("any6") && ipv6(a);
+    }
+
+    private static boolean ipv4(String name) {
+        return name.equals("any4") || !name.startsWith("any") && !name.contains(":");
+    }
+
+    private static boolean ipv6(String name) {
+        return name.equals("any6") || name.contains(":");
+    }
+
     /** @return {@code tcp 8050 on every address, published by <tag>}, from the claim's path */
     private static String describe(Path claim, String holder) {
         String port = claim.getParent().getFileName().toString().replaceFirst("-", " ");
         String on = claim.getFileName().toString();
-        return (port.contains("-") ? "the range " : "") + port + " on " + (on.equals("any") ? "every address" : on)
+        return (port.contains("-") ? "the range " : "") + port + " on " + (on.equals("any") ? "every address" : on.equals("any4") ? "every IPv4 address"
+                : on.equals("any6") ? "every IPv6 address" : on)
                 + ", published by " + holder;
     }
 

@@ -159,6 +159,52 @@ class NetnsExtensionIT {
     }
 
     @Test
+    void modeIpv6WithPublishedTextAnswersInBothFamiliesThroughTheLab(Host lab,
+            @Mode(value = Mode.Kind.BRIDGE, ipv6 = true, publish = {"18090:80", "18100-18110:80"}) Sandbox web)
+            throws Exception {
+        java.util.List<io.netns.PublishedPort> published = web.published();
+        assertEquals(2, published.size(), published.toString());
+        int chosen = published.get(1).hostPort();
+        assertTrue(chosen >= 18100 && chosen <= 18110 && !published.get(1).choosesHostPort(), published.toString());
+        InetAddress v6 = web.addresses().get(1);
+        byte[] gw = v6.getAddress();
+        gw[15] = 1; // the gateway: the subnet's ::1, on the lab's bridge
+        InetAddress gateway6 = InetAddress.getByAddress(gw);
+        try (ServerSocket server = web.call(() -> {
+            ServerSocket ss = new ServerSocket();
+            ss.bind(new InetSocketAddress(InetAddress.getByName("::"), 80));
+            return ss;
+        })) {
+            CompletableFuture<Void> served = CompletableFuture.runAsync(() -> {
+                for (int i = 0; i < 3; i++) {
+                    try (Socket s = server.accept(); OutputStream out = s.getOutputStream()) {
+                        out.write("hi\n".getBytes(StandardCharsets.UTF_8));
+                    } catch (Exception e) {
+                        throw new RuntimeException(e);
+                    }
+                }
+            });
+            for (InetSocketAddress to : java.util.List.of(new InetSocketAddress(gateway6, 18090),
+                    new InetSocketAddress(InetAddress.getByName("10.89.0.1"), 18090),
+                    new InetSocketAddress(gateway6, chosen))) {
+                String got = lab.namespace().call(() -> {
+                    try (Socket s = new Socket()) {
+                        s.connect(to, 3000);
+                        s.setSoTimeout(3000);
+                        return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                    }
+                });
+                assertEquals("hi\n", got, "through " + to);
+            }
+            served.get(5, TimeUnit.SECONDS);
+        }
+        Cmd.Result nft = Cmd.finish("nft list table ip6 netns",
+                lab.namespace().call(() -> new ProcessBuilder("nft", "list", "table", "ip6", "netns").start()));
+        assertEquals(0, nft.exit(), nft.error());
+        assertTrue(nft.output().contains("netns:" + lab.id() + "/sandbox/" + web.name()), nft.output());
+    }
+
+    @Test
     void containerModeJoinsANamedSandbox(@Mode(value = Mode.Kind.BRIDGE, name = "app") Sandbox app,
             @Mode(value = Mode.Kind.CONTAINER, join = "app") Sandbox side) throws Exception {
         assertTrue(app.name().endsWith("-app"), app.name());
