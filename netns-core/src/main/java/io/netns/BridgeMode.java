@@ -256,7 +256,7 @@ public final class BridgeMode extends ModeSetup implements NetworkMode {
      * <pre>{@code
      * NetworkMode.bridge().publish("8080:80")                  // tcp, every host address
      * NetworkMode.bridge().publish("127.0.0.1:8080:80/udp")    // udp, one host address
-     * NetworkMode.bridge().publish("[::1]:8080:80")            // an IPv6 host address
+     * NetworkMode.bridge().ipv6().publish("[fd00:20:30::100]:8080:80") // one IPv6 host address
      * NetworkMode.bridge().publish("8000-8099:8000-8099")      // a range, port for port
      * NetworkMode.bridge().publish("9000-9010:80")             // one free host port of 9000..9010
      * NetworkMode.bridge().publish("127.0.0.1::80")            // any free host port (of the ephemeral range)

@@ -123,14 +123,14 @@ public final class Inet {
             Objects.requireNonNull(text, what);
             int slash = text.indexOf('/');
             if (slash < 0) {
-                throw new IllegalArgumentException(what + " must be a CIDR such as 10.89.0.0/24: \""
+                throw new IllegalArgumentException(what + " must be a CIDR such as 10.89.0.0/24 or fd89:0:0:1::/64: \""
                         + Names.printable(text) + "\"");
             }
             InetAddress addr;
             try {
                 addr = Inet.parse(what, text.substring(0, slash));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(what + " must be a CIDR such as 10.89.0.0/24: \""
+                throw new IllegalArgumentException(what + " must be a CIDR such as 10.89.0.0/24 or fd89:0:0:1::/64: \""
                         + Names.printable(text) + "\" (" + e.getMessage() + ")", e);
             }
             int max = addr instanceof Inet4Address ? 32 : 128;

@@ -248,7 +248,9 @@ public final class StateDir {
     public static void deleteIfEmpty(Path dir) {
         try {
             if (Files.deleteIfExists(dir)) {
-                forgetChecked(dir);
+                // It was empty, so no checked directory lay below it: forget it alone, in constant time (a
+                // scan of every checked directory made each removed port claim cost O(claims)).
+                CHECKED.remove(dir);
             }
         } catch (IOException e) {
             // DirectoryNotEmptyException: something is held there; anything else: leave it to reclaim.

@@ -301,6 +301,23 @@ class UserScenariosIT {
     }
 
     @Test
+    void anIpv6SubnetOverlappingTheHostIsRefusedNamingBothAndMakesNothing() throws Exception {
+        List<String> linksBefore = Cmd.run("ip", "-n", host.id(), "-o", "link", "show").lines()
+                .map(l -> l.split(":\\s+")[1].split("@")[0]).toList();
+        for (String subnet : List.of("fd00:1::/64", "fd00:1::/48")) { // the host's fd00:1::1/64, inside and around
+            String name = testLab.name("ov");
+            // as for an IPv4 subnet: a NetnsException (the host's state, not the text, is in the way)
+            io.netns.NetnsException e = assertThrows(io.netns.NetnsException.class, () -> host.create(name,
+                    NetworkMode.bridge().name("ov6").subnet6(subnet)), subnet);
+            assertTrue(e.getMessage().contains(subnet) && e.getMessage().contains("fd00:1::"), e.getMessage());
+            assertFalse(Files.exists(NetNamespace.NETNS_DIR.resolve(name)), "no namespace");
+            assertEquals(linksBefore, Cmd.run("ip", "-n", host.id(), "-o", "link", "show").lines()
+                    .map(l -> l.split(":\\s+")[1].split("@")[0]).toList(), "no bridge, no veth");
+            assertEquals(List.of(), leases(), "no lease");
+        }
+    }
+
+    @Test
     void badTextIsRefusedNamingTheValueAndTheRuleAndCreatesNothing() throws Exception {
         assertRefused("9000-9010:80-85", "range");
         assertRefused("70000:80", "70000");

@@ -50,7 +50,7 @@ public @interface Mode {
     /**
      * @return {@link Kind#BRIDGE} only: ports to publish, each written as {@code docker run -p} takes it and
      *     parsed as Docker parses it ({@link io.netns.PublishedPort#parse(String)}): {@code "8080:80"},
-     *     {@code "127.0.0.1:5353:53/udp"}, {@code "[::1]:8080:80"}, {@code "8000-8009:8000-8009"},
+     *     {@code "127.0.0.1:5353:53/udp"}, {@code "[fd00:20:30::100]:8080:80"}, {@code "8000-8009:8000-8009"},
      *     {@code "9000-9010:80"}; spaces around the parts are ignored. The ports as published (choices made)
      *     are in {@link io.netns.Sandbox#published()}. Default none
      */
