@@ -62,6 +62,7 @@ class ChildFdIT {
             children.add(lab.namespace().call(() -> new ProcessBuilder("sleep", "30").start()));
             try {
                 for (Process c : children) {
+                    awaitAsleep(c.pid());
                     List<String> fds = Proc.fds(c.pid());
                     System.out.printf("child %d (JVM holds %d fds): %s%n", c.pid(), ours, fds);
                     assertEquals(3, fds.size(), "only stdin, stdout and stderr: " + fds);
@@ -80,6 +81,27 @@ class ChildFdIT {
                 }
             }
             assertTrue(ours > 10, "the JVM did hold descriptors: " + ours);
+        }
+    }
+
+    /**
+     * Waits until the child is in sleep's own nanosleep: before that, the dynamic loader and glibc's start-up
+     * briefly hold files of their own (ld.so.cache, gconv-modules.cache) that are not descriptors it inherited.
+     */
+    private static void awaitAsleep(long pid) throws Exception {
+        Path syscall = Path.of("/proc/" + pid + "/syscall");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            String s = Files.readString(syscall).trim();
+            // x86_64: 35 nanosleep, 230 clock_nanosleep; aarch64: 101 nanosleep, 115 clock_nanosleep
+            String nr = s.split(" ")[0];
+            if (nr.equals("35") || nr.equals("230") || nr.equals("101") || nr.equals("115")) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("child " + pid + " never went to sleep: " + s);
+            }
+            Thread.sleep(5);
         }
     }
 }
