@@ -135,14 +135,8 @@ final class ThreadNs {
             try {
                 Native.setns(backFd);
             } catch (NetnsException e) {
-                poisoned = "switching back to " + back + " from the namespace it had just made failed: " + e.getMessage();
-                NetnsException poison = NetnsException.failure("setns back",
-                        "thread " + Thread.currentThread().getName() + " is now poisoned: " + poisoned);
-                poison.initCause(e);
-                if (primary != null) {
-                    poison.addSuppressed(primary);
-                }
-                throw poison;
+                throw poison("switching back to " + back + " from the namespace it had just made failed: "
+                        + e.getMessage(), e, primary);
             } finally {
                 back.release();
                 if (ownBack) {
@@ -200,14 +194,7 @@ final class ThreadNs {
                 Native.setns(back.fd());
                 current = from;
             } catch (NetnsException e) {
-                poisoned = "switching back to " + back + " from " + target + " failed: " + e.getMessage();
-                NetnsException poison = NetnsException.failure("setns back",
-                        "thread " + Thread.currentThread().getName() + " is now poisoned: " + poisoned);
-                poison.initCause(e);
-                if (primary != null) {
-                    poison.addSuppressed(primary);
-                }
-                throw poison;
+                throw poison("switching back to " + back + " from " + target + " failed: " + e.getMessage(), e, primary);
             } finally {
                 target.release();
                 if (ownBack) {
@@ -215,6 +202,18 @@ final class ThreadNs {
                 }
             }
         }
+    }
+
+    /** Marks this thread poisoned for {@code reason} and returns the error that says so. */
+    private NetnsException poison(String reason, NetnsException cause, Throwable primary) {
+        poisoned = reason;
+        NetnsException poison = NetnsException.failure("setns back",
+                "thread " + Thread.currentThread().getName() + " is now poisoned: " + reason);
+        poison.initCause(cause);
+        if (primary != null) {
+            poison.addSuppressed(primary);
+        }
+        return poison;
     }
 
     private boolean isHome(NetNamespace ns) throws NetnsException {

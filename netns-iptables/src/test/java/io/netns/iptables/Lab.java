@@ -1,5 +1,6 @@
 package io.netns.iptables;
 
+import io.netns.Host;
 import io.netns.NetNamespace;
 import io.netns.testing.Cmd;
 import io.netns.testing.TestLab;
@@ -288,6 +289,27 @@ final class Lab implements AutoCloseable {
         ip(sbx2, "-6", "route", "add", "default", "via", GATEWAY6);
         awaitNotTentative(all);
         return this;
+    }
+
+    /**
+     * Wires a client namespace to a lab host by a veth ({@code vc} on the host, {@code eth0} in the client):
+     * the host gets {@code 192.0.2.1/24} and {@code fd00:1::1/64}, the client {@code 192.0.2.2/24} and
+     * {@code fd00:1::2/64}; returns once no IPv6 address of either is tentative.
+     *
+     * @param host the lab host
+     * @param client the client namespace
+     */
+    static void wireClient(Host host, NetNamespace client) throws Exception {
+        String h = host.id();
+        Cmd.run("ip", "-n", h, "link", "add", "vc", "type", "veth", "peer", "name", "eth0", "netns", client.name());
+        Cmd.run("ip", "-n", h, "addr", "add", "192.0.2.1/24", "dev", "vc");
+        Cmd.run("ip", "-n", h, "addr", "add", "fd00:1::1/64", "dev", "vc", "nodad");
+        Cmd.run("ip", "-n", h, "link", "set", "vc", "up");
+        Cmd.run("ip", "-n", client.name(), "addr", "add", "192.0.2.2/24", "dev", "eth0");
+        Cmd.run("ip", "-n", client.name(), "addr", "add", "fd00:1::2/64", "dev", "eth0", "nodad");
+        Cmd.run("ip", "-n", client.name(), "link", "set", "eth0", "up");
+        Cmd.run("ip", "-n", client.name(), "link", "set", "lo", "up");
+        awaitNotTentative(List.of(host.namespace(), client));
     }
 
     /**

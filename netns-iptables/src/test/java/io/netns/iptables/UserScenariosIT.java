@@ -52,16 +52,7 @@ class UserScenariosIT {
         host = testLab.host();
         client = testLab.namespace("client");
         servers = new Lab(testLab); // only its servers, closed with the test
-        String h = host.id();
-        Cmd.run("ip", "-n", h, "link", "add", "vc", "type", "veth", "peer", "name", "eth0", "netns", client.name());
-        Cmd.run("ip", "-n", h, "addr", "add", HOST4 + "/24", "dev", "vc");
-        Cmd.run("ip", "-n", h, "addr", "add", HOST6 + "/64", "dev", "vc", "nodad");
-        Cmd.run("ip", "-n", h, "link", "set", "vc", "up");
-        Cmd.run("ip", "-n", client.name(), "addr", "add", CLIENT4 + "/24", "dev", "eth0");
-        Cmd.run("ip", "-n", client.name(), "addr", "add", CLIENT6 + "/64", "dev", "eth0", "nodad");
-        Cmd.run("ip", "-n", client.name(), "link", "set", "eth0", "up");
-        Cmd.run("ip", "-n", client.name(), "link", "set", "lo", "up");
-        Lab.awaitNotTentative(List.of(host.namespace(), client));
+        Lab.wireClient(host, client); // HOST4/HOST6 on the host, CLIENT4/CLIENT6 in the client
     }
 
     private static InetAddress ip(String s) throws Exception {
